@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""Boot one sample guest under QEMU (TCG), wait until its workloads are set up and its truth is
+written, then stop it and record: QEMU's own truth (registers, gva2gpa, xp) and the captures asked
+for (elf, kdump, raw, vmcore). The guest's truth arrives on its second serial port and is split into
+OUT/truth/<name> files. Nothing here is fast: a boot under TCG takes about half a minute."""
+import argparse, gzip, json, os, re, shutil, socket, struct, subprocess, sys, threading, time
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--kernel-dir", required=True)
+    p.add_argument("--initrd", required=True)
+    p.add_argument("--mem", required=True, help="guest RAM in MB")
+    p.add_argument("--qemu", default="qemu-system-i386")
+    p.add_argument("--cpu", default="qemu32,+pae,+nx")
+    p.add_argument("--smp", default="2")
+    p.add_argument("--append", default="")
+    p.add_argument("--formats", default="kdump", help="comma list of elf,kdump,raw,vmcore")
+    p.add_argument("--out", required=True)
+    return p.parse_args()
+
+
+class Qmp:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX)
+        for _ in range(100):
+            try:
+                self.sock.connect(path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.buf = b""
+        self._read()                      # greeting
+        self.call("qmp_capabilities")
+
+    def _read(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("QMP closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def call(self, cmd, **args):
+        self.sock.sendall(json.dumps({"execute": cmd, "arguments": args}).encode() + b"\n")
+        while True:
+            msg = self._read()
+            if "return" in msg:
+                return msg["return"]
+            if "error" in msg:
+                raise RuntimeError(f"QMP {cmd}: {msg['error']}")
+
+    def hmp(self, line):
+        return self.call("human-monitor-command", **{"command-line": line})
+
+
+class TruthPort:
+    """The guest's second serial port: truth text arrives here; "PANIC" goes back for kdump samples."""
+    def __init__(self, path, raw_path):
+        self.sock = socket.socket(socket.AF_UNIX)
+        for _ in range(100):
+            try:
+                self.sock.connect(path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.out = open(raw_path, "wb", buffering=0)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        while True:
+            data = self.sock.recv(65536)
+            if not data:
+                return
+            self.out.write(data)
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+
+def wait_for(path, pattern, timeout, proc):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = open(path, errors="replace").read() if os.path.exists(path) else ""
+        if pattern in text:
+            return text
+        for bad in ("KSLEUTH-ERROR", "Kernel panic - not syncing: Attempted to kill init"):
+            if bad in text:
+                raise RuntimeError(f"guest failed: {bad}")
+        if proc.poll() is not None:
+            raise RuntimeError(f"QEMU exited ({proc.returncode}) before {pattern}")
+        time.sleep(0.5)
+    raise RuntimeError(f"timed out waiting for {pattern}")
+
+
+def split_truth(raw, outdir):
+    """Write each '### BEGIN name' ... '### END name' section to outdir/name."""
+    text = raw.replace("\r", "")
+    names = []
+    for m in re.finditer(r"^### BEGIN (\S+)\n(.*?)^### END \1$", text, re.S | re.M):
+        path = os.path.join(outdir, m.group(1))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(m.group(2))
+        names.append(m.group(1))
+    if "### TRUTH-DONE" not in text:
+        raise RuntimeError("truth incomplete")
+    return names
+
+
+def kallsyms(truthdir):
+    syms = {}
+    for line in open(os.path.join(truthdir, "kallsyms")):
+        addr, _, name = line.split()
+        syms[name] = int(addr, 16)
+    return syms
+
+
+def workload_addrs(truthdir):
+    """(pid, vaddr) of each workload's announced address, for the xp cross-check."""
+    out = []
+    for line in open(os.path.join(truthdir, "workloads")):
+        kv = dict(w.split("=", 1) for w in line.split()[1:] if "=" in w)
+        for key in ("stack_var", "base"):
+            if key in kv:
+                out.append((int(kv["pid"]), kv["mode"], key, int(kv[key], 16)))
+    return out
+
+
+def pagemap_pfn(truthdir, pid, vaddr):
+    page = vaddr & ~0xFFF
+    path = os.path.join(truthdir, f"pid/{pid}/pagemap")
+    for line in open(path):
+        va, pfn = line.split()
+        if int(va, 16) == page and not pfn.startswith("swap"):
+            return int(pfn, 16)
+    return None
+
+
+def vmalloc_addrs(truthdir, n=6):
+    """Start (+0x10) of the first vmalloc areas: addresses outside the direct map."""
+    out = []
+    for line in open(os.path.join(truthdir, "vmallocinfo")):
+        m = re.match(r"0x([0-9a-f]+)-0x([0-9a-f]+)\s+(\d+)\s+(\S+)", line)
+        if m and "ioremap" not in line and len(out) < n:
+            out.append((f"vmalloc:{m.group(4)}", int(m.group(1), 16) + 0x10))
+    return out
+
+
+def record_qemu_truth(qmp, truthdir):
+    qdir = os.path.join(truthdir, "qemu")
+    os.makedirs(qdir, exist_ok=True)
+    with open(os.path.join(qdir, "info-registers"), "w") as f:
+        f.write(qmp.hmp("info registers -a"))
+    syms = kallsyms(truthdir)
+    lines, phys_of = [], {}
+    probes = [(name, syms[name]) for name in sorted(syms)] + vmalloc_addrs(truthdir)
+    for name, addr in probes:
+        for probe in (addr, addr + 0x123):
+            out = qmp.hmp(f"gva2gpa {probe:#x}").strip()
+            m = re.search(r"gpa: (0x[0-9a-f]+)", out)
+            lines.append(f"{probe:08x} {m.group(1) if m else 'unmapped'} {name}{'+0x123' if probe != addr else ''}\n")
+            if m and probe == addr:
+                phys_of[name] = int(m.group(1), 16)
+    with open(os.path.join(qdir, "gva2gpa"), "w") as f:
+        f.write("# vaddr paddr symbol  (QEMU gva2gpa on CPU 0, guest stopped)\n")
+        f.writelines(lines)
+    xp = ["# paddr: words (QEMU xp /4wx, guest stopped)\n"]
+    targets = [(phys_of[n], n) for n in ("linux_banner", "init_task", "swapper_pg_dir") if n in phys_of]
+    for pid, mode, key, va in workload_addrs(truthdir):
+        pfn = pagemap_pfn(truthdir, pid, va)
+        if pfn is not None:
+            targets.append(((pfn << 12) | (va & 0xFFF), f"pid {pid} {mode} {key} {va:#x}"))
+    for paddr, what in targets:
+        out = qmp.hmp(f"xp /4wx {paddr:#x}").strip()
+        words = out.split(":", 1)[1].split() if ":" in out else []
+        xp.append(f"{paddr:x}: {' '.join(w.replace('0x', '') for w in words)}  # {what}\n")
+    with open(os.path.join(qdir, "xp"), "w") as f:
+        f.writelines(xp)
+
+
+def elf_file_size(path):
+    """Bytes an ELF core really occupies (the disk image it sits on is larger)."""
+    with open(path, "rb") as f:
+        ident = f.read(64)
+        if ident[:4] != b"\x7fELF":
+            raise RuntimeError("vmcore on disk is not ELF")
+        is64 = ident[4] == 2
+        if is64:
+            phoff, = struct.unpack_from("<Q", ident, 32); phentsize, phnum = struct.unpack_from("<HH", ident, 54)
+        else:
+            phoff, = struct.unpack_from("<I", ident, 28); phentsize, phnum = struct.unpack_from("<HH", ident, 42)
+        end = phoff + phentsize * phnum
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            ph = f.read(phentsize)
+            if is64:
+                off, filesz = struct.unpack_from("<Q", ph, 8)[0], struct.unpack_from("<Q", ph, 32)[0]
+            else:
+                off, filesz = struct.unpack_from("<I", ph, 4)[0], struct.unpack_from("<I", ph, 16)[0]
+            end = max(end, off + filesz)
+        return end
+
+
+def gzip_file(src, dst, limit=None):
+    with open(src, "rb") as i, gzip.open(dst, "wb", compresslevel=9) as o:
+        left = limit
+        while left is None or left > 0:
+            chunk = i.read(1 << 20 if left is None else min(1 << 20, left))
+            if not chunk:
+                break
+            o.write(chunk)
+            if left is not None:
+                left -= len(chunk)
+
+
+def main():
+    a = parse_args()
+    formats = set(a.formats.split(","))
+    out = os.path.abspath(a.out)
+    work = out + ".work"
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    truthdir = os.path.join(out, "truth")
+    shutil.rmtree(truthdir, ignore_errors=True)
+    os.makedirs(truthdir)
+    # init_on_free: freed pages are zeroed, so dumps carry no stale data and compress well.
+    append = f"console=ttyS0 loglevel=7 init_on_free=1 {a.append}".strip()
+    if "vmcore" in formats:
+        append += " ksleuth.kdump=1"
+    cmd = [a.qemu, "-accel", "tcg", "-cpu", a.cpu, "-smp", a.smp, "-m", a.mem,
+           "-kernel", os.path.join(a.kernel_dir, "bzImage"), "-initrd", a.initrd, "-append", append,
+           "-display", "none", "-no-reboot", "-device", "vmcoreinfo",
+           "-serial", f"file:{work}/console.log",
+           "-chardev", f"socket,id=truth,path={work}/truth.sock,server=on,wait=on", "-serial", "chardev:truth",
+           "-qmp", f"unix:{work}/qmp.sock,server=on,wait=off"]
+    if "vmcore" in formats:
+        disk = os.path.join(work, "disk.img")
+        with open(disk, "wb") as f:
+            f.truncate((int(a.mem) + 32) << 20)
+        cmd += ["-drive", f"file={disk},format=raw,if=virtio"]
+    print(" ".join(cmd), flush=True)
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+    t_start = time.time()
+    try:
+        truth = TruthPort(f"{work}/truth.sock", f"{work}/truth.raw")   # QEMU waits for this before it runs
+        qmp = Qmp(f"{work}/qmp.sock")
+        wait_for(f"{work}/console.log", "KSLEUTH-READY", 900, proc)
+        qmp.call("stop")
+        print(f"READY seen and guest stopped at {time.time() - t_start:.1f} s: {qmp.call('query-status')}", flush=True)
+        t0 = time.time()
+        while "### TRUTH-DONE" not in open(f"{work}/truth.raw", errors="replace").read():
+            if time.time() - t0 > 30:
+                raise RuntimeError("truth never finished")
+            time.sleep(0.2)
+        names = split_truth(open(f"{work}/truth.raw", errors="replace").read(), truthdir)
+        print(f"truth: {len(names)} files", flush=True)
+        record_qemu_truth(qmp, truthdir)
+        if "elf" in formats:
+            qmp.call("dump-guest-memory", paging=False, protocol=f"file:{work}/dump.elf")
+            gzip_file(f"{work}/dump.elf", f"{out}/dump.elf.gz")
+        if "kdump" in formats:
+            qmp.call("dump-guest-memory", paging=False, protocol=f"file:{out}/dump.kdump", format="kdump-zlib")
+        if "raw" in formats:
+            size = int(a.mem) << 20
+            qmp.call("pmemsave", val=0, size=size, filename=f"{work}/dump.raw")
+            gzip_file(f"{work}/dump.raw", f"{out}/dump.raw.gz")
+        if "vmcore" in formats:
+            qmp.call("cont")
+            truth.send(b"PANIC\n")
+            proc.wait(timeout=900)
+            log = open(f"{work}/console.log", errors="replace").read()
+            if "KSLEUTH-CAPTURE-DONE" not in log:
+                raise RuntimeError("capture kernel did not save the vmcore")
+            size = elf_file_size(disk)
+            gzip_file(disk, f"{out}/vmcore.gz", size)
+            shutil.copy(f"{work}/console.log", f"{out}/truth/console-with-capture.log")
+        else:
+            shutil.copy(f"{work}/console.log", f"{out}/truth/console.log")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"sample written to {out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

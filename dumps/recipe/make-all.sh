@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Regenerate every committed sample dump from nothing, on a fresh Debian 12 (amd64) machine.
+#   dumps/recipe/make-all.sh [WORKDIR]        (default WORKDIR: /var/tmp/ksleuth-dumps)
+# About 30-40 minutes on 2 cores: two kernel builds, then one QEMU (TCG) boot per sample.
+# Writes dumps/<sample>/ (vmlinux, config, version, captures, truth/). CI never runs this.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+dumps=$(dirname "$here")
+work=${1:-/var/tmp/ksleuth-dumps}
+mkdir -p "$work"
+
+install_tools() {
+    dpkg --print-foreign-architectures | grep -q i386 || dpkg --add-architecture i386
+    apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bc bison flex libssl-dev dwarves kmod cpio xz-utils \
+        python3 gcc-multilib qemu-system-x86 busybox-static:i386 kexec-tools:i386 dwz binutils file >/dev/null
+}
+
+# The vmlinux we commit: emit-relocs sections dropped (their values are already applied in a linked
+# kernel), duplicate DWARF types folded by dwz, debug sections zlib-compressed.
+slim_vmlinux() {
+    objcopy --remove-section='.rel.debug_*' "$1" "$2.tmp"
+    dwz -L 100000000 "$2.tmp" -o "$2.dwz"
+    objcopy --compress-debug-sections=zlib "$2.dwz" "$2"
+    rm -f "$2.tmp" "$2.dwz"
+}
+
+# sample NAME FLAVOUR MEM_MB FORMATS [extra capture.py args...]
+sample() {
+    local name=$1 flavour=$2 mem=$3 formats=$4; shift 4
+    local out=$work/samples/$name
+    echo "== $name: $flavour kernel, $mem MB, $formats"
+    python3 "$here/capture.py" --kernel-dir "$work/$flavour" --initrd "$work/$flavour-initrd/initramfs.cpio.gz" \
+        --mem "$mem" --formats "$formats" --out "$out" "$@"
+    rm -rf "${dumps:?}/$name"
+    mkdir -p "$dumps/$name"
+    cp -r "$out/." "$dumps/$name/"
+    cp "$work/$flavour/vmlinux.slim" "$dumps/$name/vmlinux"
+    cp "$work/$flavour/.config" "$dumps/$name/config"
+    cp "$work/$flavour/version" "$dumps/$name/version"
+}
+
+install_tools
+for flavour in nonpae pae; do
+    "$here/build-kernel.sh" "$flavour" "$work"
+    slim_vmlinux "$work/$flavour/vmlinux" "$work/$flavour/vmlinux.slim"
+    "$here/make-initramfs.sh" "$work/$flavour/bzImage" "$work/$flavour-initrd"
+done
+
+sample np-96m nonpae 96 elf,kdump,raw,vmcore --append "crashkernel=32M"
+sample np-1200m nonpae 1200 kdump
+sample pae-256m pae 256 kdump,vmcore --append "crashkernel=64M"
+# Physical memory above 4 GB needs qemu-system-x86_64 (the i386 binary hangs the guest there).
+sample pae-5g pae 5120 kdump --qemu qemu-system-x86_64 --cpu qemu64,+nx
+du -sh "$dumps"/*/

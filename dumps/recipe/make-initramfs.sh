@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Build the guest initramfs for one kernel flavour.
+#   make-initramfs.sh BZIMAGE OUTDIR
+# Makes OUTDIR/capture.cpio.gz (busybox + init: the kdump capture side) and
+# OUTDIR/initramfs.cpio.gz (workloads, pagemap reader, kexec with its libraries, and the
+# kernel plus capture initramfs that kexec -p loads).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bzimage=$(realpath "$1"); out=$(realpath -m "$2")
+busybox=/bin/busybox        # from busybox-static:i386 (statically linked)
+file -L "$busybox" | grep -q 'Intel 80386.*statically linked' || { echo "need busybox-static:i386" >&2; exit 1; }
+rm -rf "$out/root" "$out/capture-root"; mkdir -p "$out"
+
+pack() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 > "$2"; }
+base_tree() {
+    mkdir -p "$1"/{bin,sbin,proc,sys,dev,tmp,boot,lib}
+    cp "$busybox" "$1/bin/busybox"
+    install -m 755 "$here/guest/init" "$1/init"
+}
+
+base_tree "$out/capture-root"
+pack "$out/capture-root" "$out/capture.cpio.gz"
+
+r=$out/root
+base_tree "$r"
+gcc -m32 -static -O2 -Wall -Werror -o "$r/bin/workload" "$here/guest/workload.c"
+gcc -m32 -static -O2 -Wall -Werror -o "$r/bin/pagemap" "$here/guest/pagemap.c"
+cp /sbin/kexec "$r/sbin/kexec"                       # kexec-tools:i386
+for lib in $(ldd /sbin/kexec | grep -o '/lib[^ ]*'); do
+    mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"
+done
+cp "$bzimage" "$r/boot/bzImage"
+cp "$out/capture.cpio.gz" "$r/boot/capture.cpio.gz"
+pack "$r" "$out/initramfs.cpio.gz"
+ls -la "$out"/*.cpio.gz

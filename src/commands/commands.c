@@ -1,0 +1,60 @@
+/* The command list and helpers every command shares. */
+#include "commands.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct command *const all[] = {
+    &cmd_help, &cmd_sys, &cmd_set, &cmd_sym, &cmd_struct, &cmd_union, &cmd_whatis, &cmd_p, &cmd_rd, &cmd_vtop,
+    &cmd_ptov, &cmd_log, &cmd_eval, &cmd_q, &cmd_exit, NULL,
+};
+
+const struct command *const *command_all(void) { return all; }
+
+const struct command *command_find(const char *name)
+{
+    for (size_t i = 0; all[i]; i++)
+        if (!strcmp(all[i]->name, name)) return all[i];
+    return NULL;
+}
+
+int cmd_fail(struct session *s, const char *cmd, const char *fmt, ...)
+{
+    char msg[KS_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    session_error(s, cmd, msg);
+    return 1;
+}
+
+void cmd_json_emit(struct session *s, struct json *j)
+{
+    fputs(j->sb.buf ? j->sb.buf : "{}", s->out);
+    fputc('\n', s->out);
+}
+
+int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *err)
+{
+    size_t n = strlen(arg);
+    if (n > 1 && (arg[n - 1] == 'd' || arg[n - 1] == 'D') && isdigit((unsigned char)arg[0])) {   /* crash's 123d */
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "%.*s", (int)(n - 1), arg);
+        if (parse_u64(tmp, 10, out)) return 0;
+    }
+    if (parse_u64(arg, 16, out)) return 0;
+    /* symbol, optionally symbol+offset */
+    char name[256];
+    snprintf(name, sizeof name, "%s", arg);
+    char *plus = strchr(name, '+');
+    uint64_t add = 0;
+    if (plus) {
+        *plus = 0;
+        if (!parse_u64(plus + 1, 16, &add)) return ks_fail(err, "bad offset in %s", arg);
+    }
+    if (ksym_addr(&s->k, name, out, NULL) == 0) { *out += add; return 0; }
+    return ks_fail(err, "not an address, number or symbol: %s", arg);
+}

@@ -1,0 +1,34 @@
+/*
+ * commands: one file per command, each exporting a `struct command`. A command gets the session
+ * and its words (argv[0] is its name), prints to s->out, and returns 0, or non-zero after saying
+ * what failed with cmd_fail(). In JSON mode a data command prints exactly one JSON document, on
+ * one line.
+ */
+#ifndef KS_COMMANDS_H
+#define KS_COMMANDS_H
+#include "../session.h"
+#include "../util/json.h"
+
+struct command {
+    const char *name;
+    const char *usage;      /* "vtop [-c PID|TASK] [-u|-k] ADDRESS..." */
+    const char *summary;    /* one line for `help` */
+    const char *help;       /* the rest of `help CMD`: options, columns, JSON */
+    int (*run)(struct session *s, int argc, char **argv);
+};
+
+const struct command *command_find(const char *name);
+/* NULL-terminated list, in help order. */
+const struct command *const *command_all(void);
+
+/* Report an error for this command (stderr line, plus {"error":...} in JSON mode); returns 1. */
+int cmd_fail(struct session *s, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Print a finished JSON document on its own line. */
+void cmd_json_emit(struct session *s, struct json *j);
+/* Parse an address or number argument: symbol names, hex (crash's default) or 0x.. / decimal with d suffix. */
+int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *err);
+
+extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd,
+    cmd_vtop, cmd_ptov, cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit;
+
+#endif

@@ -1,0 +1,58 @@
+/* log — the kernel's message log from the dump, oldest first, as dmesg shows it:
+ * "[seconds.micros] text". -m adds the level as <N>. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "../kernel/printk.h"
+#include "commands.h"
+
+struct log_ctx {
+    struct session *s;
+    bool show_level;
+    struct json *j;
+};
+
+static int print_record(const struct printk_record *r, void *arg)
+{
+    struct log_ctx *c = arg;
+    if (c->j) {
+        char text[1024];
+        snprintf(text, sizeof text, "%.*s", (int)r->len, r->text);
+        json_obj_begin(c->j, NULL);
+        json_int(c->j, "seq", (int64_t)r->seq);
+        json_int(c->j, "ts_nsec", (int64_t)r->ts_nsec);
+        json_int(c->j, "level", r->level);
+        json_str(c->j, "text", text);
+        json_obj_end(c->j);
+        return 0;
+    }
+    FILE *o = c->s->out;
+    fprintf(o, "[%5" PRIu64 ".%06" PRIu64 "] ", r->ts_nsec / 1000000000, r->ts_nsec % 1000000000 / 1000);
+    if (c->show_level) fprintf(o, "<%u>", r->level);
+    fwrite(r->text, 1, r->len, o);
+    fputc('\n', o);
+    return 0;
+}
+
+static int run_log(struct session *s, int argc, char **argv)
+{
+    struct log_ctx c = { .s = s };
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-m")) c.show_level = true;
+        else return cmd_fail(s, argv[0], "unknown option %s", argv[i]);
+    }
+    struct json j;
+    if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "records"); c.j = &j; }
+    ks_err err;
+    int rc = printk_for_each(&s->k, print_record, &c, &err);
+    if (s->json) { json_arr_end(&j); json_obj_end(&j); if (!rc) cmd_json_emit(s, &j); json_free(&j); }
+    return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+}
+
+const struct command cmd_log = {
+    "log", "log [-m]", "the kernel message log",
+    "Reads the lockless printk ring buffer (5.10+: prb) from the dump and prints each committed\n"
+    "record, oldest first, as \"[seconds.microseconds] text\". -m shows each record's level as <N>.\n"
+    "JSON: {\"records\":[{\"seq\",\"ts_nsec\",\"level\",\"text\"}]}",
+    run_log,
+};

@@ -1,0 +1,92 @@
+/*
+ * struct / union — a type's layout, or an object of that type in kernel memory.
+ *   struct NAME [-o]                 the members with their types (-o: with byte offsets)
+ *   struct NAME ADDRESS              the object at ADDRESS, member by member
+ *   struct NAME.m1,m2 ADDRESS        only those members ("m.sub" and "m[3]" paths work)
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernel/printval.h"
+#include "commands.h"
+
+static struct ktype *find_type(struct session *s, const char *keyword, const char *name)
+{
+    char spec[300];
+    snprintf(spec, sizeof spec, "%s %s", keyword, name);
+    return kdwarf_type(s->k.dwarf, spec);
+}
+
+static int print_members_at(struct session *s, const char *cmd, struct ktype *t, char *list, uint64_t addr)
+{
+    struct printval_opts po = { .hex = s->radix == 16 };
+    for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+        uint64_t off;
+        struct ktype *mt;
+        const struct kt_member *m;
+        ks_err err;
+        if (kt_member_path(s->k.dwarf, t, name, &off, &mt, &m, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+        fprintf(s->out, "  %s = ", name);
+        if (m && m->bit_size) {
+            uint64_t v;
+            char tn[200];
+            kt_name(s->k.dwarf, t, tn, sizeof tn);
+            if (kread_member(&s->k, addr, tn, name, &v, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+            fprintf(s->out, "%" PRIu64, v);
+        } else if (print_object(&s->k, s->out, mt, addr + off, 2, &po, &err)) {
+            fputc('\n', s->out);
+            return cmd_fail(s, cmd, "%s", err.msg);
+        }
+        fputs(",\n", s->out);
+    }
+    return 0;
+}
+
+static int run_struct_like(struct session *s, int argc, char **argv, const char *keyword)
+{
+    const char *cmd = argv[0];
+    bool offsets = false;
+    const char *name = NULL, *addr_arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-o")) offsets = true;
+        else if (!name) name = argv[i];
+        else if (!addr_arg) addr_arg = argv[i];
+        else return cmd_fail(s, cmd, "too many arguments");
+    }
+    if (!name) return cmd_fail(s, cmd, "usage: %s", keyword);
+    char tname[256], *members = NULL;
+    snprintf(tname, sizeof tname, "%s", name);
+    char *dot = strchr(tname, '.');
+    if (dot) { *dot = 0; members = dot + 1; }
+    struct ktype *t = find_type(s, keyword, tname);
+    if (!t) return cmd_fail(s, cmd, "%s %s not found in the vmlinux DWARF", keyword, tname);
+    if (!addr_arg) {
+        print_layout(&s->k, s->out, t, offsets, 0, 0);
+        return 0;
+    }
+    uint64_t addr;
+    ks_err err;
+    if (cmd_parse_addr(s, addr_arg, &addr, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+    if (members) return print_members_at(s, cmd, t, members, addr);
+    struct printval_opts po = { .hex = s->radix == 16 };
+    fprintf(s->out, "%s %s ", keyword, tname);
+    if (print_object(&s->k, s->out, t, addr, 0, &po, &err)) { fputc('\n', s->out); return cmd_fail(s, cmd, "%s", err.msg); }
+    fputc('\n', s->out);
+    return 0;
+}
+
+static int run_struct(struct session *s, int argc, char **argv) { return run_struct_like(s, argc, argv, "struct"); }
+static int run_union(struct session *s, int argc, char **argv) { return run_struct_like(s, argc, argv, "union"); }
+
+#define STRUCT_HELP(KW)                                                                            \
+    KW " NAME          the layout: each member with its type, and SIZE\n"                          \
+    KW " NAME -o       the same with each member's byte offset in [brackets]\n"                    \
+    KW " NAME ADDRESS  the object at ADDRESS (a kernel virtual address or symbol)\n"               \
+    KW " NAME.a,b.c ADDRESS  only members a and b.c of it\n"                                       \
+    "Layouts come from the vmlinux's DWARF. Integers print in decimal unless `set radix 16`."
+
+const struct command cmd_struct = { "struct", "struct NAME[.MEMBER,...] [-o] [ADDRESS]",
+                                    "show a struct's layout, or a struct in memory", STRUCT_HELP("struct"), run_struct };
+const struct command cmd_union = { "union", "union NAME[.MEMBER,...] [-o] [ADDRESS]",
+                                   "show a union's layout, or a union in memory", STRUCT_HELP("union"), run_union };

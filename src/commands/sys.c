@@ -1,0 +1,126 @@
+/*
+ * sys — the machine at a glance, as crash shows it: which kernel and dump, how many CPUs, when it
+ * was dumped and how long it had been up, how much memory, and which kernel release. ksleuth adds
+ * the paging mode, where KASLR put the kernel, and the dump's format.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+
+struct sys_info {
+    char release[65], version[65], machine[65], nodename[65];
+    uint64_t cpus, present_pages;
+    int64_t wall_sec, uptime_sec;
+    bool have_time;
+};
+
+static void read_uts(struct kernel *k, const char *field, char *out)
+{
+    char path[32];
+    uint64_t addr;
+    snprintf(path, sizeof path, "name.%s", field);
+    if (kvar_addr(k, "init_uts_ns", path, &addr, NULL, NULL) != 0 || kread_string(k, addr, out, 65, NULL) != 0)
+        snprintf(out, 65, "?");
+}
+
+/* Wall time and uptime from the timekeeper as of its last tick before the dump. */
+static void read_times(struct kernel *k, struct sys_info *si)
+{
+    uint64_t xtime, wtm, boot_ns = 0;
+    if (kvar_read_int(k, "tk_core", "timekeeper.xtime_sec", &xtime, NULL) ||
+        kvar_read_int(k, "tk_core", "timekeeper.wall_to_monotonic.tv_sec", &wtm, NULL))
+        return;
+    kvar_read_int(k, "tk_core", "timekeeper.offs_boot", &boot_ns, NULL);
+    si->wall_sec = (int64_t)xtime;
+    si->uptime_sec = (int64_t)xtime + (int64_t)wtm + (int64_t)boot_ns / 1000000000;
+    si->have_time = true;
+}
+
+static void gather(struct kernel *k, struct sys_info *si)
+{
+    memset(si, 0, sizeof *si);
+    read_uts(k, "release", si->release);
+    read_uts(k, "version", si->version);
+    read_uts(k, "machine", si->machine);
+    read_uts(k, "nodename", si->nodename);
+    if (kvar_read_int(k, "__num_online_cpus", "counter", &si->cpus, NULL)) si->cpus = (uint64_t)k->dump->ncpus;
+    if (kvar_read_int(k, "contig_page_data", "node_present_pages", &si->present_pages, NULL)) si->present_pages = 0;
+    read_times(k, si);
+}
+
+static void human_size(uint64_t bytes, char *out, size_t n)
+{
+    double mb = (double)bytes / (1024.0 * 1024.0);
+    if (mb >= 1024.0) snprintf(out, n, "%.1f GB", mb / 1024.0);
+    else snprintf(out, n, "%.1f MB", mb);
+}
+
+static void print_text(struct session *s, const struct sys_info *si)
+{
+    FILE *o = s->out;
+    char date[64] = "(unknown)", up[32] = "(unknown)", mem[32];
+    if (si->have_time) {
+        time_t t = (time_t)si->wall_sec;
+        struct tm tm;
+        strftime(date, sizeof date, "%a %b %e %H:%M:%S UTC %Y", gmtime_r(&t, &tm));
+        int64_t u = si->uptime_sec;
+        if (u >= 86400) snprintf(up, sizeof up, "%" PRId64 " days, %02d:%02d:%02d", u / 86400, (int)(u % 86400 / 3600), (int)(u % 3600 / 60), (int)(u % 60));
+        else snprintf(up, sizeof up, "%02d:%02d:%02d", (int)(u / 3600), (int)(u % 3600 / 60), (int)(u % 60));
+    }
+    human_size(si->present_pages * KS_PAGE_SIZE, mem, sizeof mem);
+    fprintf(o, "      KERNEL: %s\n", s->vmlinux_path);
+    fprintf(o, "    DUMPFILE: %s  [%s]\n", s->dump_path, s->k.dump->desc);
+    fprintf(o, "        CPUS: %" PRIu64 "\n", si->cpus);
+    fprintf(o, "        DATE: %s\n", date);
+    fprintf(o, "      UPTIME: %s\n", up);
+    fprintf(o, "    NODENAME: %s\n", si->nodename);
+    fprintf(o, "     RELEASE: %s\n", si->release);
+    fprintf(o, "     VERSION: %s\n", si->version);
+    fprintf(o, "     MACHINE: %s\n", si->machine);
+    fprintf(o, "      MEMORY: %s\n", mem);
+    fprintf(o, "      PAGING: %s\n", s->k.paging->name);
+    fprintf(o, "       KASLR: offset %#" PRIx64 " (%s)\n", (uint64_t)s->k.kaslr_offset, s->k.kaslr_source);
+}
+
+static void print_json(struct session *s, const struct sys_info *si)
+{
+    struct json j;
+    json_init(&j);
+    json_obj_begin(&j, NULL);
+    json_str(&j, "release", si->release);
+    json_str(&j, "version", si->version);
+    json_str(&j, "machine", si->machine);
+    json_str(&j, "nodename", si->nodename);
+    json_bool(&j, "pae", s->k.pae);
+    json_hex(&j, "kaslr_offset", (uint64_t)s->k.kaslr_offset);
+    json_int(&j, "cpus", (int64_t)si->cpus);
+    json_int(&j, "memory_bytes", (int64_t)(si->present_pages * KS_PAGE_SIZE));
+    json_str(&j, "format", s->k.dump->desc);
+    if (si->have_time) { json_int(&j, "date_epoch", si->wall_sec); json_int(&j, "uptime_sec", si->uptime_sec); }
+    json_obj_end(&j);
+    cmd_json_emit(s, &j);
+    json_free(&j);
+}
+
+static int run_sys(struct session *s, int argc, char **argv)
+{
+    if (argc > 1) return cmd_fail(s, argv[0], "takes no arguments");
+    struct sys_info si;
+    gather(&s->k, &si);
+    if (s->json) print_json(s, &si); else print_text(s, &si);
+    return 0;
+}
+
+const struct command cmd_sys = {
+    "sys", "sys", "the system: kernel, dump, CPUs, date, uptime, release, memory, paging, KASLR",
+    "Fields: KERNEL and DUMPFILE (with the dump's format), CPUS (online at dump time), DATE (the\n"
+    "timekeeper's wall clock at its last tick), UPTIME, NODENAME, RELEASE, VERSION and MACHINE (from\n"
+    "init_uts_ns), MEMORY (present pages of the node), PAGING (2-level or PAE), KASLR (the offset and\n"
+    "how it was found).\n"
+    "JSON: {\"release\",\"version\",\"machine\",\"nodename\",\"pae\",\"kaslr_offset\",\"cpus\",\"memory_bytes\",\n"
+    "\"format\",\"date_epoch\",\"uptime_sec\"}",
+    run_sys,
+};

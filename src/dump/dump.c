@@ -1,0 +1,150 @@
+/* Format dispatch and what all formats share: notes, VMCOREINFO, CPU state. */
+#define _GNU_SOURCE
+#include "dump.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct dump_format *const formats[] = { &dump_format_elf, &dump_format_kdump };
+
+static int read_head(int fd, uint8_t *head, size_t cap, size_t *n)
+{
+    ssize_t r = pread(fd, head, cap, 0);
+    if (r < 0) return -1;
+    *n = (size_t)r;
+    return 0;
+}
+
+const char *dump_sniff(const char *path, ks_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { ks_fail(err, "%s: %s", path, strerror(errno)); return NULL; }
+    uint8_t head[4096];
+    size_t n = 0;
+    int r = read_head(fd, head, sizeof head, &n);
+    close(fd);
+    if (r < 0) { ks_fail(err, "%s: cannot read", path); return NULL; }
+    if (n >= 20 && !memcmp(head, "\177ELF", 4) && le16(head + 16) == 2 /* ET_EXEC */) return "elf-exec";
+    for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+        if (formats[i]->probe(head, n)) return "dump";
+    if (n == 0) { ks_fail(err, "%s: empty file", path); return NULL; }
+    ks_fail(err, "%s: not a vmlinux or a dump ksleuth knows (ELF core, kdump-compressed; use --raw for raw memory)", path);
+    return NULL;
+}
+
+struct dump *dump_open(const char *path, const struct dump_open_opts *opts, ks_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { ks_fail(err, "%s: %s", path, strerror(errno)); return NULL; }
+    struct stat st;
+    if (fstat(fd, &st) != 0) { ks_fail(err, "%s: %s", path, strerror(errno)); close(fd); return NULL; }
+    struct dump *d = xcalloc(1, sizeof *d);
+    d->fd = fd;
+    d->path = xstrdup(path);
+    d->file_size = (uint64_t)st.st_size;
+    d->raw_phys_base = opts ? opts->phys_base : 0;
+
+    if (opts && opts->raw) {
+        d->fmt = &dump_format_raw;
+    } else {
+        uint8_t head[4096];
+        size_t n = 0;
+        if (read_head(fd, head, sizeof head, &n) < 0) n = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(formats) && !d->fmt; i++)
+            if (formats[i]->probe(head, n)) d->fmt = formats[i];
+        if (!d->fmt) {
+            ks_fail(err, "%s: %s", path, n == 0 ? "empty file" : "not a dump format ksleuth knows (try --raw)");
+            dump_close(d);
+            return NULL;
+        }
+    }
+    if (d->fmt->open(d, err) != 0) {
+        d->fmt = NULL;   /* open failed: its close must not run on half-made state */
+        dump_close(d);
+        return NULL;
+    }
+    return d;
+}
+
+void dump_close(struct dump *d)
+{
+    if (!d) return;
+    if (d->fmt && d->fmt->close) d->fmt->close(d);
+    free(d->priv);
+    free(d->vmcoreinfo);
+    free(d->path);
+    if (d->fd >= 0) close(d->fd);
+    free(d);
+}
+
+int dump_read_page(struct dump *d, uint64_t pfn, uint8_t *buf, ks_err *err)
+{
+    if (pfn >= d->max_pfn) {
+        ks_fail(err, "physical address %#llx is past the end of the dump's memory (%#llx)",
+                (unsigned long long)(pfn << KS_PAGE_SHIFT), (unsigned long long)(d->max_pfn << KS_PAGE_SHIFT));
+        return DUMP_PAGE_ABSENT;
+    }
+    return d->fmt->read_page(d, pfn, buf, err);
+}
+
+void dump_set_vmcoreinfo(struct dump *d, const char *text, size_t len)
+{
+    free(d->vmcoreinfo);
+    d->vmcoreinfo = xmalloc(len + 1);
+    memcpy(d->vmcoreinfo, text, len);
+    d->vmcoreinfo[len] = 0;
+    /* The note's descriptor may be padded with NULs; keep only the text. */
+    d->vmcoreinfo[strnlen(d->vmcoreinfo, len)] = 0;
+}
+
+/* i386 struct elf_prstatus: pr_reg (17 words: ebx ecx edx esi edi ebp eax ds es fs gs orig_eax
+ * eip cs eflags esp ss) starts at byte 72. */
+static void note_prstatus(struct dump *d, int index, const uint8_t *desc, size_t n)
+{
+    if (index >= DUMP_MAX_CPUS || n < 72 + 17 * 4) return;
+    struct dump_cpu *c = &d->cpu[index];
+    if (!c->has_cr3) {   /* QEMU's own note is richer; keep it when both exist */
+        c->eip = le32(desc + 72 + 12 * 4);
+        c->esp = le32(desc + 72 + 15 * 4);
+    }
+    if (index >= d->ncpus) d->ncpus = index + 1;
+}
+
+/* QEMU's "QEMU" note (QEMUCPUState): u32 version, u32 size, 16 GPRs, rip, rflags (u64 each),
+ * 10 segment records of 24 bytes, then cr[0..4] as u64. One note per CPU, in CPU order. */
+static void note_qemu(struct dump *d, int index, const uint8_t *desc, size_t n)
+{
+    const size_t cr0 = 8 + 18 * 8 + 10 * 24;
+    if (index >= DUMP_MAX_CPUS || n < cr0 + 5 * 8) return;
+    struct dump_cpu *c = &d->cpu[index];
+    c->has_cr3 = true;
+    c->cr3 = le64(desc + cr0 + 3 * 8);
+    c->eip = le64(desc + 8 + 16 * 8);
+    c->esp = le64(desc + 8 + 4 * 8);
+    if (index >= d->ncpus) d->ncpus = index + 1;
+}
+
+void dump_parse_notes(struct dump *d, const uint8_t *p, size_t len)
+{
+    size_t off = 0;
+    int qemu_index = 0, prstatus_index = 0;
+    while (off + 12 <= len) {
+        uint32_t namesz = le32(p + off), descsz = le32(p + off + 4), type = le32(p + off + 8);
+        size_t name_off = off + 12;
+        size_t desc_off = name_off + ((namesz + 3u) & ~3u);
+        size_t next = desc_off + ((descsz + 3u) & ~3u);
+        if (namesz > len || descsz > len || next > len || next <= off) break;   /* corrupt: stop, don't guess */
+        const char *name = (const char *)p + name_off;
+        if (namesz >= 4 && !strncmp(name, "CORE", 4) && type == 1 /* NT_PRSTATUS */)
+            note_prstatus(d, prstatus_index++, p + desc_off, descsz);
+        else if (namesz >= 4 && !strncmp(name, "QEMU", 4))
+            note_qemu(d, qemu_index++, p + desc_off, descsz);
+        else if (namesz >= 10 && !strncmp(name, "VMCOREINFO", 10))
+            dump_set_vmcoreinfo(d, (const char *)p + desc_off, descsz);
+        off = next;
+    }
+}

@@ -1,0 +1,284 @@
+/*
+ * The DWARF name index: one pass over the top-level DIEs of every compile unit, recording where
+ * each named type, enumerator and global variable is defined. Each struct is repeated in every CU
+ * that uses it; the first complete definition wins. The index is saved next to nothing else in
+ * ~/.cache/ksleuth/<build-id>.idx (or $KSLEUTH_CACHE_DIR) so the next start skips the pass.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dwarf_priv.h"
+#include "symtab.h"
+
+#define CACHE_MAGIC "ksleuth-dwarf-index 2"
+
+static const char ns_letter[NS_COUNT] = { 'S', 'U', 'E', 'T', 'V', 'D', 'N' };
+
+bool kd_has_attr(Dwarf_Die die, Dwarf_Half at)
+{
+    Dwarf_Bool has = 0;
+    return dwarf_hasattr(die, at, &has, NULL) == DW_DLV_OK && has;
+}
+
+char *kd_name(Dwarf_Die die)
+{
+    char *name = NULL;
+    if (dwarf_diename(die, &name, NULL) != DW_DLV_OK || !name) return NULL;
+    return xstrdup(name);
+}
+
+static int with_attr(Dwarf_Die die, Dwarf_Half at, Dwarf_Attribute *attr)
+{
+    return dwarf_attr(die, at, attr, NULL) == DW_DLV_OK ? 0 : -1;
+}
+
+int kd_attr_ref(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Off *off)
+{
+    (void)kd;
+    Dwarf_Attribute a;
+    if (with_attr(die, at, &a)) return -1;
+    int r = dwarf_global_formref(a, off, NULL) == DW_DLV_OK ? 0 : -1;
+    dwarf_dealloc_attribute(a);
+    return r;
+}
+
+int kd_attr_udata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Unsigned *v)
+{
+    (void)kd;
+    Dwarf_Attribute a;
+    if (with_attr(die, at, &a)) return -1;
+    int r = dwarf_formudata(a, v, NULL) == DW_DLV_OK ? 0 : -1;
+    if (r) {
+        Dwarf_Signed s;
+        if (dwarf_formsdata(a, &s, NULL) == DW_DLV_OK) { *v = (Dwarf_Unsigned)s; r = 0; }
+    }
+    dwarf_dealloc_attribute(a);
+    return r;
+}
+
+int kd_attr_sdata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Signed *v)
+{
+    (void)kd;
+    Dwarf_Attribute a;
+    if (with_attr(die, at, &a)) return -1;
+    Dwarf_Half form = 0;
+    dwarf_whatform(a, &form, NULL);
+    int r;
+    if (form == DW_FORM_udata || form == DW_FORM_data1 || form == DW_FORM_data2 || form == DW_FORM_data4 ||
+        form == DW_FORM_data8) {
+        /* Fixed-size data is sign-less in DWARF; enum values like -1 come as sdata. */
+        Dwarf_Unsigned u;
+        r = dwarf_formudata(a, &u, NULL) == DW_DLV_OK ? 0 : -1;
+        *v = (Dwarf_Signed)u;
+    } else {
+        r = dwarf_formsdata(a, v, NULL) == DW_DLV_OK ? 0 : -1;
+    }
+    dwarf_dealloc_attribute(a);
+    return r;
+}
+
+/* ---- the index pass ---- */
+
+static void index_enumerators(struct kdwarf *kd, Dwarf_Die en, Dwarf_Off en_off)
+{
+    Dwarf_Die c = NULL;
+    if (dwarf_child(en, &c, NULL) != DW_DLV_OK) return;
+    while (c) {
+        char *name = NULL;
+        if (dwarf_diename(c, &name, NULL) == DW_DLV_OK && name) hm_put(&kd->ns[NS_ENUMERATOR], name, en_off);
+        Dwarf_Die next = NULL;
+        int r = dwarf_siblingof_b(kd->dbg, c, 1, &next, NULL);
+        dwarf_dealloc_die(c);
+        c = r == DW_DLV_OK ? next : NULL;
+    }
+}
+
+static void index_var(struct kdwarf *kd, Dwarf_Die die, Dwarf_Off off)
+{
+    Dwarf_Off spec;
+    if (kd_attr_ref(kd, die, DW_AT_specification, &spec) == 0) {
+        /* A definition whose name and type live on the declaration it points to. */
+        Dwarf_Die decl;
+        if (dwarf_offdie_b(kd->dbg, spec, 1, &decl, NULL) != DW_DLV_OK) return;
+        char *name = NULL;
+        if (dwarf_diename(decl, &name, NULL) == DW_DLV_OK && name) hm_put(&kd->ns[NS_VAR], name, spec);
+        dwarf_dealloc_die(decl);
+        return;
+    }
+    char *name = NULL;
+    if (dwarf_diename(die, &name, NULL) != DW_DLV_OK || !name || !kd_has_attr(die, DW_AT_type)) return;
+    hm_put(&kd->ns[kd_has_attr(die, DW_AT_declaration) ? NS_VARDECL : NS_VAR], name, off);
+}
+
+static void index_die(struct kdwarf *kd, Dwarf_Die die)
+{
+    Dwarf_Half tag;
+    Dwarf_Off off;
+    if (dwarf_tag(die, &tag, NULL) != DW_DLV_OK || dwarf_dieoffset(die, &off, NULL) != DW_DLV_OK) return;
+    if (tag == DW_TAG_variable) { index_var(kd, die, off); return; }
+    if (tag == DW_TAG_enumeration_type) index_enumerators(kd, die, off);
+    int ns = tag == DW_TAG_structure_type ? NS_STRUCT : tag == DW_TAG_union_type ? NS_UNION
+           : tag == DW_TAG_enumeration_type ? NS_ENUM : tag == DW_TAG_typedef || tag == DW_TAG_base_type ? NS_TYPEDEF : -1;
+    if (ns < 0) return;
+    char *name = NULL;
+    if (dwarf_diename(die, &name, NULL) != DW_DLV_OK || !name) return;
+    if (kd_has_attr(die, DW_AT_declaration)) return;    /* "struct foo;" says nothing */
+    hm_put(&kd->ns[ns], name, off);
+}
+
+static void index_cu(struct kdwarf *kd, Dwarf_Die cu)
+{
+    Dwarf_Die d = NULL;
+    if (dwarf_child(cu, &d, NULL) != DW_DLV_OK) return;
+    while (d) {
+        index_die(kd, d);
+        Dwarf_Die next = NULL;
+        int r = dwarf_siblingof_b(kd->dbg, d, 1, &next, NULL);
+        dwarf_dealloc_die(d);
+        d = r == DW_DLV_OK ? next : NULL;
+    }
+}
+
+static int build_index(struct kdwarf *kd, bool progress, ks_err *err)
+{
+    unsigned ncu = 0;
+    for (;;) {
+        Dwarf_Unsigned len, typeoff, next;
+        Dwarf_Half ver, asz, lsz, esz, cutype;
+        Dwarf_Off abbr;
+        Dwarf_Sig8 sig;
+        Dwarf_Error e = NULL;
+        int r = dwarf_next_cu_header_d(kd->dbg, 1, &len, &ver, &abbr, &asz, &lsz, &esz, &sig, &typeoff, &next, &cutype, &e);
+        if (r == DW_DLV_NO_ENTRY) break;
+        if (r != DW_DLV_OK) return ks_fail(err, "DWARF: cannot read compile unit %u: %s", ncu, e ? dwarf_errmsg(e) : "?");
+        Dwarf_Die cu = NULL;
+        if (dwarf_siblingof_b(kd->dbg, NULL, 1, &cu, NULL) == DW_DLV_OK) {
+            index_cu(kd, cu);
+            dwarf_dealloc_die(cu);
+        }
+        if (progress && ++ncu % 64 == 0) fprintf(stderr, "\rksleuth: indexing DWARF types: %u compile units", ncu);
+    }
+    if (progress) fprintf(stderr, "\r%60s\r", "");
+    if (!kd->ns[NS_STRUCT].len) return ks_fail(err, "vmlinux DWARF has no struct types (built without CONFIG_DEBUG_INFO?)");
+    return 0;
+}
+
+/* ---- the on-disk cache ---- */
+
+static void cache_path(const struct symtab *st, char *out, size_t outsz)
+{
+    char id[130];
+    symtab_build_id_hex(st, id, sizeof id);
+    const char *dir = getenv("KSLEUTH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (!id[0]) { out[0] = 0; return; }
+    if (dir) snprintf(out, outsz, "%s/%s.idx", dir, id);
+    else if (xdg) snprintf(out, outsz, "%s/ksleuth/%s.idx", xdg, id);
+    else if (home) snprintf(out, outsz, "%s/.cache/ksleuth/%s.idx", home, id);
+    else out[0] = 0;
+}
+
+static bool cache_load(struct kdwarf *kd, const char *path)
+{
+    FILE *f = path[0] ? fopen(path, "r") : NULL;
+    if (!f) return false;
+    char line[4096];
+    bool ok = fgets(line, sizeof line, f) && !strncmp(line, CACHE_MAGIC, strlen(CACHE_MAGIC));
+    while (ok && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        char *sp1 = strchr(line, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+        const char *letter = sp1 ? memchr(ns_letter, line[0], NS_COUNT) : NULL;
+        if (!letter || !sp2 || sp1 != line + 1) { ok = false; break; }
+        *sp2 = 0;
+        hm_put(&kd->ns[letter - ns_letter], sp2 + 1, strtoull(sp1 + 1, NULL, 16));
+    }
+    fclose(f);
+    if (!ok)
+        for (int i = 0; i < NS_COUNT; i++) { hm_free(&kd->ns[i]); hm_init(&kd->ns[i]); }
+    return ok;
+}
+
+static void mkdir_p(char *path)
+{
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') { *p = 0; mkdir(path, 0755); *p = '/'; }
+}
+
+static void cache_save(struct kdwarf *kd, const char *path)
+{
+    if (!path[0]) return;
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+    mkdir_p(tmp);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return;    /* a read-only home is fine: we just index again next time */
+    fprintf(f, "%s\n", CACHE_MAGIC);
+    for (int n = 0; n < NS_COUNT; n++)
+        for (size_t i = 0; i < kd->ns[n].cap; i++)
+            if (kd->ns[n].e[i].key) fprintf(f, "%c %llx %s\n", ns_letter[n], (unsigned long long)kd->ns[n].e[i].value, kd->ns[n].e[i].key);
+    if (fclose(f) == 0) rename(tmp, path); else unlink(tmp);
+}
+
+int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
+{
+    struct kdwarf *kd = xcalloc(1, sizeof *kd);
+    for (int i = 0; i < NS_COUNT; i++) hm_init(&kd->ns[i]);
+    hm_init(&kd->built);
+    kd->void_type.kind = KT_VOID;
+    kd->void_type.name = "void";
+    *out = kd;
+    if (!st->has_debug_info) return ks_fail(err, "%s: no DWARF debug info (need a vmlinux built with CONFIG_DEBUG_INFO)", vmlinux);
+    kd->fd = open(vmlinux, O_RDONLY | O_CLOEXEC);
+    if (kd->fd < 0) return ks_fail(err, "%s: %s", vmlinux, strerror(errno));
+    /* A linked vmlinux may keep .rel.debug_* (emit-relocs); its values are final already. */
+    dwarf_set_reloc_application(0);
+    Dwarf_Error e = NULL;
+    if (dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &kd->dbg, &e) != DW_DLV_OK)
+        return ks_fail(err, "%s: libdwarf cannot read its DWARF: %s", vmlinux, e ? dwarf_errmsg(e) : "no DWARF");
+    char path[1024];
+    cache_path(st, path, sizeof path);
+    if (!o->no_cache && cache_load(kd, path)) {
+        snprintf(kd->origin, sizeof kd->origin, "cache %s", path);
+        return 0;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (build_index(kd, o->progress, err) != 0) return -1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    size_t n = 0;
+    for (int i = 0; i < NS_COUNT; i++) n += kd->ns[i].len;
+    snprintf(kd->origin, sizeof kd->origin, "built (%zu names, %.1f s)", n,
+             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    if (!o->no_cache) cache_save(kd, path);
+    return 0;
+}
+
+const char *kdwarf_index_origin(const struct kdwarf *kd) { return kd->origin; }
+
+static void free_type(struct ktype *t)
+{
+    for (unsigned i = 0; i < t->nmembers; i++) free(t->members[i].name);
+    for (unsigned i = 0; i < t->nenums; i++) free(t->enums[i].name);
+    free(t->members);
+    free(t->enums);
+    free(t->name);
+    free(t);
+}
+
+void kdwarf_close(struct kdwarf *kd)
+{
+    if (!kd) return;
+    for (size_t i = 0; i < kd->built.cap; i++)
+        if (kd->built.e[i].key) free_type((struct ktype *)(uintptr_t)kd->built.e[i].value);
+    hm_free(&kd->built);
+    for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);
+    if (kd->dbg) dwarf_finish(kd->dbg, NULL);
+    if (kd->fd > 0) close(kd->fd);
+    free(kd);
+}

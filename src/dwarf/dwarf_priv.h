@@ -1,0 +1,30 @@
+/* Shared between the DWARF index (dwarf_index.c) and the type builder (types.c). Not for other layers. */
+#ifndef KS_DWARF_PRIV_H
+#define KS_DWARF_PRIV_H
+#include <libdwarf/dwarf.h>
+#include <libdwarf/libdwarf.h>
+
+#include "../util/hashmap.h"
+#include "types.h"
+
+enum kd_ns { NS_STRUCT, NS_UNION, NS_ENUM, NS_TYPEDEF, NS_VAR, NS_VARDECL, NS_ENUMERATOR, NS_COUNT };
+
+struct kdwarf {
+    int fd;
+    Dwarf_Debug dbg;
+    struct hashmap ns[NS_COUNT];     /* name -> DIE offset */
+    struct hashmap built;            /* "%llx" DIE offset -> struct ktype * */
+    char origin[512];
+    struct ktype void_type;
+};
+
+/* Attribute helpers over libdwarf (0 on success). */
+int kd_attr_ref(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Off *off);
+int kd_attr_udata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Unsigned *v);
+int kd_attr_sdata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Signed *v);
+bool kd_has_attr(Dwarf_Die die, Dwarf_Half at);
+char *kd_name(Dwarf_Die die);   /* malloc'd copy, or NULL */
+/* Build (or fetch) the type at a DIE offset: types.c. */
+struct ktype *kd_build_type(struct kdwarf *kd, uint64_t die);
+
+#endif

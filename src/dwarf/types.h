@@ -1,0 +1,86 @@
+/*
+ * types: the kernel's C types and global variables, from the vmlinux's DWARF.
+ *
+ * Promise: kdwarf_open() indexes every named struct, union, enum, typedef, base type, enumerator
+ * and global variable once (or loads that index from the cache, keyed by the build-id), without
+ * building any type. Types are built on first use from their DIE and kept; pointer targets are
+ * built only when followed, so asking for task_struct does not drag in the whole kernel.
+ * Everything above this layer asks for layouts by name; no struct offset is ever written down
+ * elsewhere in ksleuth.
+ */
+#ifndef KS_TYPES_H
+#define KS_TYPES_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../util/util.h"
+
+enum kt_kind { KT_VOID, KT_BASE, KT_POINTER, KT_STRUCT, KT_UNION, KT_ENUM, KT_TYPEDEF, KT_ARRAY, KT_CONST, KT_VOLATILE, KT_QUAL, KT_FUNC };
+/* KT_QUAL: restrict, _Atomic and other qualifiers ksleuth passes through silently. */
+
+struct ktype;
+
+struct kt_member {
+    char *name;              /* NULL for an anonymous struct/union member */
+    uint64_t offset;         /* bytes from the start of the containing type */
+    unsigned bit_size;       /* 0 unless a bit-field */
+    uint64_t bit_pos;        /* bit-fields: bit number from the start of the type, LSB first */
+    struct ktype *type;
+};
+
+struct kt_enumerator {
+    char *name;
+    int64_t value;
+};
+
+struct ktype {
+    enum kt_kind kind;
+    char *name;              /* NULL if anonymous */
+    uint64_t size;
+    bool is_signed, is_char, is_bool, is_float;
+    struct ktype *target;    /* typedef/const/volatile/array element; pointers: use kt_target() */
+    uint64_t target_die;     /* pointers: the target's DIE, built on demand (0 = void *) */
+    bool target_built;
+    uint64_t count;          /* arrays: elements in the first dimension (0 = flexible/unknown) */
+    struct kt_member *members;
+    unsigned nmembers;
+    struct kt_enumerator *enums;
+    unsigned nenums;
+    uint64_t die;
+};
+
+struct kdwarf;
+struct symtab;
+
+struct kdwarf_opts {
+    bool progress;           /* show indexing progress (a terminal is watching) */
+    bool no_cache;
+};
+
+int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err);
+void kdwarf_close(struct kdwarf *kd);
+/* "where the index came from": "built (N entries, X s)" or "cache <path>" */
+const char *kdwarf_index_origin(const struct kdwarf *kd);
+
+/* "struct mm_struct", "union thread_union", "enum pageflags", "pte_t", "unsigned long",
+ * or a bare name tried as struct, union, typedef, enum in that order. Trailing '*'s make pointers. */
+struct ktype *kdwarf_type(struct kdwarf *kd, const char *spec);
+struct ktype *kdwarf_var_type(struct kdwarf *kd, const char *var);
+bool kdwarf_enumerator(struct kdwarf *kd, const char *name, int64_t *value);
+/* Complete names for the REPL: struct/union/typedef names starting with prefix. */
+void kdwarf_each_type_name(struct kdwarf *kd, const char *prefix, void (*fn)(const char *, void *), void *arg);
+
+struct ktype *kt_target(struct kdwarf *kd, struct ktype *t);
+/* Through typedefs, const and volatile to the type that says what the bytes are. */
+struct ktype *kt_strip(struct ktype *t);
+uint64_t kt_size(struct ktype *t);
+/* "struct foo", "unsigned int", "pte_t", "char *", "int [16]" */
+void kt_name(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz);
+
+/* Member lookup through anonymous members; path may be "a.b.c" or "a[2].b". Gives the byte
+ * offset, the type at the end of the path (the element type after an index) and the last member
+ * (for bit-field details). */
+int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_t *offset, struct ktype **type,
+                   const struct kt_member **member, ks_err *err);
+
+#endif

@@ -1,0 +1,171 @@
+/* Looking types up by the names people type, naming them back, and walking member paths. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwarf_priv.h"
+
+
+static struct ktype *pointer_to(struct kdwarf *kd, struct ktype *target)
+{
+    /* Synthetic pointer types are cached per target so repeated lookups don't leak. */
+    char key[40];
+    snprintf(key, sizeof key, "ptr:%p", (void *)target);
+    uint64_t v;
+    if (hm_get(&kd->built, key, &v)) return (struct ktype *)(uintptr_t)v;
+    struct ktype *p = xcalloc(1, sizeof *p);
+    p->kind = KT_POINTER;
+    p->size = 4;
+    p->target = target;
+    p->target_built = true;
+    hm_put(&kd->built, key, (uint64_t)(uintptr_t)p);
+    return p;
+}
+
+static struct ktype *lookup_ns(struct kdwarf *kd, int ns, const char *name)
+{
+    uint64_t off;
+    return hm_get(&kd->ns[ns], name, &off) ? kd_build_type(kd, off) : NULL;
+}
+
+struct ktype *kdwarf_type(struct kdwarf *kd, const char *spec)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", spec);
+    int stars = 0;
+    for (char *e = buf + strlen(buf); e > buf && (e[-1] == '*' || isspace((unsigned char)e[-1]));) {
+        if (e[-1] == '*') stars++;
+        *--e = 0;
+    }
+    char *name = buf;
+    while (isspace((unsigned char)*name)) name++;
+    struct ktype *t = NULL;
+    if (!strncmp(name, "struct ", 7)) t = lookup_ns(kd, NS_STRUCT, name + 7);
+    else if (!strncmp(name, "union ", 6)) t = lookup_ns(kd, NS_UNION, name + 6);
+    else if (!strncmp(name, "enum ", 5)) t = lookup_ns(kd, NS_ENUM, name + 5);
+    else if (!strcmp(name, "void")) t = &kd->void_type;
+    else {
+        static const int order[] = { NS_STRUCT, NS_UNION, NS_TYPEDEF, NS_ENUM };
+        for (size_t i = 0; i < ARRAY_SIZE(order) && !t; i++) t = lookup_ns(kd, order[i], name);
+    }
+    while (t && stars--) t = pointer_to(kd, t);
+    return t;
+}
+
+struct ktype *kdwarf_var_type(struct kdwarf *kd, const char *var)
+{
+    uint64_t off;
+    if (!hm_get(&kd->ns[NS_VAR], var, &off) && !hm_get(&kd->ns[NS_VARDECL], var, &off)) return NULL;
+    Dwarf_Die die;
+    if (dwarf_offdie_b(kd->dbg, off, 1, &die, NULL) != DW_DLV_OK) return NULL;
+    Dwarf_Off toff;
+    struct ktype *t = kd_attr_ref(kd, die, DW_AT_type, &toff) == 0 ? kd_build_type(kd, toff) : NULL;
+    dwarf_dealloc_die(die);
+    return t;
+}
+
+bool kdwarf_enumerator(struct kdwarf *kd, const char *name, int64_t *value)
+{
+    uint64_t off;
+    if (!hm_get(&kd->ns[NS_ENUMERATOR], name, &off)) return false;
+    struct ktype *e = kd_build_type(kd, off);
+    for (unsigned i = 0; e && i < e->nenums; i++)
+        if (e->enums[i].name && !strcmp(e->enums[i].name, name)) { *value = e->enums[i].value; return true; }
+    return false;
+}
+
+void kdwarf_each_type_name(struct kdwarf *kd, const char *prefix, void (*fn)(const char *, void *), void *arg)
+{
+    hm_each_prefix(&kd->ns[NS_STRUCT], prefix, fn, arg);
+    hm_each_prefix(&kd->ns[NS_UNION], prefix, fn, arg);
+    hm_each_prefix(&kd->ns[NS_TYPEDEF], prefix, fn, arg);
+}
+
+static const char *kind_word(enum kt_kind k)
+{
+    return k == KT_STRUCT ? "struct " : k == KT_UNION ? "union " : k == KT_ENUM ? "enum " : "";
+}
+
+void kt_name(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz)
+{
+    if (!t) { snprintf(out, outsz, "?"); return; }
+    switch (t->kind) {
+    case KT_POINTER: {
+        char inner[200];
+        struct ktype *target = kt_target(kd, t);
+        if (target && target->kind == KT_FUNC) { snprintf(out, outsz, "void (*)()"); return; }
+        kt_name(kd, target, inner, sizeof inner);
+        snprintf(out, outsz, "%s *", inner);
+        return;
+    }
+    case KT_ARRAY: {
+        char inner[200];
+        kt_name(kd, t->target, inner, sizeof inner);
+        snprintf(out, outsz, "%s [%llu]", inner, (unsigned long long)t->count);
+        return;
+    }
+    case KT_CONST: case KT_VOLATILE: {
+        char inner[200];
+        kt_name(kd, t->target, inner, sizeof inner);
+        snprintf(out, outsz, "%s %s", t->kind == KT_CONST ? "const" : "volatile", inner);
+        return;
+    }
+    case KT_QUAL: kt_name(kd, t->target, out, outsz); return;
+    case KT_FUNC: snprintf(out, outsz, "void ()"); return;
+    default:
+        snprintf(out, outsz, "%s%s", kind_word(t->kind), t->name ? t->name : "{...}");
+    }
+}
+
+/* Find a member by name in t (a struct/union), looking inside anonymous members. */
+static const struct kt_member *find_member(struct ktype *t, const char *name, uint64_t *off, int depth)
+{
+    t = kt_strip(t);
+    if (!t || (t->kind != KT_STRUCT && t->kind != KT_UNION) || depth > 16) return NULL;
+    for (unsigned i = 0; i < t->nmembers; i++) {
+        const struct kt_member *m = &t->members[i];
+        if (m->name && !strcmp(m->name, name)) { *off += m->offset; return m; }
+    }
+    for (unsigned i = 0; i < t->nmembers; i++) {
+        const struct kt_member *m = &t->members[i];
+        if (m->name) continue;
+        uint64_t sub = *off + m->offset;
+        const struct kt_member *found = find_member(m->type, name, &sub, depth + 1);
+        if (found) { *off = sub; return found; }
+    }
+    return NULL;
+}
+
+int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_t *offset, struct ktype **type,
+                   const struct kt_member **member, ks_err *err)
+{
+    (void)kd;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    uint64_t off = 0;
+    const struct kt_member *m = NULL;
+    struct ktype *cur = t;
+    for (char *tok = strtok(buf, "."); tok; tok = strtok(NULL, ".")) {
+        char *br = strchr(tok, '[');
+        long index = -1;
+        if (br) { index = strtol(br + 1, NULL, 0); *br = 0; }
+        m = find_member(cur, tok, &off, 0);
+        if (!m) {
+            char tn[200];
+            kt_name(kd, cur, tn, sizeof tn);
+            return ks_fail(err, "%s has no member %s", tn, tok);
+        }
+        cur = m->type;
+        if (index >= 0) {
+            struct ktype *a = kt_strip(cur);
+            if (!a || a->kind != KT_ARRAY) return ks_fail(err, "member %s is not an array", tok);
+            off += (uint64_t)index * kt_size(a->target);
+            cur = a->target;
+        }
+    }
+    *offset = off;
+    if (type) *type = cur;
+    if (member) *member = m;
+    return 0;
+}

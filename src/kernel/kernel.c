@@ -1,0 +1,186 @@
+/* Opening the kernel (files, paging mode, placement) and reading its virtual memory. */
+#define _GNU_SOURCE
+#include "kernel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dump/vmcoreinfo.h"
+#include "placement.h"
+
+/* PAE or not is a build-time choice the DWARF records: pte_t is 8 bytes under PAE. */
+static int choose_paging(struct kernel *k, ks_err *err)
+{
+    struct ktype *pte = kdwarf_type(k->dwarf, "pte_t");
+    uint64_t size = pte ? kt_size(pte) : 0;
+    if (size != 4 && size != 8) {
+        const char *vmci = k->dump->vmcoreinfo;
+        char v[8];
+        if (vmci && vmcoreinfo_value(vmci, "CONFIG_X86_PAE", v, sizeof v)) size = 8;
+        else if (!pte) return ks_fail(err, "cannot tell PAE from non-PAE: no pte_t in the DWARF");
+        else size = 4;
+    }
+    k->pae = size == 8;
+    k->paging = k->pae ? &pt_i386_pae : &pt_i386_2level;
+    return 0;
+}
+
+int kernel_open(struct kernel *k, const struct kernel_open_opts *o, ks_err *err)
+{
+    memset(k, 0, sizeof *k);
+    if (symtab_open(&k->syms, o->vmlinux, err) != 0) return KERNEL_OPEN_BAD_FILE;
+    k->page_offset = k->syms.page_offset;
+    k->dump = dump_open(o->dumpfile, &o->dump, err);
+    if (!k->dump) return KERNEL_OPEN_BAD_FILE;
+    physmem_init(&k->mem, k->dump);
+    if (kdwarf_open(&k->dwarf, o->vmlinux, &k->syms, &o->dwarf, err) != 0) return KERNEL_OPEN_BAD_FILE;
+    if (choose_paging(k, err) != 0) return KERNEL_OPEN_BAD_FILE;
+    if (kernel_place(k, err) != 0) return KERNEL_OPEN_MISMATCH;
+    return KERNEL_OPEN_OK;
+}
+
+void kernel_close(struct kernel *k)
+{
+    kdwarf_close(k->dwarf);
+    if (k->dump) physmem_fini(&k->mem);
+    dump_close(k->dump);
+    symtab_close(&k->syms);
+    memset(k, 0, sizeof *k);
+}
+
+int ksym_addr(struct kernel *k, const char *name, uint64_t *addr, ks_err *err)
+{
+    const struct ksym *s = symtab_lookup(&k->syms, name);
+    if (!s) return ks_fail(err, "unknown symbol: %s", name);
+    *addr = s->addr + (s->type == 'a' || s->type == 'A' ? 0 : (uint64_t)k->kaslr_offset);
+    return 0;
+}
+
+const struct ksym *ksym_at(struct kernel *k, uint64_t addr, uint64_t *delta)
+{
+    uint64_t link = addr - (uint64_t)k->kaslr_offset;
+    const struct ksym *s = symtab_by_addr(&k->syms, link);
+    if (s && delta) *delta = link - s->addr;
+    return s;
+}
+
+int kvtop(struct kernel *k, uint64_t vaddr, uint64_t *paddr, ks_err *err)
+{
+    struct pt_walk w;
+    if (pt_walk(k->paging, &k->mem, k->pgd_paddr, vaddr, &w, err) != 0) return -1;
+    if (w.result != PT_MAPPED)
+        return ks_fail(err, "kernel virtual address %#llx is not mapped (%s entry %#llx)", (unsigned long long)vaddr,
+                       w.stop_level, (unsigned long long)w.leaf);
+    *paddr = w.paddr;
+    return 0;
+}
+
+int kread(struct kernel *k, uint64_t vaddr, void *buf, size_t len, ks_err *err)
+{
+    uint8_t *out = buf;
+    while (len) {
+        uint64_t pa;
+        if (vaddr > 0xFFFFFFFFull) return ks_fail(err, "address %#llx is beyond 4 GB of virtual space", (unsigned long long)vaddr);
+        if (kvtop(k, vaddr, &pa, err) != 0) return -1;
+        size_t n = KS_MIN(len, KS_PAGE_SIZE - (size_t)(vaddr & (KS_PAGE_SIZE - 1)));
+        if (physmem_read(&k->mem, pa, out, n, err) != 0) return -1;
+        out += n; vaddr += n; len -= n;
+    }
+    return 0;
+}
+
+int kread_ulong(struct kernel *k, uint64_t vaddr, uint64_t *v, ks_err *err)
+{
+    uint8_t b[4];
+    if (kread(k, vaddr, b, 4, err)) return -1;
+    *v = le32(b);
+    return 0;
+}
+
+int kread_string(struct kernel *k, uint64_t vaddr, char *out, size_t max, ks_err *err)
+{
+    size_t i = 0;
+    while (i + 1 < max) {
+        size_t chunk = KS_MIN(max - 1 - i, KS_PAGE_SIZE - (size_t)((vaddr + i) & (KS_PAGE_SIZE - 1)));
+        if (kread(k, vaddr + i, out + i, chunk, err)) return -1;
+        void *nul = memchr(out + i, 0, chunk);
+        if (nul) return 0;
+        i += chunk;
+    }
+    out[i] = 0;
+    return 0;
+}
+
+uint64_t kdecode_int(const uint8_t *p, size_t size, bool is_signed)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < size && i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    if (is_signed && size < 8 && size && (v >> (size * 8 - 1) & 1)) v |= ~0ull << (size * 8);
+    return v;
+}
+
+int kmember_off(struct kernel *k, const char *type, const char *path, uint64_t *off, ks_err *err)
+{
+    struct ktype *t = kdwarf_type(k->dwarf, type);
+    if (!t) return ks_fail(err, "no type %s in the vmlinux DWARF", type);
+    return kt_member_path(k->dwarf, t, path, off, NULL, NULL, err);
+}
+
+/* Read the integer at addr whose type is mt; m (if a bit-field) says which bits. */
+static int read_int_at(struct kernel *k, uint64_t addr, struct ktype *mt, const struct kt_member *m, uint64_t *v, ks_err *err)
+{
+    uint8_t b[8] = { 0 };
+    if (m && m->bit_size) {
+        /* addr points at byte bit_pos / 8 already (kt_member_path added m->offset). */
+        uint64_t first = m->bit_pos / 8, last = (m->bit_pos + m->bit_size - 1) / 8;
+        if (kread(k, addr, b, (size_t)(last - first + 1), err)) return -1;
+        *v = (le64(b) >> (m->bit_pos % 8)) & ((1ull << m->bit_size) - 1);
+        return 0;
+    }
+    struct ktype *s = kt_strip(mt);
+    size_t size = (size_t)KS_MIN(kt_size(mt), (uint64_t)8);
+    if (size == 0) return ks_fail(err, "no integer value at %#llx", (unsigned long long)addr);
+    if (kread(k, addr, b, size, err)) return -1;
+    *v = kdecode_int(b, size, s && s->kind == KT_BASE && s->is_signed);
+    return 0;
+}
+
+int kread_member(struct kernel *k, uint64_t obj, const char *type, const char *path, uint64_t *v, ks_err *err)
+{
+    struct ktype *t = kdwarf_type(k->dwarf, type), *mt;
+    const struct kt_member *m;
+    uint64_t off;
+    if (!t) return ks_fail(err, "no type %s in the vmlinux DWARF", type);
+    if (kt_member_path(k->dwarf, t, path, &off, &mt, &m, err)) return -1;
+    return read_int_at(k, obj + off, mt, m, v, err);
+}
+
+int kvar_addr(struct kernel *k, const char *var, const char *path, uint64_t *addr, struct ktype **type, ks_err *err)
+{
+    struct ktype *t = kdwarf_var_type(k->dwarf, var);
+    if (!t) return ks_fail(err, "no variable %s in the vmlinux DWARF", var);
+    if (ksym_addr(k, var, addr, err)) return -1;
+    if (!path) { if (type) *type = t; return 0; }
+    uint64_t off;
+    if (kt_member_path(k->dwarf, t, path, &off, type, NULL, err)) return -1;
+    *addr += off;
+    return 0;
+}
+
+int kvar_read_int(struct kernel *k, const char *var, const char *path, uint64_t *v, ks_err *err)
+{
+    struct ktype *t = kdwarf_var_type(k->dwarf, var), *mt = t;
+    const struct kt_member *m = NULL;
+    uint64_t addr = 0, off = 0;
+    if (!t) return ks_fail(err, "no variable %s in the vmlinux DWARF", var);
+    if (ksym_addr(k, var, &addr, err)) return -1;
+    if (path && kt_member_path(k->dwarf, t, path, &off, &mt, &m, err)) return -1;
+    return read_int_at(k, addr + off, mt, m, v, err);
+}
+
+uint64_t ktype_size(struct kernel *k, const char *type)
+{
+    struct ktype *t = kdwarf_type(k->dwarf, type);
+    return t ? kt_size(t) : 0;
+}

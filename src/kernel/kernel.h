@@ -1,0 +1,71 @@
+/*
+ * kernel: the dumped kernel as a whole — where its image sits (KASLR), how it pages (PAE or not),
+ * and reads of kernel virtual memory through its own page tables.
+ *
+ * Promise: kernel_open() either returns a kernel whose vmlinux provably belongs to the dump (the
+ * vmlinux's linux_banner text is found at the place the kernel's own page tables map it), or fails
+ * with one line saying why. Layout facts come from the vmlinux (program headers, DWARF, symbols)
+ * or the dump's VMCOREINFO, never from constants.
+ */
+#ifndef KS_KERNEL_H
+#define KS_KERNEL_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../arch/i386/pagewalk.h"
+#include "../dump/dump.h"
+#include "../dwarf/symtab.h"
+#include "../dwarf/types.h"
+#include "../mem/physmem.h"
+
+struct kernel {
+    struct symtab syms;
+    struct kdwarf *dwarf;
+    struct dump *dump;
+    struct physmem mem;
+    const struct pt_format *paging;
+    bool pae;
+    uint64_t page_offset;        /* PAGE_OFFSET (virtual start of the direct map) */
+    int64_t kaslr_offset;        /* added to every link-time address */
+    const char *kaslr_source;    /* "VMCOREINFO", "linux_banner search", "none needed" */
+    uint64_t pgd_paddr;          /* swapper_pg_dir, physical */
+    char release[65];            /* from the vmlinux's banner */
+    char banner[512];
+};
+
+struct kernel_open_opts {
+    const char *vmlinux, *dumpfile;
+    struct dump_open_opts dump;
+    struct kdwarf_opts dwarf;
+};
+
+/* Error classes for the batch exit status. */
+enum { KERNEL_OPEN_OK = 0, KERNEL_OPEN_BAD_FILE = 1, KERNEL_OPEN_MISMATCH = 2 };
+
+int kernel_open(struct kernel *k, const struct kernel_open_opts *o, ks_err *err);
+void kernel_close(struct kernel *k);
+
+/* Runtime address of a vmlinux symbol (0 and err if unknown). */
+int ksym_addr(struct kernel *k, const char *name, uint64_t *addr, ks_err *err);
+/* The symbol holding a runtime address, and the offset into it. */
+const struct ksym *ksym_at(struct kernel *k, uint64_t addr, uint64_t *delta);
+
+/* Kernel virtual -> physical through swapper_pg_dir. */
+int kvtop(struct kernel *k, uint64_t vaddr, uint64_t *paddr, ks_err *err);
+int kread(struct kernel *k, uint64_t vaddr, void *buf, size_t len, ks_err *err);
+int kread_ulong(struct kernel *k, uint64_t vaddr, uint64_t *v, ks_err *err);   /* 4 bytes on i386 */
+/* Read a NUL-terminated string of at most max bytes. */
+int kread_string(struct kernel *k, uint64_t vaddr, char *out, size_t max, ks_err *err);
+
+/* Typed access: "struct mm_struct" + "pgd" -> offset; reading a member as an integer of its size. */
+int kmember_off(struct kernel *k, const char *type, const char *path, uint64_t *off, ks_err *err);
+int kread_member(struct kernel *k, uint64_t obj, const char *type, const char *path, uint64_t *v, ks_err *err);
+uint64_t ktype_size(struct kernel *k, const char *type);
+/* A global variable (its DWARF type) and optionally a member path inside it: address and type. */
+int kvar_addr(struct kernel *k, const char *var, const char *path, uint64_t *addr, struct ktype **type, ks_err *err);
+int kvar_read_int(struct kernel *k, const char *var, const char *path, uint64_t *v, ks_err *err);
+
+/* Decode an integer of `size` bytes (little-endian), sign-extended if asked. */
+uint64_t kdecode_int(const uint8_t *p, size_t size, bool is_signed);
+
+#endif

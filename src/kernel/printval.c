@@ -1,0 +1,176 @@
+#include "printval.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ARRAY_SHOWN 64
+#define MAX_OBJECT_BYTES (1u << 20)
+
+static void pad(FILE *out, int indent) { fprintf(out, "%*s", indent, ""); }
+
+void decl_text(struct kernel *k, struct ktype *t, const char *name, char *out, size_t outsz)
+{
+    char suffix[64] = "";
+    size_t sl = 0;
+    /* Arrays put their dimensions after the name: char comm[16]. */
+    while (t && t->kind == KT_ARRAY && sl < sizeof suffix - 24) {
+        sl += (size_t)snprintf(suffix + sl, sizeof suffix - sl, "[%" PRIu64 "]", t->count);
+        t = t->target;
+    }
+    char tn[256];
+    struct ktype *target = t && t->kind == KT_POINTER ? kt_target(k->dwarf, t) : NULL;
+    if (target && target->kind == KT_FUNC) {
+        snprintf(out, outsz, "void (*%s%s)()", name ? name : "", suffix);
+        return;
+    }
+    kt_name(k->dwarf, t, tn, sizeof tn);
+    size_t tl = strlen(tn);
+    bool star = tl && tn[tl - 1] == '*';
+    snprintf(out, outsz, "%s%s%s%s", tn, star || !name ? "" : " ", name ? name : "", suffix);
+}
+
+static void print_int(FILE *out, struct ktype *s, uint64_t v, const struct printval_opts *o)
+{
+    if (s->is_bool) { fputs(v ? "true" : "false", out); return; }
+    if (o->hex) { fprintf(out, "0x%" PRIx64, s->size < 8 ? v & ((UINT64_C(1) << (s->size * 8)) - 1) : v); return; }
+    if (s->is_char) {
+        int c = (int)(int8_t)v;
+        fprintf(out, "%d '%s%c'", s->is_signed ? c : (int)(uint8_t)v, c == '\'' || c == '\\' ? "\\" : "",
+                c >= 32 && c < 127 ? c : '?');
+        return;
+    }
+    if (s->is_signed) fprintf(out, "%" PRId64, (int64_t)v);
+    else fprintf(out, "%" PRIu64, v);
+}
+
+static void print_enum(FILE *out, struct ktype *s, int64_t v)
+{
+    for (unsigned i = 0; i < s->nenums; i++)
+        if (s->enums[i].value == v && s->enums[i].name) { fputs(s->enums[i].name, out); return; }
+    fprintf(out, "%" PRId64, v);
+}
+
+static void print_char_array(FILE *out, const uint8_t *b, uint64_t n)
+{
+    fputc('"', out);
+    for (uint64_t i = 0; i < n && b[i]; i++) {
+        if (b[i] == '"' || b[i] == '\\') fprintf(out, "\\%c", b[i]);
+        else if (b[i] >= 32 && b[i] < 127) fputc(b[i], out);
+        else fprintf(out, "\\%03o", b[i]);
+    }
+    fputc('"', out);
+}
+
+static void print_pointer(struct kernel *k, FILE *out, struct ktype *s, uint64_t v)
+{
+    fprintf(out, "0x%" PRIx64, v);
+    struct ktype *target = kt_strip(kt_target(k->dwarf, s));
+    uint64_t delta;
+    const struct ksym *sym;
+    if (v && target && target->kind == KT_FUNC && (sym = ksym_at(k, v, &delta)))
+        fprintf(out, delta ? " <%s+%" PRIu64 ">" : " <%s>", sym->name, delta);
+    else if (v && target && target->kind == KT_BASE && target->is_char) {
+        char str[128];
+        if (kread_string(k, v, str, sizeof str, NULL) == 0) { fputc(' ', out); print_char_array(out, (uint8_t *)str, sizeof str); }
+    }
+}
+
+static void print_members(struct kernel *k, FILE *out, struct ktype *s, const uint8_t *bytes, uint64_t addr, int indent,
+                          const struct printval_opts *o)
+{
+    fputs("{\n", out);
+    for (unsigned i = 0; i < s->nmembers; i++) {
+        const struct kt_member *m = &s->members[i];
+        pad(out, indent + 2);
+        if (m->name) fprintf(out, "%s = ", m->name);
+        if (m->bit_size) {
+            uint64_t raw = 0;
+            size_t nbytes = (size_t)((m->bit_pos % 8 + m->bit_size + 7) / 8);
+            for (size_t b = 0; b < nbytes && m->offset + b < s->size; b++) raw |= (uint64_t)bytes[m->offset + b] << (8 * b);
+            uint64_t v = (raw >> (m->bit_pos % 8)) & (m->bit_size >= 64 ? ~0ull : (1ull << m->bit_size) - 1);
+            struct ktype *ms = kt_strip(m->type);
+            if (ms && ms->kind == KT_ENUM) print_enum(out, ms, (int64_t)v);
+            else if (ms && ms->kind == KT_BASE) print_int(out, ms, v, o);
+            else fprintf(out, "%" PRIu64, v);
+        } else {
+            print_value(k, out, m->type, bytes + m->offset, addr + m->offset, indent + 2, o);
+        }
+        fputs(",\n", out);
+    }
+    pad(out, indent);
+    fputc('}', out);
+}
+
+static void print_array(struct kernel *k, FILE *out, struct ktype *a, const uint8_t *bytes, uint64_t addr, int indent,
+                        const struct printval_opts *o)
+{
+    struct ktype *elem = a->target, *es = kt_strip(elem);
+    uint64_t esize = kt_size(elem);
+    if (es && es->kind == KT_BASE && es->is_char && esize == 1) { print_char_array(out, bytes, a->count); return; }
+    bool nested = es && (es->kind == KT_STRUCT || es->kind == KT_UNION || es->kind == KT_ARRAY);
+    fputc('{', out);
+    for (uint64_t i = 0; i < a->count && esize; i++) {
+        if (i == MAX_ARRAY_SHOWN) { fputs(", ...", out); break; }
+        if (i) fputs(", ", out);
+        print_value(k, out, elem, bytes + i * esize, addr + i * esize, indent, o);
+    }
+    fputc('}', out);
+    (void)nested;
+}
+
+void print_value(struct kernel *k, FILE *out, struct ktype *t, const uint8_t *bytes, uint64_t addr, int indent,
+                 const struct printval_opts *o)
+{
+    struct ktype *s = kt_strip(t);
+    if (!s) { fputs("<unknown type>", out); return; }
+    switch (s->kind) {
+    case KT_BASE: print_int(out, s, kdecode_int(bytes, (size_t)s->size, s->is_signed), o); break;
+    case KT_ENUM: print_enum(out, s, (int64_t)kdecode_int(bytes, (size_t)s->size, true)); break;
+    case KT_POINTER: print_pointer(k, out, s, kdecode_int(bytes, (size_t)s->size, false)); break;
+    case KT_STRUCT: case KT_UNION: print_members(k, out, s, bytes, addr, indent, o); break;
+    case KT_ARRAY: print_array(k, out, s, bytes, addr, indent, o); break;
+    case KT_FUNC: fputs("<function>", out); break;
+    default: fputs("<void>", out); break;
+    }
+}
+
+int print_object(struct kernel *k, FILE *out, struct ktype *t, uint64_t addr, int indent, const struct printval_opts *o,
+                 ks_err *err)
+{
+    uint64_t size = kt_size(t);
+    if (size == 0) return ks_fail(err, "type has no size");
+    if (size > MAX_OBJECT_BYTES) return ks_fail(err, "object of %" PRIu64 " bytes is too large to print", size);
+    uint8_t *bytes = xmalloc((size_t)size);
+    int rc = kread(k, addr, bytes, (size_t)size, err);
+    if (rc == 0) print_value(k, out, t, bytes, addr, indent, o);
+    free(bytes);
+    return rc;
+}
+
+void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offsets, int indent, uint64_t base)
+{
+    struct ktype *s = kt_strip(t);
+    char tn[256];
+    kt_name(k->dwarf, s, tn, sizeof tn);
+    fprintf(out, "%s {\n", tn);
+    for (unsigned i = 0; s && i < s->nmembers; i++) {
+        const struct kt_member *m = &s->members[i];
+        struct ktype *ms = kt_strip(m->type);
+        if (show_offsets) fprintf(out, "%*s[%" PRIu64 "] ", indent + 2, "", base + m->offset);
+        else pad(out, indent + 4);
+        if (!m->name && ms && (ms->kind == KT_STRUCT || ms->kind == KT_UNION)) {
+            /* Anonymous members are shown inline, as the source has them. */
+            print_layout(k, out, ms, show_offsets, indent + 4, base + m->offset);
+            fputs(";\n", out);
+            continue;
+        }
+        char decl[320];
+        decl_text(k, m->type, m->name, decl, sizeof decl);
+        if (m->bit_size) fprintf(out, "%s : %u;\n", decl, m->bit_size);
+        else fprintf(out, "%s;\n", decl);
+    }
+    pad(out, indent);
+    fputc('}', out);
+    if (indent == 0) fprintf(out, "\nSIZE: %" PRIu64 "\n", kt_size(s));
+}

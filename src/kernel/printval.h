@@ -1,0 +1,28 @@
+/*
+ * printval: print kernel objects the way gdb (and so crash's `p` and `struct`) shows them:
+ * members one per line with nesting, pointers in hex, char arrays as strings, enums by name.
+ * Also prints type layouts (`struct NAME [-o]`). Output is bounded: huge arrays are elided.
+ */
+#ifndef KS_PRINTVAL_H
+#define KS_PRINTVAL_H
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kernel.h"
+
+struct printval_opts {
+    bool hex;                 /* integers in hex (p -x, set radix 16) */
+};
+
+/* Read `t` at kernel address addr and print "{...}" / the value, starting at the current column. */
+int print_object(struct kernel *k, FILE *out, struct ktype *t, uint64_t addr, int indent, const struct printval_opts *o,
+                 ks_err *err);
+/* Print a value already in memory (bytes holds kt_size(t) bytes read from addr). */
+void print_value(struct kernel *k, FILE *out, struct ktype *t, const uint8_t *bytes, uint64_t addr, int indent,
+                 const struct printval_opts *o);
+/* The layout of a struct/union: members with types, with [offset] when show_offsets. */
+void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offsets, int indent, uint64_t base);
+/* "type name" declaration text, e.g. "struct list_head *next" or "char comm[16]". */
+void decl_text(struct kernel *k, struct ktype *t, const char *name, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,109 @@
+/* Running one command line: words, `| pipeline` and `> file`, then the command. */
+#define _GNU_SOURCE
+#include "session.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/commands.h"
+#include "util/json.h"
+
+void session_error(struct session *s, const char *cmd, const char *msg)
+{
+    fprintf(stderr, "%s: %s\n", cmd, msg);
+    if (s->json && s->out) {
+        struct json j;
+        json_init(&j);
+        json_obj_begin(&j, NULL);
+        json_str(&j, "command", cmd);
+        json_str(&j, "error", msg);
+        json_obj_end(&j);
+        fprintf(s->out, "%s\n", j.sb.buf);
+        json_free(&j);
+    }
+}
+
+#define MAX_WORDS 64
+
+/* Split into words, honouring '..' and ".." quotes. Returns the count, or -1 if too many. */
+static int split_words(char *line, char **argv)
+{
+    int argc = 0;
+    char *p = line, *w = line;
+    while (*p) {
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p) break;
+        if (argc == MAX_WORDS - 1) return -1;
+        argv[argc++] = w;
+        char quote = 0;
+        while (*p && (quote || !isspace((unsigned char)*p))) {
+            if (!quote && (*p == '"' || *p == '\'')) quote = *p++;
+            else if (quote && *p == quote) { quote = 0; p++; }
+            else *w++ = *p++;
+        }
+        if (*p) p++;
+        *w++ = 0;
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+/* Find the first '|' or '>' outside quotes: where the command ends and its output plumbing starts. */
+static char *find_plumbing(char *line)
+{
+    char quote = 0;
+    for (char *p = line; *p; p++) {
+        if (quote) { if (*p == quote) quote = 0; continue; }
+        if (*p == '"' || *p == '\'') quote = *p;
+        else if (*p == '|' || *p == '>') return p;
+    }
+    return NULL;
+}
+
+static FILE *open_plumbing(struct session *s, char *spec, bool *is_pipe)
+{
+    *is_pipe = spec[0] == '|';
+    if (*is_pipe) {
+        fflush(s->out);
+        return popen(spec + 1, "w");
+    }
+    bool append = spec[1] == '>';
+    char *name = spec + (append ? 2 : 1);
+    while (isspace((unsigned char)*name)) name++;
+    name[strcspn(name, " \t\n")] = 0;
+    return *name ? fopen(name, append ? "a" : "w") : NULL;
+}
+
+int session_run_line(struct session *s, const char *text)
+{
+    char *line = xstrdup(text), *argv[MAX_WORDS];
+    line[strcspn(line, "\n")] = 0;
+    char *plumb = find_plumbing(line), *spec = NULL;
+    if (plumb) { spec = xstrdup(plumb); *plumb = 0; }
+    int argc = split_words(line, argv), rc = 0;
+    if (argc < 0) rc = cmd_fail(s, "ksleuth", "too many words in the command");
+    if (argc <= 0) goto done;
+    if (argv[0][0] == '#') goto done;
+    const struct command *c = command_find(argv[0]);
+    if (!c) { rc = cmd_fail(s, argv[0], "command not found (try help)"); goto done; }
+    FILE *saved = s->out, *redirect = NULL;
+    bool is_pipe = false;
+    if (spec) {
+        redirect = open_plumbing(s, spec, &is_pipe);
+        if (!redirect) { rc = cmd_fail(s, argv[0], "cannot open output %s: %s", spec, strerror(errno)); goto done; }
+        s->out = redirect;
+    }
+    rc = c->run(s, argc, argv);
+    fflush(s->out);
+    if (redirect) {
+        if (is_pipe) pclose(redirect); else fclose(redirect);
+        s->out = saved;
+    }
+done:
+    free(spec);
+    free(line);
+    return rc;
+}

@@ -1,0 +1,65 @@
+#include "hashmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;          /* FNV-1a */
+    while (*s) { h ^= (uint8_t)*s++; h *= 1099511628211ull; }
+    return h;
+}
+
+void hm_init(struct hashmap *h) { h->e = NULL; h->cap = h->len = 0; }
+
+void hm_free(struct hashmap *h)
+{
+    for (size_t i = 0; i < h->cap; i++) free(h->e[i].key);
+    free(h->e);
+    hm_init(h);
+}
+
+static struct hm_entry *slot(const struct hashmap *h, const char *key)
+{
+    size_t i = hash_str(key) & (h->cap - 1);
+    while (h->e[i].key && strcmp(h->e[i].key, key)) i = (i + 1) & (h->cap - 1);
+    return &h->e[i];
+}
+
+static void grow(struct hashmap *h)
+{
+    struct hashmap n = { xcalloc(h->cap ? h->cap * 2 : 64, sizeof *n.e), h->cap ? h->cap * 2 : 64, h->len };
+    for (size_t i = 0; i < h->cap; i++)
+        if (h->e[i].key) *slot(&n, h->e[i].key) = h->e[i];
+    free(h->e);
+    *h = n;
+}
+
+bool hm_get(const struct hashmap *h, const char *key, uint64_t *value)
+{
+    if (!h->cap) return false;
+    struct hm_entry *e = slot(h, key);
+    if (!e->key) return false;
+    if (value) *value = e->value;
+    return true;
+}
+
+bool hm_put(struct hashmap *h, const char *key, uint64_t value)
+{
+    if ((h->len + 1) * 4 > h->cap * 3) grow(h);
+    struct hm_entry *e = slot(h, key);
+    if (e->key) return false;
+    e->key = xstrdup(key);
+    e->value = value;
+    h->len++;
+    return true;
+}
+
+void hm_each_prefix(const struct hashmap *h, const char *prefix, void (*fn)(const char *, void *), void *arg)
+{
+    size_t n = strlen(prefix);
+    for (size_t i = 0; i < h->cap; i++)
+        if (h->e[i].key && !strncmp(h->e[i].key, prefix, n)) fn(h->e[i].key, arg);
+}

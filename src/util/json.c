@@ -1,0 +1,64 @@
+#include "json.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+void json_init(struct json *j)
+{
+    sb_init(&j->sb);
+    j->depth = 0;
+    j->need_comma[0] = false;
+}
+
+void json_free(struct json *j) { sb_free(&j->sb); }
+
+static void put_string(strbuf *sb, const char *s)
+{
+    sb_putc(sb, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') { sb_putc(sb, '\\'); sb_putc(sb, (char)c); }
+        else if (c == '\n') sb_puts(sb, "\\n");
+        else if (c == '\t') sb_puts(sb, "\\t");
+        else if (c < 0x20 || c >= 0x7f) sb_printf(sb, "\\u%04x", c);
+        else sb_putc(sb, (char)c);
+    }
+    sb_putc(sb, '"');
+}
+
+static void prefix(struct json *j, const char *key)
+{
+    if (j->need_comma[j->depth]) sb_putc(&j->sb, ',');
+    j->need_comma[j->depth] = true;
+    if (key) { put_string(&j->sb, key); sb_putc(&j->sb, ':'); }
+}
+
+static void open_(struct json *j, const char *key, char c)
+{
+    prefix(j, key);
+    sb_putc(&j->sb, c);
+    if (j->depth < 31) j->depth++;
+    j->need_comma[j->depth] = false;
+}
+
+void json_obj_begin(struct json *j, const char *key) { open_(j, key, '{'); }
+void json_arr_begin(struct json *j, const char *key) { open_(j, key, '['); }
+void json_obj_end(struct json *j) { if (j->depth) j->depth--; sb_putc(&j->sb, '}'); }
+void json_arr_end(struct json *j) { if (j->depth) j->depth--; sb_putc(&j->sb, ']'); }
+
+void json_str(struct json *j, const char *key, const char *v)
+{
+    prefix(j, key);
+    if (v) put_string(&j->sb, v); else sb_puts(&j->sb, "null");
+}
+
+void json_int(struct json *j, const char *key, int64_t v) { prefix(j, key); sb_printf(&j->sb, "%" PRId64, v); }
+void json_bool(struct json *j, const char *key, bool v) { prefix(j, key); sb_puts(&j->sb, v ? "true" : "false"); }
+void json_null(struct json *j, const char *key) { prefix(j, key); sb_puts(&j->sb, "null"); }
+
+void json_hex(struct json *j, const char *key, uint64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+    json_str(j, key, buf);
+}

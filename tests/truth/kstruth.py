@@ -1,0 +1,117 @@
+"""Shared pieces of the truth tests: reading a sample's truth files (written by the guest and by
+QEMU at capture time, never by ksleuth), running ksleuth in batch with --json, and counting checks
+the way CI reads them ("N passed, M failed")."""
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+
+
+class Checks:
+    def __init__(self, name):
+        self.name, self.passed, self.failed = name, 0, 0
+
+    def check(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL {self.name}: {what}", file=sys.stderr)
+        return ok
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 1 if self.failed or not self.passed else 0
+
+
+class Truth:
+    """dumps/<sample>/truth as parsed data."""
+
+    def __init__(self, sample_dir):
+        self.dir = os.path.join(sample_dir, "truth")
+
+    def text(self, name):
+        with open(os.path.join(self.dir, name)) as f:
+            return f.read()
+
+    def exists(self, name):
+        return os.path.exists(os.path.join(self.dir, name))
+
+    def workloads(self):
+        out = []
+        for line in self.text("workloads").splitlines():
+            kv = dict(w.split("=", 1) for w in line.split()[1:] if "=" in w)
+            out.append(kv)
+        return out
+
+    def pagemap(self, pid):
+        pairs = []
+        for line in self.text(f"pid/{pid}/pagemap").splitlines():
+            va, pfn = line.split()
+            if not pfn.startswith("swap"):
+                pairs.append((int(va, 16), int(pfn, 16)))
+        return pairs
+
+    def gva2gpa(self):
+        out = []
+        for line in self.text("qemu/gva2gpa").splitlines():
+            if line.startswith("#"):
+                continue
+            va, pa, what = line.split(None, 2)
+            if pa != "unmapped":
+                out.append((int(va, 16), int(pa, 16), what))
+        return out
+
+    def xp(self):
+        out = []
+        for line in self.text("qemu/xp").splitlines():
+            m = re.match(r"([0-9a-f]+): ((?:[0-9a-f]{8} ?){4})\s+# (.*)", line)
+            if m:
+                out.append((int(m.group(1), 16), [int(w, 16) for w in m.group(2).split()], m.group(3)))
+        return out
+
+    def dmesg(self):
+        return self.text("dmesg").splitlines()
+
+    def release(self):
+        return self.text("uname").split()[2]
+
+    def cpus(self):
+        return len(re.findall(r"\bcpuhp/\d+", self.text("ps")))
+
+    def present_pages(self):
+        return sum(int(n) for n in re.findall(r"^\s+present\s+(\d+)", self.text("zoneinfo"), re.M))
+
+
+def run_ksleuth(ksleuth, vmlinux, dump, commands, raw=False, cache_dir=None, expect_rc=None):
+    """Run commands (one per line) in batch with --json; returns (rc, [doc per command], stderr)."""
+    args = [ksleuth, "--json"] + (["--raw"] if raw else []) + [vmlinux, dump]
+    env = dict(os.environ)
+    if cache_dir:
+        env["KSLEUTH_CACHE_DIR"] = cache_dir
+    p = subprocess.run(args, input="\n".join(commands) + "\n", capture_output=True, text=True, env=env, timeout=600)
+    docs = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    return p.returncode, docs, p.stderr
+
+
+def elf_symbol_bytes(path, name, length):
+    """Bytes at a symbol of an ELF32 vmlinux, read straight from the file (no ksleuth involved)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    shoff, = struct.unpack_from("<I", data, 32)
+    shentsize, shnum = struct.unpack_from("<HH", data, 46)
+    sections = [struct.unpack_from("<IIIIIIIIII", data, shoff + i * shentsize) for i in range(shnum)]
+    for sh in sections:
+        if sh[1] != 2:        # SHT_SYMTAB
+            continue
+        strtab = sections[sh[6]]
+        for off in range(sh[4], sh[4] + sh[5], 16):
+            st_name, st_value, st_size, _, _, st_shndx = struct.unpack_from("<IIIBBH", data, off)
+            end = data.index(b"\0", strtab[4] + st_name)
+            if data[strtab[4] + st_name:end] == name.encode():
+                sec = sections[st_shndx]
+                start = sec[4] + (st_value - sec[3])
+                return data[start:start + length]
+    raise KeyError(name)
