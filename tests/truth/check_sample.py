@@ -44,7 +44,7 @@ def main():
     c = Checks(f"{os.path.basename(a.sample_dir)}/{os.path.basename(a.dump)}")
     banner = banner_checks(c, t, vmlinux)
 
-    cmds, expect = ["sys", "rd -a linux_banner"], [("sys", None), ("banner", None)]
+    cmds, expect = ["sys", "rd -8 linux_banner 400"], [("sys", None), ("banner", None)]
     for va, pa, what in t.gva2gpa():
         cmds.append(f"vtop {va:x}")
         expect.append(("vtop", (va, pa, what)))
