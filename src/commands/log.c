@@ -26,11 +26,18 @@ static int print_record(const struct printk_record *r, void *arg)
         json_obj_end(c->j);
         return 0;
     }
+    /* A record may hold several lines; like dmesg, each gets the record's prefix. */
     FILE *o = c->s->out;
-    fprintf(o, "[%5" PRIu64 ".%06" PRIu64 "] ", r->ts_nsec / 1000000000, r->ts_nsec % 1000000000 / 1000);
-    if (c->show_level) fprintf(o, "<%u>", r->level);
-    fwrite(r->text, 1, r->len, o);
-    fputc('\n', o);
+    const char *line = r->text, *end = r->text + r->len;
+    do {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        const char *stop = nl ? nl : end;
+        fprintf(o, "[%5" PRIu64 ".%06" PRIu64 "] ", r->ts_nsec / 1000000000, r->ts_nsec % 1000000000 / 1000);
+        if (c->show_level) fprintf(o, "<%u>", r->level);
+        fwrite(line, 1, (size_t)(stop - line), o);
+        fputc('\n', o);
+        line = nl ? nl + 1 : end;
+    } while (line < end);
     return 0;
 }
 
@@ -52,7 +59,8 @@ static int run_log(struct session *s, int argc, char **argv)
 const struct command cmd_log = {
     "log", "log [-m]", "the kernel message log",
     "Reads the lockless printk ring buffer (5.10+: prb) from the dump and prints each committed\n"
-    "record, oldest first, as \"[seconds.microseconds] text\". -m shows each record's level as <N>.\n"
+    "record, oldest first, as \"[seconds.microseconds] text\" (each line of a multi-line record gets\n"
+    "the prefix, as dmesg does). -m shows each record's level as <N>.\n"
     "JSON: {\"records\":[{\"seq\",\"ts_nsec\",\"level\",\"text\"}]}",
     run_log,
 };

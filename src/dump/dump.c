@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static const struct dump_format *const formats[] = { &dump_format_elf, &dump_format_kdump };
 
@@ -19,15 +21,47 @@ static int read_head(int fd, uint8_t *head, size_t cap, size_t *n)
     return 0;
 }
 
-const char *dump_sniff(const char *path, ks_err *err)
+/*
+ * A gzip'd dump (as sample dumps are kept in git) is inflated once into an anonymous memory file,
+ * so every format reader can seek in it; the .gz itself is only read.
+ */
+static int open_dump_file(const char *path, ks_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) { ks_fail(err, "%s: %s", path, strerror(errno)); return NULL; }
+    if (fd < 0) return ks_fail(err, "%s: %s", path, strerror(errno));
+    uint8_t magic[2];
+    if (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) return fd;
+    int mfd = memfd_create("ksleuth-dump", MFD_CLOEXEC);
+    gzFile gz = gzdopen(fd, "rb");     /* takes fd */
+    if (mfd < 0 || !gz) {
+        if (gz) gzclose(gz); else close(fd);
+        if (mfd >= 0) close(mfd);
+        return ks_fail(err, "%s: cannot inflate: %s", path, strerror(errno));
+    }
+    static uint8_t buf[1 << 16];
+    int n;
+    while ((n = gzread(gz, buf, sizeof buf)) > 0)
+        if (write(mfd, buf, (size_t)n) != n) { n = -1; break; }
+    int zerr = 0;
+    const char *zmsg = n < 0 ? gzerror(gz, &zerr) : NULL;
+    gzclose(gz);
+    if (n < 0) {
+        close(mfd);
+        return ks_fail(err, "%s: corrupt or truncated gzip data (%s)", path, zmsg && zerr ? zmsg : "write failed");
+    }
+    return mfd;
+}
+
+const char *dump_sniff(const char *path, ks_err *err)
+{
+    /* Only the first 4 KB matter here; gzread inflates just that much of a .gz. */
+    gzFile gz = gzopen(path, "rb");
+    if (!gz) { ks_fail(err, "%s: %s", path, strerror(errno)); return NULL; }
     uint8_t head[4096];
-    size_t n = 0;
-    int r = read_head(fd, head, sizeof head, &n);
-    close(fd);
+    int r = gzread(gz, head, sizeof head);
+    gzclose(gz);
     if (r < 0) { ks_fail(err, "%s: cannot read", path); return NULL; }
+    size_t n = (size_t)r;
     if (n >= 20 && !memcmp(head, "\177ELF", 4) && le16(head + 16) == 2 /* ET_EXEC */) return "elf-exec";
     for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
         if (formats[i]->probe(head, n)) return "dump";
@@ -38,8 +72,8 @@ const char *dump_sniff(const char *path, ks_err *err)
 
 struct dump *dump_open(const char *path, const struct dump_open_opts *opts, ks_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) { ks_fail(err, "%s: %s", path, strerror(errno)); return NULL; }
+    int fd = open_dump_file(path, err);
+    if (fd < 0) return NULL;
     struct stat st;
     if (fstat(fd, &st) != 0) { ks_fail(err, "%s: %s", path, strerror(errno)); close(fd); return NULL; }
     struct dump *d = xcalloc(1, sizeof *d);

@@ -89,7 +89,8 @@ def main():
         elif kind == "deadbeef":
             c.check(doc.get("values") == ["0xdeadbeef"], f"rd -u {want['stack_var']} in PID {want['pid']} = {doc.get('values')}")
         elif kind == "log":
-            got = [f"[{r['ts_nsec'] // 10**9:5d}.{r['ts_nsec'] % 10**9 // 1000:06d}] {r['text']}" for r in doc.get("records", [])]
+            got = [f"[{r['ts_nsec'] // 10**9:5d}.{r['ts_nsec'] % 10**9 // 1000:06d}] {line}"
+                   for r in doc.get("records", []) for line in r["text"].split("\n")]
             want_lines = t.dmesg()
             # The dump may hold later records (the panic, for kdump); the truth must be its prefix.
             c.check(got[:len(want_lines)] == want_lines,
