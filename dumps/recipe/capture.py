@@ -20,15 +20,21 @@ def parse_args():
     return p.parse_args()
 
 
+def connect_unix(path, tries=100):
+    """Connect to a socket QEMU is about to create."""
+    sock = socket.socket(socket.AF_UNIX)
+    for _ in range(tries):
+        try:
+            sock.connect(path)
+            return sock
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"QEMU never opened {path}")
+
+
 class Qmp:
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        for _ in range(100):
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                time.sleep(0.1)
+        self.sock = connect_unix(path)
         self.buf = b""
         self._read()                      # greeting
         self.call("qmp_capabilities")
@@ -58,13 +64,7 @@ class Qmp:
 class TruthPort:
     """The guest's second serial port: truth text arrives here; "PANIC" goes back for kdump samples."""
     def __init__(self, path, raw_path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        for _ in range(100):
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                time.sleep(0.1)
+        self.sock = connect_unix(path)
         self.out = open(raw_path, "wb", buffering=0)
         threading.Thread(target=self._pump, daemon=True).start()
 
