@@ -128,7 +128,7 @@ int main(int argc, char **argv)
     const char *vmlinux, *dumpfile;
     if ((rc = order_files(&o, &vmlinux, &dumpfile))) return rc;
 
-    struct session s = { .out = stdout, .json = o.json, .radix = 16, .vmlinux_path = vmlinux, .dump_path = dumpfile };
+    struct session s = { .out = stdout, .json = o.json, .radix = 10, .vmlinux_path = vmlinux, .dump_path = dumpfile };
     bool interactive = !o.commands && !o.script && isatty(STDIN_FILENO);
     s.batch = !interactive;
     struct kernel_open_opts ko = {

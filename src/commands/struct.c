@@ -21,7 +21,8 @@ static struct ktype *find_type(struct session *s, const char *keyword, const cha
 static int print_members_at(struct session *s, const char *cmd, struct ktype *t, char *list, uint64_t addr)
 {
     struct printval_opts po = { .hex = s->radix == 16 };
-    for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+    char *save = NULL;
+    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         uint64_t off;
         struct ktype *mt;
         const struct kt_member *m;
@@ -62,7 +63,7 @@ static int run_struct_like(struct session *s, int argc, char **argv, const char 
     struct ktype *t = find_type(s, keyword, tname);
     if (!t) return cmd_fail(s, cmd, "%s %s not found in the vmlinux DWARF", keyword, tname);
     if (!addr_arg) {
-        print_layout(&s->k, s->out, t, offsets, 0, 0);
+        print_layout(&s->k, s->out, t, offsets, 0, 0, NULL);
         return 0;
     }
     uint64_t addr;

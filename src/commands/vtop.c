@@ -27,7 +27,8 @@ static void print_flags_json(struct json *j, const struct pt_format *f, uint64_t
     char names[200];
     pt_flag_names(f, entry, true, names, sizeof names);
     json_arr_begin(j, "flags");
-    for (char *t = strtok(names, "|"); t; t = strtok(NULL, "|"))
+    char *save = NULL;
+    for (char *t = strtok_r(names, "|", &save); t; t = strtok_r(NULL, "|", &save))
         if (strcmp(t, "(none)")) json_str(j, NULL, t);
     json_arr_end(j);
 }

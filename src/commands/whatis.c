@@ -23,8 +23,9 @@ static int run_whatis(struct session *s, int argc, char **argv)
     if (!t) return cmd_fail(s, argv[0], "%s is neither a variable nor a type in the vmlinux DWARF", name);
     struct ktype *st = kt_strip(t);
     if (st && (st->kind == KT_STRUCT || st->kind == KT_UNION)) {
-        if (t->kind == KT_TYPEDEF) fprintf(s->out, "typedef ");
-        print_layout(&s->k, s->out, st, false, 0, 0);
+        bool td = t->kind == KT_TYPEDEF;
+        if (td) fprintf(s->out, "typedef ");
+        print_layout(&s->k, s->out, st, false, 0, 0, td ? t->name : NULL);
         return 0;
     }
     char tn[256];

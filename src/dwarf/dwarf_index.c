@@ -271,11 +271,17 @@ static void free_type(struct ktype *t)
     free(t);
 }
 
+struct ktype *kd_new_type(struct kdwarf *kd)
+{
+    if (kd->nowned == kd->capowned) kd->owned = xrealloc(kd->owned, (kd->capowned = kd->capowned ? kd->capowned * 2 : 256) * sizeof *kd->owned);
+    return kd->owned[kd->nowned++] = xcalloc(1, sizeof(struct ktype));
+}
+
 void kdwarf_close(struct kdwarf *kd)
 {
     if (!kd) return;
-    for (size_t i = 0; i < kd->built.cap; i++)
-        if (kd->built.e[i].key) free_type((struct ktype *)(uintptr_t)kd->built.e[i].value);
+    for (size_t i = 0; i < kd->nowned; i++) free_type(kd->owned[i]);
+    free(kd->owned);
     hm_free(&kd->built);
     for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);
     if (kd->dbg) dwarf_finish(kd->dbg, NULL);

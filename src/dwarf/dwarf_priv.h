@@ -13,7 +13,9 @@ struct kdwarf {
     int fd;
     Dwarf_Debug dbg;
     struct hashmap ns[NS_COUNT];     /* name -> DIE offset */
-    struct hashmap built;            /* "%llx" DIE offset -> struct ktype * */
+    struct hashmap built;            /* "%llx" DIE offset -> struct ktype * (an index: several keys may share a type) */
+    struct ktype **owned;            /* every type allocated, freed once at close */
+    size_t nowned, capowned;
     char origin[512];
     struct ktype void_type;
 };
@@ -24,6 +26,8 @@ int kd_attr_udata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Unsigne
 int kd_attr_sdata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Signed *v);
 bool kd_has_attr(Dwarf_Die die, Dwarf_Half at);
 char *kd_name(Dwarf_Die die);   /* malloc'd copy, or NULL */
+/* A new zeroed type owned by kd. */
+struct ktype *kd_new_type(struct kdwarf *kd);
 /* Build (or fetch) the type at a DIE offset: types.c. */
 struct ktype *kd_build_type(struct kdwarf *kd, uint64_t die);
 

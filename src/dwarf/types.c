@@ -135,12 +135,11 @@ static void fill_array(struct kdwarf *kd, Dwarf_Die die, struct ktype *t)
     }
     if (nd == 0) dims[nd++] = 0;
     for (unsigned i = nd; i-- > 1;) {           /* inner dimensions are anonymous array types */
-        struct ktype *inner = xcalloc(1, sizeof *inner);
+        struct ktype *inner = kd_new_type(kd);
         inner->kind = KT_ARRAY;
         inner->target = elem;
         inner->count = dims[i];
         inner->size = dims[i] * kt_size(elem);
-        built_put(kd, (Dwarf_Off)(uintptr_t)inner | (1ull << 63), inner);   /* owned by the cache */
         elem = inner;
     }
     t->target = elem;
@@ -219,7 +218,7 @@ static struct ktype *build_type(struct kdwarf *kd, Dwarf_Off off)
             return t;
         }
     }
-    t = xcalloc(1, sizeof *t);
+    t = kd_new_type(kd);
     t->kind = kind_of_tag(tag);
     t->name = name;
     t->die = off;

@@ -14,7 +14,7 @@ static struct ktype *pointer_to(struct kdwarf *kd, struct ktype *target)
     snprintf(key, sizeof key, "ptr:%p", (void *)target);
     uint64_t v;
     if (hm_get(&kd->built, key, &v)) return (struct ktype *)(uintptr_t)v;
-    struct ktype *p = xcalloc(1, sizeof *p);
+    struct ktype *p = kd_new_type(kd);
     p->kind = KT_POINTER;
     p->size = 4;
     p->target = target;
@@ -146,7 +146,8 @@ int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_
     uint64_t off = 0;
     const struct kt_member *m = NULL;
     struct ktype *cur = t;
-    for (char *tok = strtok(buf, "."); tok; tok = strtok(NULL, ".")) {
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
         char *br = strchr(tok, '[');
         long index = -1;
         if (br) { index = strtol(br + 1, NULL, 0); *br = 0; }

@@ -148,11 +148,13 @@ int print_object(struct kernel *k, FILE *out, struct ktype *t, uint64_t addr, in
     return rc;
 }
 
-void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offsets, int indent, uint64_t base)
+void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offsets, int indent, uint64_t base,
+                  const char *declared)
 {
     struct ktype *s = kt_strip(t);
     char tn[256];
-    kt_name(k->dwarf, s, tn, sizeof tn);
+    if (s && !s->name) snprintf(tn, sizeof tn, "%s", s->kind == KT_UNION ? "union" : "struct");
+    else kt_name(k->dwarf, s, tn, sizeof tn);
     fprintf(out, "%s {\n", tn);
     for (unsigned i = 0; s && i < s->nmembers; i++) {
         const struct kt_member *m = &s->members[i];
@@ -161,7 +163,7 @@ void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offset
         else pad(out, indent + 4);
         if (!m->name && ms && (ms->kind == KT_STRUCT || ms->kind == KT_UNION)) {
             /* Anonymous members are shown inline, as the source has them. */
-            print_layout(k, out, ms, show_offsets, indent + 4, base + m->offset);
+            print_layout(k, out, ms, show_offsets, indent + 4, base + m->offset, NULL);
             fputs(";\n", out);
             continue;
         }
@@ -172,5 +174,5 @@ void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offset
     }
     pad(out, indent);
     fputc('}', out);
-    if (indent == 0) fprintf(out, "\nSIZE: %" PRIu64 "\n", kt_size(s));
+    if (indent == 0) fprintf(out, "%s%s%s\nSIZE: %" PRIu64 "\n", declared ? " " : "", declared ? declared : "", declared ? ";" : "", kt_size(s));
 }

@@ -20,8 +20,10 @@ int print_object(struct kernel *k, FILE *out, struct ktype *t, uint64_t addr, in
 /* Print a value already in memory (bytes holds kt_size(t) bytes read from addr). */
 void print_value(struct kernel *k, FILE *out, struct ktype *t, const uint8_t *bytes, uint64_t addr, int indent,
                  const struct printval_opts *o);
-/* The layout of a struct/union: members with types, with [offset] when show_offsets. */
-void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offsets, int indent, uint64_t base);
+/* The layout of a struct/union: members with types, with [offset] when show_offsets. At the top
+ * level, `declared` (a typedef's name, or NULL) closes it as C does: "} pte_t;". */
+void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offsets, int indent, uint64_t base,
+                  const char *declared);
 /* "type name" declaration text, e.g. "struct list_head *next" or "char comm[16]". */
 void decl_text(struct kernel *k, struct ktype *t, const char *name, char *out, size_t outsz);
 
