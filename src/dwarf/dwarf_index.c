@@ -225,6 +225,14 @@ static void cache_save(struct kdwarf *kd, const char *path)
     if (fclose(f) == 0) rename(tmp, path); else unlink(tmp);
 }
 
+/* libdwarf calls this for an error met in a call made without an error argument. Without a handler
+ * it would abort(); with one, the call returns DW_DLV_ERROR and we treat it as "attribute absent". */
+static void on_dwarf_error(Dwarf_Error e, Dwarf_Ptr arg)
+{
+    struct kdwarf *kd = arg;
+    if (!kd->errors++ && getenv("KSLEUTH_DEBUG")) fprintf(stderr, "ksleuth: libdwarf: %s\n", dwarf_errmsg(e));
+}
+
 int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
 {
     struct kdwarf *kd = xcalloc(1, sizeof *kd);
@@ -239,7 +247,7 @@ int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *s
     /* A linked vmlinux may keep .rel.debug_* (emit-relocs); its values are final already. */
     dwarf_set_reloc_application(0);
     Dwarf_Error e = NULL;
-    if (dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &kd->dbg, &e) != DW_DLV_OK)
+    if (dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, on_dwarf_error, kd, &kd->dbg, &e) != DW_DLV_OK)
         return ks_fail(err, "%s: libdwarf cannot read its DWARF: %s", vmlinux, e ? dwarf_errmsg(e) : "no DWARF");
     char path[1024];
     cache_path(st, path, sizeof path);

@@ -16,6 +16,7 @@ struct kdwarf {
     struct hashmap built;            /* "%llx" DIE offset -> struct ktype * (an index: several keys may share a type) */
     struct ktype **owned;            /* every type allocated, freed once at close */
     size_t nowned, capowned;
+    unsigned long errors;            /* libdwarf errors met without an error argument */
     char origin[512];
     struct ktype void_type;
 };

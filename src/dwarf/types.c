@@ -79,6 +79,7 @@ static void fill_member(struct kdwarf *kd, Dwarf_Die die, struct kt_member *m)
         kd_attr_udata(kd, die, DW_AT_bit_offset, &msb);
         m->bit_pos = m->offset * 8 + unit * 8 - msb - bits;
     }
+    /* The byte holding the first bit, as gdb (and so crash) shows it; bit_pos keeps the exact bit. */
     m->offset = m->bit_pos / 8;
 }
 

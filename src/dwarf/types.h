@@ -22,11 +22,25 @@ struct ktype;
 
 struct kt_member {
     char *name;              /* NULL for an anonymous struct/union member */
-    uint64_t offset;         /* bytes from the start of the containing type */
+    uint64_t offset;         /* bytes from the start of the containing type; for a bit-field, the
+                                byte holding its first bit, as gdb shows it */
     unsigned bit_size;       /* 0 unless a bit-field */
-    uint64_t bit_pos;        /* bit-fields: bit number from the start of the type, LSB first */
+    uint64_t bit_pos;        /* bit-fields: bit number from the start of the containing type, LSB first */
     struct ktype *type;
 };
+
+/* A bit-field's shift within the bytes starting at m->offset. */
+static inline unsigned kt_bit_shift(const struct kt_member *m) { return (unsigned)(m->bit_pos - m->offset * 8); }
+/* Bytes to read from m->offset to hold the whole bit-field. */
+static inline unsigned kt_bit_bytes(const struct kt_member *m) { return (kt_bit_shift(m) + m->bit_size + 7) / 8; }
+/* The bit-field's value from those bytes (little-endian). */
+static inline uint64_t kt_bit_value(const struct kt_member *m, const uint8_t *unit)
+{
+    uint64_t raw = 0;
+    for (unsigned i = 0; i < kt_bit_bytes(m) && i < 8; i++) raw |= (uint64_t)unit[i] << (8 * i);
+    raw >>= kt_bit_shift(m);
+    return m->bit_size >= 64 ? raw : raw & ((1ull << m->bit_size) - 1);
+}
 
 struct kt_enumerator {
     char *name;

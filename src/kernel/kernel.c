@@ -132,10 +132,9 @@ static int read_int_at(struct kernel *k, uint64_t addr, struct ktype *mt, const 
 {
     uint8_t b[8] = { 0 };
     if (m && m->bit_size) {
-        /* addr points at byte bit_pos / 8 already (kt_member_path added m->offset). */
-        uint64_t first = m->bit_pos / 8, last = (m->bit_pos + m->bit_size - 1) / 8;
-        if (kread(k, addr, b, (size_t)(last - first + 1), err)) return -1;
-        *v = (le64(b) >> (m->bit_pos % 8)) & ((1ull << m->bit_size) - 1);
+        /* addr is the bit-field's storage unit (kt_member_path added m->offset). */
+        if (kt_bit_bytes(m) > 8 || kread(k, addr, b, kt_bit_bytes(m), err)) return -1;
+        *v = kt_bit_value(m, b);
         return 0;
     }
     struct ktype *s = kt_strip(mt);

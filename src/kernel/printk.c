@@ -88,7 +88,7 @@ static int visit(struct kernel *k, const struct ring *r, uint64_t id, int (*fn)(
         .len = text ? KS_MIN((size_t)le16(info + r->info_len), blk_len) : 0,
     };
     const struct kt_member *lm = r->info_level;
-    rec.level = lm->bit_size ? (unsigned)(info[lm->bit_pos / 8] >> (lm->bit_pos % 8)) & ((1u << lm->bit_size) - 1) : info[r->info_level_off];
+    rec.level = lm->bit_size ? (unsigned)kt_bit_value(lm, info + lm->offset) : info[r->info_level_off];
     return fn(&rec, arg);
 }
 

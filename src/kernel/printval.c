@@ -85,10 +85,10 @@ static void print_members(struct kernel *k, FILE *out, struct ktype *s, const ui
         pad(out, indent + 2);
         if (m->name) fprintf(out, "%s = ", m->name);
         if (m->bit_size) {
-            uint64_t raw = 0;
-            size_t nbytes = (size_t)((m->bit_pos % 8 + m->bit_size + 7) / 8);
-            for (size_t b = 0; b < nbytes && m->offset + b < s->size; b++) raw |= (uint64_t)bytes[m->offset + b] << (8 * b);
-            uint64_t v = (raw >> (m->bit_pos % 8)) & (m->bit_size >= 64 ? ~0ull : (1ull << m->bit_size) - 1);
+            uint8_t unit[8] = { 0 };
+            uint64_t avail = s->size > m->offset ? s->size - m->offset : 0;
+            memcpy(unit, bytes + m->offset, (size_t)KS_MIN(KS_MIN((uint64_t)kt_bit_bytes(m), (uint64_t)sizeof unit), avail));
+            uint64_t v = kt_bit_value(m, unit);
             struct ktype *ms = kt_strip(m->type);
             if (ms && ms->kind == KT_ENUM) print_enum(out, ms, (int64_t)v);
             else if (ms && ms->kind == KT_BASE) print_int(out, ms, v, o);
