@@ -48,6 +48,21 @@ static int run_p(struct session *s, int argc, char **argv)
     } else if (kvar_addr(&s->k, var, path, &addr, &t, &err)) {
         return cmd_fail(s, argv[0], "%s", err.msg);
     }
+    if (s->json) {
+        struct json j;
+        char tn[256];
+        kt_name(s->k.dwarf, t, tn, sizeof tn);
+        json_init(&j);
+        json_obj_begin(&j, NULL);
+        json_str(&j, "expr", expr);
+        json_str(&j, "type", tn);
+        json_hex(&j, "address", addr);
+        int rc = json_object(&s->k, &j, "value", t, addr, &err);
+        json_obj_end(&j);
+        if (rc == 0) cmd_json_emit(s, &j);
+        json_free(&j);
+        return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    }
     fprintf(s->out, "%s = ", expr);
     if (print_object(&s->k, s->out, t, addr, 0, &po, &err)) { fputc('\n', s->out); return cmd_fail(s, argv[0], "%s", err.msg); }
     fputc('\n', s->out);
@@ -58,6 +73,7 @@ const struct command cmd_p = {
     "p", "p [-x|-d] VARIABLE[.MEMBER...]", "print a kernel variable with its type",
     "Prints a global (or file-static) variable, or a member path inside it, read from the dump and\n"
     "shown with its DWARF type: structs member by member, pointers in hex (function pointers with\n"
-    "their symbol), char arrays as strings, enums by name. -x prints integers in hex.",
+    "their symbol), char arrays as strings, enums by name. -x prints integers in hex.\n"
+    "JSON: {\"expr\",\"type\",\"address\",\"value\"} (structs as objects, pointers as \"0x..\").",
     run_p,
 };

@@ -18,6 +18,54 @@ static struct ktype *find_type(struct session *s, const char *keyword, const cha
     return kdwarf_type(s->k.dwarf, spec);
 }
 
+static int json_members_at(struct session *s, const char *cmd, struct ktype *t, char *list, uint64_t addr, struct json *j)
+{
+    char *save = NULL;
+    json_obj_begin(j, "members");
+    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        uint64_t off, v;
+        struct ktype *mt;
+        const struct kt_member *m;
+        ks_err err;
+        char tn[200];
+        kt_name(s->k.dwarf, t, tn, sizeof tn);
+        if (kt_member_path(s->k.dwarf, t, name, &off, &mt, &m, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+        if (m && m->bit_size) {
+            if (kread_member(&s->k, addr, tn, name, &v, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+            json_uint(j, name, v);
+        } else if (json_object(&s->k, j, name, mt, addr + off, &err)) {
+            return cmd_fail(s, cmd, "%s", err.msg);
+        }
+    }
+    json_obj_end(j);
+    return 0;
+}
+
+static int emit_json(struct session *s, const char *cmd, struct ktype *t, char *members, const char *addr_arg)
+{
+    struct json j;
+    json_init(&j);
+    json_obj_begin(&j, NULL);
+    int rc = 0;
+    if (!addr_arg) {
+        json_layout(&s->k, &j, t);
+    } else {
+        uint64_t addr;
+        ks_err err;
+        char tn[256];
+        kt_name(s->k.dwarf, t, tn, sizeof tn);
+        if (cmd_parse_addr(s, addr_arg, &addr, &err)) { json_free(&j); return cmd_fail(s, cmd, "%s", err.msg); }
+        json_str(&j, "type", tn);
+        json_hex(&j, "address", addr);
+        if (members) rc = json_members_at(s, cmd, t, members, addr, &j);
+        else if (json_object(&s->k, &j, "value", t, addr, &err)) rc = cmd_fail(s, cmd, "%s", err.msg);
+    }
+    json_obj_end(&j);
+    if (!rc) cmd_json_emit(s, &j);
+    json_free(&j);
+    return rc;
+}
+
 static int print_members_at(struct session *s, const char *cmd, struct ktype *t, char *list, uint64_t addr)
 {
     struct printval_opts po = { .hex = s->radix == 16 };
@@ -62,6 +110,7 @@ static int run_struct_like(struct session *s, int argc, char **argv, const char 
     if (dot) { *dot = 0; members = dot + 1; }
     struct ktype *t = find_type(s, keyword, tname);
     if (!t) return cmd_fail(s, cmd, "%s %s not found in the vmlinux DWARF", keyword, tname);
+    if (s->json) return emit_json(s, cmd, t, members, addr_arg);
     if (!addr_arg) {
         print_layout(&s->k, s->out, t, offsets, 0, 0, NULL);
         return 0;
@@ -85,7 +134,9 @@ static int run_union(struct session *s, int argc, char **argv) { return run_stru
     KW " NAME -o       the same with each member's byte offset in [brackets]\n"                    \
     KW " NAME ADDRESS  the object at ADDRESS (a kernel virtual address or symbol)\n"               \
     KW " NAME.a,b.c ADDRESS  only members a and b.c of it\n"                                       \
-    "Layouts come from the vmlinux's DWARF. Integers print in decimal unless `set radix 16`."
+    "Layouts come from the vmlinux's DWARF. Integers print in decimal unless `set radix 16`.\n"      \
+    "JSON: layout {\"type\",\"size\",\"members\":[{\"name\",\"offset\",\"type\",\"bits\"?}]};\n"     \
+    "object {\"type\",\"address\",\"value\":{...}}; chosen members {\"type\",\"address\",\"members\":{...}}"
 
 const struct command cmd_struct = { "struct", "struct NAME[.MEMBER,...] [-o] [ADDRESS]",
                                     "show a struct's layout, or a struct in memory", STRUCT_HELP("struct"), run_struct };

@@ -4,6 +4,44 @@
 #include "../kernel/printval.h"
 #include "commands.h"
 
+static int whatis_json(struct session *s, const char *cmd, const char *name, struct ktype *var_type)
+{
+    struct json j;
+    json_init(&j);
+    json_obj_begin(&j, NULL);
+    json_str(&j, "name", name);
+    char text[400];
+    struct ktype *t = var_type ? var_type : kdwarf_type(s->k.dwarf, name), *st = t ? kt_strip(t) : NULL;
+    if (!t) { json_free(&j); return cmd_fail(s, cmd, "%s is neither a variable nor a type in the vmlinux DWARF", name); }
+    if (var_type) {
+        decl_text(&s->k, t, name, text, sizeof text);
+        json_str(&j, "kind", "variable");
+        json_str(&j, "declaration", text);
+    } else if (st && (st->kind == KT_STRUCT || st->kind == KT_UNION)) {
+        json_str(&j, "kind", "type");
+        json_layout(&s->k, &j, st);
+    } else {
+        kt_name(s->k.dwarf, st, text, sizeof text);
+        json_str(&j, "kind", "type");
+        json_str(&j, "type", text);
+        json_uint(&j, "size", kt_size(t));
+        if (st && st->kind == KT_ENUM) {
+            json_arr_begin(&j, "enumerators");
+            for (unsigned i = 0; i < st->nenums; i++) {
+                json_obj_begin(&j, NULL);
+                json_str(&j, "name", st->enums[i].name);
+                json_int(&j, "value", st->enums[i].value);
+                json_obj_end(&j);
+            }
+            json_arr_end(&j);
+        }
+    }
+    json_obj_end(&j);
+    cmd_json_emit(s, &j);
+    json_free(&j);
+    return 0;
+}
+
 static int run_whatis(struct session *s, int argc, char **argv)
 {
     if (argc < 2) return cmd_fail(s, argv[0], "usage: whatis VARIABLE|TYPE");
@@ -13,6 +51,7 @@ static int run_whatis(struct session *s, int argc, char **argv)
         if (i + 1 < argc) strcat(name, " ");
     }
     struct ktype *t = kdwarf_var_type(s->k.dwarf, name);
+    if (s->json) return whatis_json(s, argv[0], name, t);
     if (t) {
         char decl[400];
         decl_text(&s->k, t, name, decl, sizeof decl);
@@ -46,6 +85,8 @@ static int run_whatis(struct session *s, int argc, char **argv)
 const struct command cmd_whatis = {
     "whatis", "whatis VARIABLE|TYPE", "declaration of a variable, or definition of a type",
     "A global variable prints as its C declaration; a struct, union, enum or typedef prints its\n"
-    "definition and SIZE, from the vmlinux's DWARF.",
+    "definition and SIZE, from the vmlinux's DWARF.\n"
+    "JSON: {\"name\",\"kind\":\"variable\",\"declaration\"} or {\"name\",\"kind\":\"type\",\"type\",\"size\",\n"
+    "\"members\"|\"enumerators\"}",
     run_whatis,
 };

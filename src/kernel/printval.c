@@ -176,3 +176,113 @@ void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offset
     fputc('}', out);
     if (indent == 0) fprintf(out, "%s%s%s\nSIZE: %" PRIu64 "\n", declared ? " " : "", declared ? declared : "", declared ? ";" : "", kt_size(s));
 }
+
+/* ---- JSON ---- */
+
+static void json_members(struct kernel *k, struct json *j, struct ktype *s, const uint8_t *bytes)
+{
+    for (unsigned i = 0; i < s->nmembers; i++) {
+        const struct kt_member *m = &s->members[i];
+        struct ktype *ms = kt_strip(m->type);
+        if (m->bit_size) {
+            uint8_t unit[8] = { 0 };
+            uint64_t avail = s->size > m->offset ? s->size - m->offset : 0;
+            memcpy(unit, bytes + m->offset, (size_t)KS_MIN(KS_MIN((uint64_t)kt_bit_bytes(m), (uint64_t)sizeof unit), avail));
+            json_uint(j, m->name ? m->name : "", kt_bit_value(m, unit));
+        } else if (!m->name && ms && (ms->kind == KT_STRUCT || ms->kind == KT_UNION)) {
+            json_members(k, j, ms, bytes + m->offset);
+        } else {
+            json_value(k, j, m->name ? m->name : "", m->type, bytes + m->offset);
+        }
+    }
+}
+
+void json_value(struct kernel *k, struct json *j, const char *key, struct ktype *t, const uint8_t *bytes)
+{
+    struct ktype *s = kt_strip(t);
+    if (!s) { json_null(j, key); return; }
+    switch (s->kind) {
+    case KT_BASE: {
+        uint64_t v = kdecode_int(bytes, (size_t)s->size, s->is_signed);
+        if (s->is_bool) json_bool(j, key, v != 0);
+        else if (s->is_signed) json_int(j, key, (int64_t)v);
+        else json_uint(j, key, v);
+        break;
+    }
+    case KT_ENUM: {
+        int64_t v = (int64_t)kdecode_int(bytes, (size_t)s->size, true);
+        const char *name = NULL;
+        for (unsigned i = 0; i < s->nenums && !name; i++)
+            if (s->enums[i].value == v) name = s->enums[i].name;
+        if (name) json_str(j, key, name); else json_int(j, key, v);
+        break;
+    }
+    case KT_POINTER: json_hex(j, key, kdecode_int(bytes, (size_t)s->size, false)); break;
+    case KT_STRUCT: case KT_UNION:
+        json_obj_begin(j, key);
+        json_members(k, j, s, bytes);
+        json_obj_end(j);
+        break;
+    case KT_ARRAY: {
+        struct ktype *es = kt_strip(s->target);
+        uint64_t esize = kt_size(s->target);
+        if (es && es->kind == KT_BASE && es->is_char && esize == 1) {
+            char *str = xmalloc((size_t)s->count + 1);
+            memcpy(str, bytes, (size_t)s->count);
+            str[s->count] = 0;
+            json_str(j, key, str);
+            free(str);
+            break;
+        }
+        json_arr_begin(j, key);
+        for (uint64_t i = 0; i < s->count && esize && i < MAX_ARRAY_SHOWN; i++) json_value(k, j, NULL, s->target, bytes + i * esize);
+        json_arr_end(j);
+        break;
+    }
+    default: json_null(j, key); break;
+    }
+}
+
+int json_object(struct kernel *k, struct json *j, const char *key, struct ktype *t, uint64_t addr, ks_err *err)
+{
+    uint64_t size = kt_size(t);
+    if (size == 0) return ks_fail(err, "type has no size");
+    if (size > MAX_OBJECT_BYTES) return ks_fail(err, "object of %" PRIu64 " bytes is too large to print", size);
+    uint8_t *bytes = xmalloc((size_t)size);
+    int rc = kread(k, addr, bytes, (size_t)size, err);
+    if (rc == 0) json_value(k, j, key, t, bytes);
+    free(bytes);
+    return rc;
+}
+
+static void json_layout_members(struct kernel *k, struct json *j, struct ktype *s, uint64_t base)
+{
+    for (unsigned i = 0; s && i < s->nmembers; i++) {
+        const struct kt_member *m = &s->members[i];
+        struct ktype *ms = kt_strip(m->type);
+        if (!m->name && ms && (ms->kind == KT_STRUCT || ms->kind == KT_UNION)) {
+            json_layout_members(k, j, ms, base + m->offset);
+            continue;
+        }
+        char tn[256];
+        kt_name(k->dwarf, m->type, tn, sizeof tn);
+        json_obj_begin(j, NULL);
+        json_str(j, "name", m->name);
+        json_uint(j, "offset", base + m->offset);
+        json_str(j, "type", tn);
+        if (m->bit_size) { json_uint(j, "bits", m->bit_size); json_uint(j, "bit_offset", kt_bit_shift(m)); }
+        json_obj_end(j);
+    }
+}
+
+void json_layout(struct kernel *k, struct json *j, struct ktype *t)
+{
+    struct ktype *s = kt_strip(t);
+    char tn[256];
+    kt_name(k->dwarf, s, tn, sizeof tn);
+    json_str(j, "type", tn);
+    json_uint(j, "size", kt_size(s));
+    json_arr_begin(j, "members");
+    json_layout_members(k, j, s, 0);
+    json_arr_end(j);
+}

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "../util/json.h"
 #include "kernel.h"
 
 struct printval_opts {
@@ -20,6 +21,13 @@ int print_object(struct kernel *k, FILE *out, struct ktype *t, uint64_t addr, in
 /* Print a value already in memory (bytes holds kt_size(t) bytes read from addr). */
 void print_value(struct kernel *k, FILE *out, struct ktype *t, const uint8_t *bytes, uint64_t addr, int indent,
                  const struct printval_opts *o);
+/* The same value as JSON: numbers, strings for char arrays and enum names, "0x.." for pointers,
+ * objects for structs (anonymous members' fields folded into their parent, as C names them). */
+void json_value(struct kernel *k, struct json *j, const char *key, struct ktype *t, const uint8_t *bytes);
+int json_object(struct kernel *k, struct json *j, const char *key, struct ktype *t, uint64_t addr, ks_err *err);
+/* A struct/union layout as {"type","size","members":[{"name","offset","type","bits"?}]}. */
+void json_layout(struct kernel *k, struct json *j, struct ktype *t);
+
 /* The layout of a struct/union: members with types, with [offset] when show_offsets. At the top
  * level, `declared` (a typedef's name, or NULL) closes it as C does: "} pte_t;". */
 void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offsets, int indent, uint64_t base,

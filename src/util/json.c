@@ -53,6 +53,7 @@ void json_str(struct json *j, const char *key, const char *v)
 }
 
 void json_int(struct json *j, const char *key, int64_t v) { prefix(j, key); sb_printf(&j->sb, "%" PRId64, v); }
+void json_uint(struct json *j, const char *key, uint64_t v) { prefix(j, key); sb_printf(&j->sb, "%" PRIu64, v); }
 void json_bool(struct json *j, const char *key, bool v) { prefix(j, key); sb_puts(&j->sb, v ? "true" : "false"); }
 void json_null(struct json *j, const char *key) { prefix(j, key); sb_puts(&j->sb, "null"); }
 

@@ -21,6 +21,7 @@ void json_arr_begin(struct json *j, const char *key);
 void json_arr_end(struct json *j);
 void json_str(struct json *j, const char *key, const char *v);   /* v NULL -> null */
 void json_int(struct json *j, const char *key, int64_t v);
+void json_uint(struct json *j, const char *key, uint64_t v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_hex(struct json *j, const char *key, uint64_t v);      /* "0x..." as a string */
 void json_null(struct json *j, const char *key);
