@@ -1,6 +1,7 @@
 #include "task.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* task_struct.tasks is a list_head; the task is container_of(node, struct task_struct, tasks). */
 int for_each_process(struct kernel *k, int (*fn)(struct kernel *k, uint64_t task, void *arg), void *arg, ks_err *err)
@@ -88,4 +89,163 @@ int uread(struct kernel *k, uint64_t mm, uint64_t vaddr, void *buf, size_t len, 
         out += n; vaddr += n; len -= n;
     }
     return 0;
+}
+
+/* ---- per-CPU runqueues ---- */
+
+unsigned online_cpus(struct kernel *k)
+{
+    uint64_t n;
+    return kvar_read_int(k, "__num_online_cpus", "counter", &n, NULL) == 0 && n > 0 && n <= 1024 ? (unsigned)n : 1;
+}
+
+/* &per_cpu(var, cpu): on i386 the variable's link address plus that CPU's __per_cpu_offset. */
+static int per_cpu_addr(struct kernel *k, const char *var, unsigned cpu, uint64_t *addr, ks_err *err)
+{
+    uint64_t base, off = 0, offs;
+    if (ksym_addr(k, var, &base, err)) return -1;
+    if (ksym_addr(k, "__per_cpu_offset", &offs, NULL) == 0 && kread_ulong(k, offs + 4ull * cpu, &off, err)) return -1;
+    *addr = (base + off) & 0xFFFFFFFFull;
+    return 0;
+}
+
+int cpu_curr(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err)
+{
+    uint64_t rq;
+    return per_cpu_addr(k, "runqueues", cpu, &rq, err) ? -1 : kread_member(k, rq, "struct rq", "curr", task, err);
+}
+
+static int cpu_idle(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err)
+{
+    uint64_t rq;
+    return per_cpu_addr(k, "runqueues", cpu, &rq, err) ? -1 : kread_member(k, rq, "struct rq", "idle", task, err);
+}
+
+/* ---- task fields that moved between kernel versions: each chosen here, by the DWARF ---- */
+
+/* 5.14 renamed task_struct.state to __state. */
+static const char *state_member(struct kernel *k)
+{
+    uint64_t off;
+    return kmember_off(k, "struct task_struct", "__state", &off, NULL) == 0 ? "__state" : "state";
+}
+
+/* The CPU lives in task_struct.cpu on some configurations and in thread_info.cpu on x86. */
+static const char *cpu_member(struct kernel *k)
+{
+    uint64_t off;
+    return kmember_off(k, "struct task_struct", "cpu", &off, NULL) == 0 ? "cpu" : "thread_info.cpu";
+}
+
+/* The task-state bits (include/linux/sched.h); #defines, so not in the DWARF. */
+static void state_code(uint64_t state, uint64_t exit_state, char out[3])
+{
+    static const struct { uint64_t bits; const char *code; } map[] = {
+        { 0x20, "ZO" }, { 0x10, "DE" }, { 0x402, "ID" }, { 0x40, "PA" }, { 0x8, "TR" }, { 0x4, "ST" },
+        { 0x2, "UN" }, { 0x1, "IN" }, { 0x200, "WA" }, { 0x800, "NE" },
+    };
+    uint64_t s = state | exit_state;
+    snprintf(out, 3, "RU");
+    for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+        if ((s & map[i].bits) == map[i].bits && (map[i].bits != 0x402 || (state & 0x402) == 0x402)) {
+            snprintf(out, 3, "%s", map[i].code);
+            return;
+        }
+}
+
+int mm_rss(struct kernel *k, uint64_t mm, uint64_t *pages, ks_err *err)
+{
+    static const char *const counters[] = { "MM_FILEPAGES", "MM_ANONPAGES", "MM_SHMEMPAGES" };
+    *pages = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
+        int64_t idx;
+        char path[64];
+        uint64_t v;
+        if (!kdwarf_enumerator(k->dwarf, counters[i], &idx)) return ks_fail(err, "no enumerator %s in the DWARF", counters[i]);
+        snprintf(path, sizeof path, "rss_stat.count[%lld].counter", (long long)idx);
+        if (kread_member(k, mm, "struct mm_struct", path, &v, err)) return -1;
+        *pages += (uint64_t)(int64_t)(int32_t)v > 0 ? v : 0;   /* per-thread deltas can leave a small negative */
+    }
+    return 0;
+}
+
+int task_info_read(struct kernel *k, uint64_t task, struct task_info *ti, ks_err *err)
+{
+    const char *T = "struct task_struct";
+    uint64_t state, exit_state, parent, cpu, flags;
+    memset(ti, 0, sizeof *ti);
+    ti->task = task;
+    if (kread_member(k, task, T, "pid", &ti->pid, err) || kread_member(k, task, T, "tgid", &ti->tgid, err) ||
+        kread_member(k, task, T, "mm", &ti->mm, err) || kread_member(k, task, T, state_member(k), &state, err) ||
+        kread_member(k, task, T, "exit_state", &exit_state, err) || kread_member(k, task, T, "real_parent", &parent, err) ||
+        kread_member(k, task, T, cpu_member(k), &cpu, err) || kread_member(k, task, T, "flags", &flags, err) ||
+        task_comm(k, task, ti->comm, sizeof ti->comm, err) || kread_member(k, parent, T, "tgid", &ti->ppid, err))
+        return -1;
+    ti->cpu = (unsigned)cpu;
+    ti->kthread = (flags & 0x00200000 /* PF_KTHREAD */) || !ti->mm;
+    state_code(state, exit_state, ti->state);
+    if (ti->mm && (kread_member(k, ti->mm, "struct mm_struct", "total_vm", &ti->total_vm, err) || mm_rss(k, ti->mm, &ti->rss, err)))
+        return -1;
+    uint64_t curr;
+    ti->running = cpu_curr(k, ti->cpu, &curr, NULL) == 0 && curr == task;
+    if (ti->pid == 0) ti->ppid = 0;
+    return 0;
+}
+
+/* Threads of a process: signal->thread_head, linked through task->thread_node (3.14+); older
+ * kernels only had task->thread_group. */
+static int for_each_thread(struct kernel *k, uint64_t leader, int (*fn)(struct kernel *, uint64_t, void *), void *arg, ks_err *err)
+{
+    uint64_t node_off, head_off, signal;
+    if (kmember_off(k, "struct task_struct", "thread_node", &node_off, NULL) == 0 &&
+        kmember_off(k, "struct signal_struct", "thread_head", &head_off, NULL) == 0) {
+        if (kread_member(k, leader, "struct task_struct", "signal", &signal, err)) return -1;
+        uint64_t head = signal + head_off, node;
+        if (kread_ulong(k, head, &node, err)) return -1;
+        for (unsigned n = 0; node != head; n++) {
+            if (n == MAX_TASKS) return ks_fail(err, "thread list of task %#llx does not end (a cycle?)", (unsigned long long)leader);
+            int stop = fn(k, node - node_off, arg);
+            if (stop) return stop > 0 ? 0 : -1;
+            if (kread_ulong(k, node, &node, err)) return -1;
+        }
+        return 0;
+    }
+    return fn(k, leader, arg) < 0 ? -1 : 0;
+}
+
+struct task_walk {
+    int (*fn)(struct kernel *, const struct task_info *, void *);
+    void *arg;
+    ks_err *err;
+    int stop;
+};
+
+static int visit_thread(struct kernel *k, uint64_t task, void *arg)
+{
+    struct task_walk *tw = arg;
+    struct task_info ti;
+    if (task_info_read(k, task, &ti, tw->err)) return -1;
+    tw->stop = tw->fn(k, &ti, tw->arg);
+    return tw->stop;
+}
+
+static int visit_process(struct kernel *k, uint64_t task, void *arg)
+{
+    struct task_walk *tw = arg;
+    uint64_t pid;
+    if (task_pid(k, task, &pid, tw->err)) return -1;
+    if (pid == 0) return 0;   /* init_task heads the list; idle tasks were visited already */
+    int r = for_each_thread(k, task, visit_thread, tw, tw->err);
+    return r < 0 ? -1 : tw->stop;
+}
+
+int for_each_task(struct kernel *k, int (*fn)(struct kernel *k, const struct task_info *ti, void *arg), void *arg, ks_err *err)
+{
+    struct task_walk tw = { fn, arg, err, 0 };
+    for (unsigned cpu = 0; cpu < online_cpus(k); cpu++) {
+        uint64_t idle;
+        if (cpu_idle(k, cpu, &idle, err)) return -1;
+        if (visit_thread(k, idle, &tw)) return tw.stop < 0 ? -1 : 0;
+    }
+    return for_each_process(k, visit_process, &tw, err);
 }

@@ -24,6 +24,25 @@ int task_mm(struct kernel *k, uint64_t task, uint64_t *mm, ks_err *err);
 int mm_pgd_paddr(struct kernel *k, uint64_t mm, uint64_t *pa, ks_err *err);
 
 int uvtop_walk(struct kernel *k, uint64_t mm, uint64_t vaddr, struct pt_walk *w, ks_err *err);
+
+/* One task as ps shows it. */
+struct task_info {
+    uint64_t task, pid, tgid, ppid, mm;
+    unsigned cpu;
+    char comm[17];
+    char state[3];          /* crash's codes: RU IN UN ST TR ZO DE PA ID WA NE */
+    uint64_t total_vm, rss; /* pages */
+    bool kthread, running;  /* running: it is rq->curr of its CPU at dump time */
+};
+
+int task_info_read(struct kernel *k, uint64_t task, struct task_info *ti, ks_err *err);
+/* Every task: each CPU's idle task, then every thread of every process, in task-list order. */
+int for_each_task(struct kernel *k, int (*fn)(struct kernel *k, const struct task_info *ti, void *arg), void *arg, ks_err *err);
+/* The task a CPU was running (rq->curr). */
+int cpu_curr(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err);
+unsigned online_cpus(struct kernel *k);
+/* get_mm_rss(): file + anon + shmem pages. */
+int mm_rss(struct kernel *k, uint64_t mm, uint64_t *pages, ks_err *err);
 int uread(struct kernel *k, uint64_t mm, uint64_t vaddr, void *buf, size_t len, ks_err *err);
 
 #endif

@@ -30,6 +30,42 @@ def sys_checks(c, t, doc):
     c.check(doc.get("pae") == pae, f"sys pae {doc.get('pae')} but version says {pae}")
 
 
+# busybox ps STAT letter -> crash's state code
+STATE = {"R": "RU", "S": "IN", "D": "UN", "T": "ST", "t": "TR", "Z": "ZO", "X": "DE", "P": "PA", "I": "ID"}
+
+
+def ps_checks(c, t, doc):
+    """Workloads exactly (PID, PPID, COMM, state, VSZ/RSS from /proc/PID/status); every other task the
+    guest listed that is still meant to be there (kernel threads but kworkers, which come and go) by
+    PID, PPID and COMM."""
+    tasks = {x["pid"]: x for x in doc.get("tasks", []) if x["pid"]}
+    workload_pids = {int(w["pid"]) for w in t.workloads()}
+    for pid, ppid, stat, comm in t.ps():
+        if pid not in workload_pids and (ppid != 2 or comm.startswith("kworker")):
+            continue
+        got = tasks.get(pid)
+        if not c.check(got is not None, f"ps: PID {pid} ({comm}) missing"):
+            continue
+        c.check(got["ppid"] == ppid, f"ps: PID {pid} PPID {got['ppid']}, guest says {ppid}")
+        c.check(comm.startswith(got["comm"][:15]), f"ps: PID {pid} COMM {got['comm']!r}, guest says {comm!r}")
+        if pid in workload_pids:
+            st = t.status(pid)
+            c.check(got["state"] == STATE[stat[0]], f"ps: PID {pid} state {got['state']}, guest says {stat}")
+            c.check(f"{got['vsz_kb']} kB" == st["VmSize"].strip(), f"ps: PID {pid} VSZ {got['vsz_kb']}, status {st['VmSize']}")
+            c.check(f"{got['rss_kb']} kB" == st["VmRSS"].strip(), f"ps: PID {pid} RSS {got['rss_kb']}, status {st['VmRSS']}")
+
+
+def vm_checks(c, t, pid, doc):
+    want = t.maps(pid)
+    got = [(int(v["start"], 16), int(v["end"], 16), v["perms"], int(v["offset"], 16), v["file"] or "")
+           for v in doc.get("vmas", [])]
+    c.check(len(got) == len(want), f"vm {pid}: {len(got)} VMAs, maps has {len(want)}")
+    bad = [(g, w) for g, w in zip(got, want) if g != w]
+    c.check(not bad, f"vm {pid}: first difference from /proc/{pid}/maps: {bad[:1]}")
+    st = t.status(pid)
+    c.check(f"{doc.get('total_vm_kb')} kB" == st["VmSize"].strip(), f"vm {pid}: TOTAL_VM {doc.get('total_vm_kb')}, status {st['VmSize']}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ksleuth")
@@ -61,6 +97,11 @@ def main():
             expect += [("set", None), ("deadbeef", w)]
     cmds.append("log")
     expect.append(("log", None))
+    cmds.append("ps")
+    expect.append(("ps", None))
+    for w in t.workloads():
+        cmds.append(f"vm {w['pid']}")
+        expect.append(("vm", int(w["pid"])))
 
     rc, docs, err = run_ksleuth(a.ksleuth, vmlinux, a.dump, cmds, raw=a.raw, cache_dir=a.cache_dir)
     c.check(rc == 0, f"ksleuth exit status {rc}: {err.strip()[:500]}")
@@ -88,6 +129,10 @@ def main():
                     f"vtop -c {pid} {va:#x} = {doc.get('paddr')}, pagemap says pfn {pfn:#x}")
         elif kind == "deadbeef":
             c.check(doc.get("values") == ["0xdeadbeef"], f"rd -u {want['stack_var']} in PID {want['pid']} = {doc.get('values')}")
+        elif kind == "ps":
+            ps_checks(c, t, doc)
+        elif kind == "vm":
+            vm_checks(c, t, want, doc)
         elif kind == "log":
             got = [f"[{r['ts_nsec'] // 10**9:5d}.{r['ts_nsec'] % 10**9 // 1000:06d}] {line}"
                    for r in doc.get("records", []) for line in r["text"].split("\n")]

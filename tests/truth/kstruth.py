@@ -54,6 +54,26 @@ class Truth:
                 pairs.append((int(va, 16), int(pfn, 16)))
         return pairs
 
+    def maps(self, pid):
+        """[(start, end, perms, offset, name)] from /proc/PID/maps."""
+        out = []
+        for line in self.text(f"pid/{pid}/maps").splitlines():
+            f = line.split(None, 5)
+            start, end = (int(x, 16) for x in f[0].split("-"))
+            out.append((start, end, f[1], int(f[2], 16), f[5].strip() if len(f) > 5 else ""))
+        return out
+
+    def status(self, pid):
+        return dict(l.split(":", 1) for l in self.text(f"pid/{pid}/status").splitlines() if ":" in l)
+
+    def ps(self):
+        """[(pid, ppid, stat, comm)] from busybox ps."""
+        out = []
+        for line in self.text("ps").splitlines()[1:]:
+            f = line.split(None, 3)
+            out.append((int(f[0]), int(f[1]), f[2], f[3]))
+        return out
+
     def gva2gpa(self):
         out = []
         for line in self.text("qemu/gva2gpa").splitlines():

@@ -1,0 +1,104 @@
+#include "maple.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAPLE_NODE_MASK 0xFFull
+#define MAPLE_NODE_TYPE_SHIFT 3
+#define MAPLE_NODE_TYPE_MASK 0xFull
+#define MAPLE_HEIGHT_MAX 31
+
+struct node_layout {
+    uint64_t pivot_off, slot_off, meta_off, size;
+    unsigned npivots, nslots;
+};
+
+struct mt_walk {
+    struct kernel *k;
+    struct node_layout range, arange;
+    int64_t leaf_64, range_64, arange_64;
+    unsigned nodes;
+    int (*fn)(struct kernel *, uint64_t, void *);
+    void *arg;
+    ks_err *err;
+    int stop;
+};
+
+static int layout_of(struct kernel *k, const char *type, struct node_layout *l, ks_err *err)
+{
+    struct ktype *t = kdwarf_type(k->dwarf, type), *pt, *st;
+    if (!t) return ks_fail(err, "no %s in the DWARF", type);
+    if (kt_member_path(k->dwarf, t, "pivot", &l->pivot_off, &pt, NULL, err) ||
+        kt_member_path(k->dwarf, t, "slot", &l->slot_off, &st, NULL, err) ||
+        kt_member_path(k->dwarf, t, "meta", &l->meta_off, NULL, NULL, err))
+        return -1;
+    pt = kt_strip(pt);
+    st = kt_strip(st);
+    if (!pt || !st || pt->kind != KT_ARRAY || st->kind != KT_ARRAY) return ks_fail(err, "%s pivots/slots are not arrays", type);
+    l->npivots = (unsigned)pt->count;
+    l->nslots = (unsigned)st->count;
+    l->size = kt_size(t);
+    return 0;
+}
+
+static int setup(struct mt_walk *w, ks_err *err)
+{
+    struct kernel *k = w->k;
+    if (layout_of(k, "struct maple_range_64", &w->range, err) || layout_of(k, "struct maple_arange_64", &w->arange, err)) return -1;
+    if (!kdwarf_enumerator(k->dwarf, "maple_leaf_64", &w->leaf_64) || !kdwarf_enumerator(k->dwarf, "maple_range_64", &w->range_64) ||
+        !kdwarf_enumerator(k->dwarf, "maple_arange_64", &w->arange_64))
+        return ks_fail(err, "no enum maple_type in the DWARF");
+    return 0;
+}
+
+/* Last used slot, as ma_data_end() decides it. */
+static unsigned data_end(const struct node_layout *l, const uint8_t *node, bool arange, uint64_t max)
+{
+    unsigned meta_end = node[l->meta_off];
+    if (arange) return meta_end;
+    unsigned last = l->npivots - 1;
+    uint64_t piv = le32(node + l->pivot_off + 4ull * last);
+    if (piv == 0) return meta_end;
+    if (piv == max) return last;
+    return l->npivots;
+}
+
+static int walk_node(struct mt_walk *w, uint64_t enode, uint64_t max, unsigned depth)
+{
+    struct kernel *k = w->k;
+    if (depth > MAPLE_HEIGHT_MAX) return ks_fail(w->err, "maple tree deeper than %d levels: corrupt", MAPLE_HEIGHT_MAX);
+    if (++w->nodes > MAPLE_MAX_NODES) return ks_fail(w->err, "maple tree has more than %u nodes: corrupt", MAPLE_MAX_NODES);
+    int64_t type = (int64_t)((enode >> MAPLE_NODE_TYPE_SHIFT) & MAPLE_NODE_TYPE_MASK);
+    bool leaf = type == w->leaf_64, arange = type == w->arange_64;
+    if (!leaf && !arange && type != w->range_64) return ks_fail(w->err, "maple node %#llx has unknown type %lld", (unsigned long long)enode, (long long)type);
+    const struct node_layout *l = arange ? &w->arange : &w->range;
+    uint64_t addr = enode & ~MAPLE_NODE_MASK;
+    uint8_t node[512];
+    if (l->size > sizeof node || kread(k, addr, node, (size_t)l->size, w->err)) return -1;
+    if (le32(node) == addr) return ks_fail(w->err, "maple node %#llx is dead (freed while in the tree?)", (unsigned long long)addr);
+    unsigned end = data_end(l, node, arange, max);
+    if (end >= l->nslots) end = l->nslots - 1;
+    for (unsigned i = 0; i <= end; i++) {
+        uint64_t slot = le32(node + l->slot_off + 4ull * i);
+        /* Slot i covers up to pivot[i]; the last used slot reaches the node's own max. */
+        uint64_t slot_max = i < end && i < l->npivots ? le32(node + l->pivot_off + 4ull * i) : max;
+        if (!slot) continue;
+        if (leaf) {
+            if ((w->stop = w->fn(k, slot, w->arg))) return w->stop < 0 ? -1 : 0;
+        } else if (walk_node(w, slot, slot_max, depth + 1) || w->stop) {
+            return w->stop > 0 ? 0 : -1;
+        }
+    }
+    return 0;
+}
+
+int mt_for_each(struct kernel *k, uint64_t tree, int (*fn)(struct kernel *, uint64_t, void *), void *arg, ks_err *err)
+{
+    struct mt_walk w = { .k = k, .fn = fn, .arg = arg, .err = err };
+    uint64_t root;
+    if (setup(&w, err) || kread_member(k, tree, "struct maple_tree", "ma_root", &root, err)) return -1;
+    if (!root) return 0;
+    bool is_node = (root & 3) == 2 && root > 4096;      /* xa_is_node() */
+    if (!is_node) return fn(k, root, arg) < 0 ? -1 : 0;  /* a single entry kept in the root */
+    return walk_node(&w, root, 0xFFFFFFFFull, 0);
+}

@@ -1,0 +1,18 @@
+/*
+ * maple: reading a maple tree (lib/maple_tree.c, 6.1+) out of a dump. Node pointers carry the node
+ * type in bits 3..6; a node's pivots and slots, and their counts, come from the DWARF of struct
+ * maple_range_64 / maple_arange_64. The walk visits every entry of every leaf in index order, is
+ * depth-bounded and counts nodes, so a cycle or a wild pointer ends it with an error.
+ */
+#ifndef KS_MAPLE_H
+#define KS_MAPLE_H
+#include <stdint.h>
+
+#include "../kernel/kernel.h"
+
+#define MAPLE_MAX_NODES 1000000u
+
+/* Calls fn(entry) for every non-NULL leaf entry; fn returns non-zero to stop. */
+int mt_for_each(struct kernel *k, uint64_t tree, int (*fn)(struct kernel *k, uint64_t entry, void *arg), void *arg, ks_err *err);
+
+#endif
