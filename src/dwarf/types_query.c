@@ -106,9 +106,13 @@ void kt_name(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz)
         return;
     }
     case KT_CONST: case KT_VOLATILE: {
+        /* C puts a qualifier of a pointer after the star: "char *const". */
         char inner[200];
+        const char *q = t->kind == KT_CONST ? "const" : "volatile";
         kt_name(kd, t->target, inner, sizeof inner);
-        snprintf(out, outsz, "%s %s", t->kind == KT_CONST ? "const" : "volatile", inner);
+        struct ktype *target = t->target;
+        if (target && (target->kind == KT_POINTER || target->kind == KT_ARRAY)) snprintf(out, outsz, "%s%s", inner, q);
+        else snprintf(out, outsz, "%s %s", q, inner);
         return;
     }
     case KT_QUAL: kt_name(kd, t->target, out, outsz); return;

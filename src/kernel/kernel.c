@@ -29,6 +29,7 @@ static int choose_paging(struct kernel *k, ks_err *err)
 int kernel_open(struct kernel *k, const struct kernel_open_opts *o, ks_err *err)
 {
     memset(k, 0, sizeof *k);
+    hm_init(&k->members);
     if (symtab_open(&k->syms, o->vmlinux, err) != 0) return KERNEL_OPEN_BAD_FILE;
     k->page_offset = k->syms.page_offset;
     k->dump = dump_open(o->dumpfile, &o->dump, err);
@@ -42,6 +43,9 @@ int kernel_open(struct kernel *k, const struct kernel_open_opts *o, ks_err *err)
 
 void kernel_close(struct kernel *k)
 {
+    for (size_t i = 0; i < k->members.cap; i++)
+        if (k->members.e[i].key) free((void *)(uintptr_t)k->members.e[i].value);
+    hm_free(&k->members);
     kdwarf_close(k->dwarf);
     if (k->dump) physmem_fini(&k->mem);
     dump_close(k->dump);
@@ -63,6 +67,20 @@ const struct ksym *ksym_at(struct kernel *k, uint64_t addr, uint64_t *delta)
     const struct ksym *s = symtab_by_addr(&k->syms, link);
     if (s && delta) *delta = link - s->addr;
     return s;
+}
+
+unsigned kpossible_cpus(struct kernel *k)
+{
+    struct ktype *t = kt_strip(kdwarf_var_type(k->dwarf, "__per_cpu_offset"));
+    return t && t->kind == KT_ARRAY && t->count ? (unsigned)t->count : 1;
+}
+
+int kper_cpu_ptr(struct kernel *k, uint64_t addr, unsigned cpu, uint64_t *out, ks_err *err)
+{
+    uint64_t offs = 0, off = 0;
+    if (ksym_addr(k, "__per_cpu_offset", &offs, NULL) == 0 && kread_ulong(k, offs + 4ull * cpu, &off, err)) return -1;
+    *out = (addr + off) & 0xFFFFFFFFull;
+    return 0;
 }
 
 int kvtop(struct kernel *k, uint64_t vaddr, uint64_t *paddr, ks_err *err)
@@ -120,11 +138,36 @@ uint64_t kdecode_int(const uint8_t *p, size_t size, bool is_signed)
     return v;
 }
 
+const struct member_ref *kmember_ref(struct kernel *k, const char *type, const char *path, ks_err *err)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s\x01%s", type, path);
+    uint64_t v;
+    if (hm_get(&k->members, key, &v)) return (const struct member_ref *)(uintptr_t)v;
+    struct ktype *t = kdwarf_type(k->dwarf, type);
+    if (!t) { ks_fail(err, "no type %s in the vmlinux DWARF", type); return NULL; }
+    struct member_ref r;
+    if (kt_member_path(k->dwarf, t, path, &r.offset, &r.type, &r.member, err)) return NULL;
+    struct member_ref *copy = xmalloc(sizeof *copy);
+    *copy = r;
+    hm_put(&k->members, key, (uint64_t)(uintptr_t)copy);
+    return copy;
+}
+
+uint64_t kdecode_member(const struct member_ref *r, const uint8_t *obj)
+{
+    if (r->member && r->member->bit_size) return kt_bit_value(r->member, obj + r->offset);
+    struct ktype *s = kt_strip(r->type);
+    size_t size = (size_t)KS_MIN(kt_size(r->type), (uint64_t)8);
+    return kdecode_int(obj + r->offset, size, s && s->kind == KT_BASE && s->is_signed);
+}
+
 int kmember_off(struct kernel *k, const char *type, const char *path, uint64_t *off, ks_err *err)
 {
-    struct ktype *t = kdwarf_type(k->dwarf, type);
-    if (!t) return ks_fail(err, "no type %s in the vmlinux DWARF", type);
-    return kt_member_path(k->dwarf, t, path, off, NULL, NULL, err);
+    const struct member_ref *r = kmember_ref(k, type, path, err);
+    if (!r) return -1;
+    *off = r->offset;
+    return 0;
 }
 
 /* Read the integer at addr whose type is mt; m (if a bit-field) says which bits. */
@@ -147,12 +190,8 @@ static int read_int_at(struct kernel *k, uint64_t addr, struct ktype *mt, const 
 
 int kread_member(struct kernel *k, uint64_t obj, const char *type, const char *path, uint64_t *v, ks_err *err)
 {
-    struct ktype *t = kdwarf_type(k->dwarf, type), *mt;
-    const struct kt_member *m;
-    uint64_t off;
-    if (!t) return ks_fail(err, "no type %s in the vmlinux DWARF", type);
-    if (kt_member_path(k->dwarf, t, path, &off, &mt, &m, err)) return -1;
-    return read_int_at(k, obj + off, mt, m, v, err);
+    const struct member_ref *r = kmember_ref(k, type, path, err);
+    return r ? read_int_at(k, obj + r->offset, r->type, r->member, v, err) : -1;
 }
 
 int kvar_addr(struct kernel *k, const char *var, const char *path, uint64_t *addr, struct ktype **type, ks_err *err)

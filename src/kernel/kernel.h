@@ -17,6 +17,7 @@
 #include "../dwarf/symtab.h"
 #include "../dwarf/types.h"
 #include "../mem/physmem.h"
+#include "../util/hashmap.h"
 
 struct kernel {
     struct symtab syms;
@@ -31,7 +32,20 @@ struct kernel {
     uint64_t pgd_paddr;          /* swapper_pg_dir, physical */
     char release[65];            /* from the vmlinux's banner */
     char banner[512];
+    struct hashmap members;      /* "type\x01path" -> struct member_ref *: lookups done once */
 };
+
+/* A member path resolved once: where it is, what it is. */
+struct member_ref {
+    uint64_t offset;
+    struct ktype *type;
+    const struct kt_member *member;   /* for bit-fields */
+};
+
+/* The resolved member (cached), or NULL with err set. */
+const struct member_ref *kmember_ref(struct kernel *k, const char *type, const char *path, ks_err *err);
+/* Decode an integer member from a buffer holding the whole object. */
+uint64_t kdecode_member(const struct member_ref *r, const uint8_t *obj);
 
 struct kernel_open_opts {
     const char *vmlinux, *dumpfile;
@@ -49,6 +63,11 @@ void kernel_close(struct kernel *k);
 int ksym_addr(struct kernel *k, const char *name, uint64_t *addr, ks_err *err);
 /* The symbol holding a runtime address, and the offset into it. */
 const struct ksym *ksym_at(struct kernel *k, uint64_t addr, uint64_t *delta);
+
+/* CPUs the kernel was built for (NR_CPUS: the size of __per_cpu_offset[]). */
+unsigned kpossible_cpus(struct kernel *k);
+/* This CPU's copy of a per-CPU variable at link address `addr` (i386: addr + __per_cpu_offset[cpu]). */
+int kper_cpu_ptr(struct kernel *k, uint64_t addr, unsigned cpu, uint64_t *out, ks_err *err);
 
 /* Kernel virtual -> physical through swapper_pg_dir. */
 int kvtop(struct kernel *k, uint64_t vaddr, uint64_t *paddr, ks_err *err);

@@ -13,6 +13,9 @@ void decl_text(struct kernel *k, struct ktype *t, const char *name, char *out, s
 {
     char suffix[64] = "";
     size_t sl = 0;
+    /* A const array is an array of const elements; say it that way round. */
+    while (t && (t->kind == KT_CONST || t->kind == KT_VOLATILE || t->kind == KT_QUAL) && t->target && t->target->kind == KT_ARRAY)
+        t = t->target;
     /* Arrays put their dimensions after the name: char comm[16]. */
     while (t && t->kind == KT_ARRAY && sl < sizeof suffix - 24) {
         sl += (size_t)snprintf(suffix + sl, sizeof suffix - sl, "[%" PRIu64 "]", t->count);
@@ -36,8 +39,9 @@ static void print_int(FILE *out, struct ktype *s, uint64_t v, const struct print
     if (o->hex) { fprintf(out, "0x%" PRIx64, s->size < 8 ? v & ((UINT64_C(1) << (s->size * 8)) - 1) : v); return; }
     if (s->is_char) {
         int c = (int)(int8_t)v;
-        fprintf(out, "%d '%s%c'", s->is_signed ? c : (int)(uint8_t)v, c == '\'' || c == '\\' ? "\\" : "",
-                c >= 32 && c < 127 ? c : '?');
+        fprintf(out, "%d ", s->is_signed ? c : (int)(uint8_t)v);
+        if (c >= 32 && c < 127) fprintf(out, "'%s%c'", c == '\'' || c == '\\' ? "\\" : "", c);
+        else fprintf(out, "'\\%03o'", (unsigned)(uint8_t)v);     /* as gdb shows it: '\000' */
         return;
     }
     if (s->is_signed) fprintf(out, "%" PRId64, (int64_t)v);

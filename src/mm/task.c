@@ -99,14 +99,10 @@ unsigned online_cpus(struct kernel *k)
     return kvar_read_int(k, "__num_online_cpus", "counter", &n, NULL) == 0 && n > 0 && n <= 1024 ? (unsigned)n : 1;
 }
 
-/* &per_cpu(var, cpu): on i386 the variable's link address plus that CPU's __per_cpu_offset. */
 static int per_cpu_addr(struct kernel *k, const char *var, unsigned cpu, uint64_t *addr, ks_err *err)
 {
-    uint64_t base, off = 0, offs;
-    if (ksym_addr(k, var, &base, err)) return -1;
-    if (ksym_addr(k, "__per_cpu_offset", &offs, NULL) == 0 && kread_ulong(k, offs + 4ull * cpu, &off, err)) return -1;
-    *addr = (base + off) & 0xFFFFFFFFull;
-    return 0;
+    uint64_t base;
+    return ksym_addr(k, var, &base, err) ? -1 : kper_cpu_ptr(k, base, cpu, addr, err);
 }
 
 int cpu_curr(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err)

@@ -1,0 +1,121 @@
+#include "buddy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the census ---- */
+
+struct census_walk {
+    struct buddy_census *c;
+    const struct zone_info *z;
+};
+
+static void add_free_pages(struct buddy_census *c, const struct zone_info *z, uint64_t pfn, uint64_t pages)
+{
+    uint64_t base = z->start_pfn & ~((1ull << c->pageblock_order) - 1);
+    for (uint64_t p = pfn; p < pfn + pages; ) {
+        uint64_t pb = (p - base) >> c->pageblock_order;
+        uint64_t end = KS_MIN(pfn + pages, base + ((pb + 1) << c->pageblock_order));
+        if (pb < c->npageblocks) c->pb_free[pb] += (uint32_t)(end - p);
+        p = end;
+    }
+}
+
+static int count_block(struct kernel *k, const struct free_block *b, void *arg)
+{
+    struct census_walk *w = arg;
+    struct buddy_census *c = w->c;
+    (void)k;
+    c->blocks[b->order][b->migratetype]++;
+    c->order_blocks[b->order]++;
+    c->free_pages += 1ull << b->order;
+    add_free_pages(c, w->z, b->pfn, 1ull << b->order);
+    if (!b->is_buddy || b->page_order != b->order) {
+        if (c->nmismatch < BUDDY_MAX_MISMATCHES)
+            c->mismatch[c->nmismatch] = (struct buddy_mismatch){ b->order, b->migratetype, b->page, b->pfn, b->page_order, b->is_buddy };
+        c->nmismatch++;
+    }
+    return 0;
+}
+
+/* pageblock_order: HUGETLB_PAGE_ORDER when the kernel has hugetlbfs (x86: 4 MB pages without PAE,
+ * 2 MB with), else MAX_ORDER - 1 (include/linux/pageblock-flags.h). A kernel that made it a
+ * variable exports `pageblock_order`. */
+static unsigned pageblock_order_of(struct kernel *k, const struct zone_geometry *g)
+{
+    uint64_t v;
+    if (kvar_read_int(k, "pageblock_order", NULL, &v, NULL) == 0 && v < 32) return (unsigned)v;
+    if (kdwarf_type(k->dwarf, "struct hstate")) return k->pae ? 21 - KS_PAGE_SHIFT : 22 - KS_PAGE_SHIFT;
+    return g->max_order - 1;
+}
+
+static int read_pageblock_types(struct kernel *k, const struct zone_info *z, struct buddy_census *c, ks_err *err)
+{
+    int64_t nbits = 4, mig_end = 2;
+    kdwarf_enumerator(k->dwarf, "NR_PAGEBLOCK_BITS", &nbits);
+    kdwarf_enumerator(k->dwarf, "PB_migrate_end", &mig_end);
+    uint64_t bitmap;
+    if (kread_member(k, z->zone, "struct zone", "pageblock_flags", &bitmap, err)) return -1;
+    for (unsigned pb = 0; pb < c->npageblocks; pb++) {
+        uint64_t bit = (uint64_t)pb * (uint64_t)nbits, word;
+        if (kread_ulong(k, bitmap + bit / 32 * 4, &word, err)) return -1;
+        c->pb_migratetype[pb] = (uint8_t)((word >> (bit % 32)) & ((1u << (mig_end + 1)) - 1));
+    }
+    return 0;
+}
+
+int buddy_census(struct kernel *k, const struct zone_info *z, const struct zone_geometry *g, struct buddy_census *c, ks_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->pageblock_order = pageblock_order_of(k, g);
+    uint64_t base = z->start_pfn & ~((1ull << c->pageblock_order) - 1);
+    uint64_t n = z->spanned ? (z->start_pfn + z->spanned - base + (1ull << c->pageblock_order) - 1) >> c->pageblock_order : 0;
+    c->npageblocks = (unsigned)n;
+    c->pb_migratetype = xcalloc(n ? n : 1, 1);
+    c->pb_free = xcalloc(n ? n : 1, sizeof *c->pb_free);
+    if (!z->spanned) return 0;
+    struct census_walk w = { c, z };
+    if (for_each_free_block(k, z, g, count_block, &w, err)) return -1;
+    return read_pageblock_types(k, z, c, err);
+}
+
+void buddy_census_free(struct buddy_census *c)
+{
+    free(c->pb_migratetype);
+    free(c->pb_free);
+    c->pb_migratetype = NULL;
+    c->pb_free = NULL;
+}
+
+/* ---- mm/vmstat.c's indices ---- */
+
+struct contig_info {
+    uint64_t free_pages, free_blocks_total, free_blocks_suitable;
+};
+
+static struct contig_info fill_contig_info(const uint64_t *nr_free, unsigned max_order, unsigned order)
+{
+    struct contig_info info = { 0, 0, 0 };
+    for (unsigned o = 0; o < max_order; o++) {
+        info.free_blocks_total += nr_free[o];
+        info.free_pages += nr_free[o] << o;
+        if (o >= order) info.free_blocks_suitable += nr_free[o] << (o - order);
+    }
+    return info;
+}
+
+int64_t unusable_index(const uint64_t *nr_free, unsigned max_order, unsigned order)
+{
+    struct contig_info info = fill_contig_info(nr_free, max_order, order);
+    if (!info.free_pages) return 1000;     /* no free memory: all of it is unusable */
+    return (int64_t)((info.free_pages - (info.free_blocks_suitable << order)) * 1000ull / info.free_pages);
+}
+
+int64_t extfrag_index(const uint64_t *nr_free, unsigned max_order, unsigned order)
+{
+    struct contig_info info = fill_contig_info(nr_free, max_order, order);
+    uint64_t requested = 1ull << order;
+    if (!info.free_blocks_total) return 0;
+    if (info.free_blocks_suitable) return -1000;
+    return 1000 - (int64_t)((1000 + info.free_pages * 1000ull / requested) / info.free_blocks_total);
+}

@@ -1,0 +1,43 @@
+/*
+ * buddy: what the buddy allocator's free lists say about a zone.
+ *  - buddy_census(): free blocks per order and migratetype, counted by walking the lists, every
+ *    listed page checked to be a free buddy page of that order (PageBuddy, page->private == order);
+ *  - the kernel's own fragmentation measures (mm/vmstat.c): the unusable free-space index and the
+ *    external-fragmentation index, per order, in thousandths as the kernel computes them;
+ *  - pageblocks: each pageblock's migratetype (zone->pageblock_flags) and how many of its pages are free.
+ */
+#ifndef KS_BUDDY_H
+#define KS_BUDDY_H
+#include <stdint.h>
+
+#include "zone.h"
+
+#define BUDDY_MAX_MISMATCHES 64
+
+struct buddy_mismatch {
+    unsigned order, migratetype;
+    uint64_t page, pfn, page_order;
+    bool is_buddy;
+};
+
+struct buddy_census {
+    uint64_t blocks[ZONE_MAX_ORDER][ZONE_MAX_MIGRATE];
+    uint64_t order_blocks[ZONE_MAX_ORDER];
+    uint64_t free_pages;              /* sum of blocks << order */
+    unsigned nmismatch;               /* all found; the first BUDDY_MAX_MISMATCHES are kept */
+    struct buddy_mismatch mismatch[BUDDY_MAX_MISMATCHES];
+    /* pageblocks */
+    unsigned pageblock_order, npageblocks;
+    uint8_t *pb_migratetype;          /* per pageblock */
+    uint32_t *pb_free;                /* free pages per pageblock */
+};
+
+int buddy_census(struct kernel *k, const struct zone_info *z, const struct zone_geometry *g, struct buddy_census *c, ks_err *err);
+void buddy_census_free(struct buddy_census *c);
+
+/* mm/vmstat.c: unusable_free_index() and __fragmentation_index(), from nr_free per order.
+ * Both in thousandths; extfrag is -1000 when a block of the order is free. */
+int64_t unusable_index(const uint64_t *nr_free, unsigned max_order, unsigned order);
+int64_t extfrag_index(const uint64_t *nr_free, unsigned max_order, unsigned order);
+
+#endif

@@ -1,0 +1,100 @@
+#include "page.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* page_type markers (include/linux/page-flags.h, 4.18+): a page is of type T when
+ * (page_type & (PAGE_TYPE_BASE | T)) == PAGE_TYPE_BASE. #defines, so not in the DWARF. */
+#define PAGE_TYPE_BASE 0xf0000000u
+#define PG_buddy_type 0x00000080u
+/* Before 4.18 a buddy page carried _mapcount == PAGE_BUDDY_MAPCOUNT_VALUE. */
+#define PAGE_BUDDY_MAPCOUNT_VALUE (-128)
+
+static int flatmem_base(struct kernel *k, uint64_t *mem_map, ks_err *err)
+{
+    uint64_t a;
+    if (ksym_addr(k, "mem_section", &a, NULL) == 0)
+        return ks_fail(err, "this kernel uses SPARSEMEM; ksleuth reads FLATMEM mem_map only so far");
+    return kvar_read_int(k, "mem_map", NULL, mem_map, err);
+}
+
+int pfn_to_page(struct kernel *k, uint64_t pfn, uint64_t *page, ks_err *err)
+{
+    uint64_t base, first, count;
+    if (flatmem_base(k, &base, err) || mem_map_range(k, &first, &count, err)) return -1;
+    if (pfn < first || pfn >= first + count)
+        return ks_fail(err, "pfn %#llx is outside mem_map", (unsigned long long)pfn);
+    *page = base + (pfn - first) * ktype_size(k, "struct page");
+    return 0;
+}
+
+int page_to_pfn(struct kernel *k, uint64_t page, uint64_t *pfn, ks_err *err)
+{
+    uint64_t base, first, count, size = ktype_size(k, "struct page");
+    if (flatmem_base(k, &base, err) || mem_map_range(k, &first, &count, err)) return -1;
+    if (page < base || (page - base) % size || (page - base) / size >= count)
+        return ks_fail(err, "%#llx is not a struct page in mem_map", (unsigned long long)page);
+    *pfn = first + (page - base) / size;
+    return 0;
+}
+
+int mem_map_range(struct kernel *k, uint64_t *first_pfn, uint64_t *count, ks_err *err)
+{
+    /* FLATMEM: one node; its spanned range is what mem_map covers. */
+    if (kvar_read_int(k, "contig_page_data", "node_start_pfn", first_pfn, err) ||
+        kvar_read_int(k, "contig_page_data", "node_spanned_pages", count, err))
+        return -1;
+    return 0;
+}
+
+int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err *err)
+{
+    static const char *const fields[] = { "flags", "mapping", "index", "private", "_refcount.counter", "_mapcount.counter" };
+    const struct member_ref *r[ARRAY_SIZE(fields)];
+    uint8_t buf[128];
+    uint64_t size = ktype_size(k, "struct page");
+    memset(pi, 0, sizeof *pi);
+    pi->page = page;
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+        if (!(r[i] = kmember_ref(k, "struct page", fields[i], err))) return -1;
+    if (size > sizeof buf || page_to_pfn(k, page, &pi->pfn, err) || kread(k, page, buf, (size_t)size, err)) return -1;
+    pi->flags = kdecode_member(r[0], buf);
+    pi->mapping = kdecode_member(r[1], buf);
+    pi->index = kdecode_member(r[2], buf);
+    pi->private = kdecode_member(r[3], buf);
+    pi->count = (int32_t)kdecode_member(r[4], buf);
+    pi->mapcount = (int32_t)kdecode_member(r[5], buf);
+    pi->page_type = (uint32_t)pi->mapcount;     /* page_type shares the word with _mapcount */
+    return 0;
+}
+
+bool page_is_buddy(struct kernel *k, const struct page_info *pi)
+{
+    uint64_t off;
+    if (kmember_off(k, "struct page", "page_type", &off, NULL) == 0)
+        return (pi->page_type & (PAGE_TYPE_BASE | PG_buddy_type)) == PAGE_TYPE_BASE;
+    return pi->mapcount == PAGE_BUDDY_MAPCOUNT_VALUE;
+}
+
+bool page_is_slab(struct kernel *k, const struct page_info *pi)
+{
+    int64_t bit;
+    return kdwarf_enumerator(k->dwarf, "PG_slab", &bit) && (pi->flags >> bit & 1);
+}
+
+void page_flag_names(struct kernel *k, uint64_t flags, char *out, size_t outsz)
+{
+    struct ktype *e = kt_strip(kdwarf_type(k->dwarf, "enum pageflags"));
+    int64_t nr = 0;
+    size_t n = 0;
+    out[0] = 0;
+    if (!e || !kdwarf_enumerator(k->dwarf, "__NR_PAGEFLAGS", &nr)) return;
+    for (int64_t bit = 0; bit < nr && bit < 64; bit++) {
+        if (!(flags >> bit & 1)) continue;
+        for (unsigned i = 0; i < e->nenums; i++) {
+            if (e->enums[i].value != bit || strncmp(e->enums[i].name, "PG_", 3)) continue;
+            n += (size_t)snprintf(out + n, n < outsz ? outsz - n : 0, "%s%s", n ? "," : "", e->enums[i].name + 3);
+            break;   /* the first name of a bit is its own; later ones are aliases */
+        }
+    }
+}
