@@ -29,6 +29,6 @@ void cmd_json_emit(struct session *s, struct json *j);
 int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *err);
 
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd,
-    cmd_vtop, cmd_ptov, cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem;
+    cmd_vtop, cmd_ptov, cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag;
 
 #endif

@@ -237,7 +237,8 @@ const struct command cmd_kmem = {
     "-s  SLUB caches: CACHE OBJSIZE ALLOCATED TOTAL SLABS SSIZE NAME (allocated as /proc/slabinfo\n"
     "    counts active objects).\n"
     "ADDRESS: what it is — its page (free or in use), the slab cache and object holding it, or the\n"
-    "    task and VMA mapping it.\n"
+    "    tasks and VMAs mapping it. At or above PAGE_OFFSET (and below 4 GB) it is kernel virtual;\n"
+    "    otherwise physical.\n"
     "JSON: -i {\"pages\":{...}}; -z {\"zones\":[...]}; -f {\"zones\":[{\"node\",\"zone\",\"free_pages\",\"orders\":\n"
     "[{\"order\",\"blocks\",\"pages\",\"nr_free\",\"by_migratetype\":{...}}],\"mismatches\":[...]}],\"problems\"};\n"
     "-p {\"pages\":[...]}; -s {\"caches\":[...]}",

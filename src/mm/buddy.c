@@ -38,14 +38,15 @@ static int count_block(struct kernel *k, const struct free_block *b, void *arg)
     return 0;
 }
 
-/* pageblock_order: HUGETLB_PAGE_ORDER when the kernel has hugetlbfs (x86: 4 MB pages without PAE,
- * 2 MB with), else MAX_ORDER - 1 (include/linux/pageblock-flags.h). A kernel that made it a
- * variable exports `pageblock_order`. */
+/* pageblock_order: HUGETLB_PAGE_ORDER when the kernel has huge pages (x86: 4 MB pages without PAE,
+ * 2 MB with), else MAX_ORDER - 1 (include/linux/pageblock-flags.h). The hstates[] array exists only
+ * with CONFIG_HUGETLB_PAGE (a struct hstate type alone proves nothing: headers declare it anyway).
+ * A kernel that made the order a variable exports `pageblock_order`. */
 static unsigned pageblock_order_of(struct kernel *k, const struct zone_geometry *g)
 {
     uint64_t v;
     if (kvar_read_int(k, "pageblock_order", NULL, &v, NULL) == 0 && v < 32) return (unsigned)v;
-    if (kdwarf_type(k->dwarf, "struct hstate")) return k->pae ? 21 - KS_PAGE_SHIFT : 22 - KS_PAGE_SHIFT;
+    if (ksym_addr(k, "hstates", &v, NULL) == 0) return k->pae ? 21 - KS_PAGE_SHIFT : 22 - KS_PAGE_SHIFT;
     return g->max_order - 1;
 }
 

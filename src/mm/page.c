@@ -18,13 +18,15 @@ static int flatmem_base(struct kernel *k, uint64_t *mem_map, ks_err *err)
     return kvar_read_int(k, "mem_map", NULL, mem_map, err);
 }
 
+/* FLATMEM: mem_map is the struct page of pfn ARCH_PFN_OFFSET (0 on x86), even when the node starts
+ * later: alloc_node_mem_map() moves it back by that much. Only [node_start_pfn, +spanned) exist. */
 int pfn_to_page(struct kernel *k, uint64_t pfn, uint64_t *page, ks_err *err)
 {
     uint64_t base, first, count;
     if (flatmem_base(k, &base, err) || mem_map_range(k, &first, &count, err)) return -1;
     if (pfn < first || pfn >= first + count)
         return ks_fail(err, "pfn %#llx is outside mem_map", (unsigned long long)pfn);
-    *page = base + (pfn - first) * ktype_size(k, "struct page");
+    *page = base + pfn * ktype_size(k, "struct page");
     return 0;
 }
 
@@ -32,9 +34,10 @@ int page_to_pfn(struct kernel *k, uint64_t page, uint64_t *pfn, ks_err *err)
 {
     uint64_t base, first, count, size = ktype_size(k, "struct page");
     if (flatmem_base(k, &base, err) || mem_map_range(k, &first, &count, err)) return -1;
-    if (page < base || (page - base) % size || (page - base) / size >= count)
+    uint64_t n = (page - base) / size;
+    if (page < base || (page - base) % size || n < first || n >= first + count)
         return ks_fail(err, "%#llx is not a struct page in mem_map", (unsigned long long)page);
-    *pfn = first + (page - base) / size;
+    *pfn = n;
     return 0;
 }
 
@@ -74,6 +77,13 @@ bool page_is_buddy(struct kernel *k, const struct page_info *pi)
     if (kmember_off(k, "struct page", "page_type", &off, NULL) == 0)
         return (pi->page_type & (PAGE_TYPE_BASE | PG_buddy_type)) == PAGE_TYPE_BASE;
     return pi->mapcount == PAGE_BUDDY_MAPCOUNT_VALUE;
+}
+
+uint64_t compound_head(struct kernel *k, uint64_t page)
+{
+    uint64_t head;
+    if (kread_member(k, page, "struct page", "compound_head", &head, NULL) == 0 && (head & 1)) return head - 1;
+    return page;
 }
 
 bool page_is_slab(struct kernel *k, const struct page_info *pi)

@@ -24,6 +24,8 @@ int page_to_pfn(struct kernel *k, uint64_t page, uint64_t *pfn, ks_err *err);
 int mem_map_range(struct kernel *k, uint64_t *first_pfn, uint64_t *count, ks_err *err);
 int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err *err);
 bool page_is_buddy(struct kernel *k, const struct page_info *pi);
+/* The head page of a compound page (a tail page stores head + 1 in compound_head); else page. */
+uint64_t compound_head(struct kernel *k, uint64_t page);
 bool page_is_slab(struct kernel *k, const struct page_info *pi);
 /* "reserved,slab" style list of the set flag bits below NR_PAGEFLAGS. */
 void page_flag_names(struct kernel *k, uint64_t flags, char *out, size_t outsz);

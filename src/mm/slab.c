@@ -122,11 +122,10 @@ static int object_is_free(struct kernel *k, uint64_t cache, uint64_t slab, uint6
 int slab_object_at(struct kernel *k, uint64_t page, uint64_t addr, struct slab_object *o, ks_err *err)
 {
     struct page_info pi;
+    uint64_t head = compound_head(k, page);   /* a multi-page slab is described by its head page */
     memset(o, 0, sizeof *o);
-    if (slub_kernel(k, err) || page_info_read(k, page, &pi, err)) return -1;
+    if (slub_kernel(k, err) || page_info_read(k, head, &pi, err)) return -1;
     if (!page_is_slab(k, &pi)) return 0;
-    uint64_t head = page, compound;
-    if (kread_member(k, page, "struct page", "compound_head", &compound, NULL) == 0 && (compound & 1)) head = compound - 1;
     uint64_t size, name, pfn;
     o->slab = head;
     if (kread_member(k, head, slab_type(k), "slab_cache", &o->cache, err) ||

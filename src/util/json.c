@@ -54,6 +54,12 @@ void json_str(struct json *j, const char *key, const char *v)
 
 void json_int(struct json *j, const char *key, int64_t v) { prefix(j, key); sb_printf(&j->sb, "%" PRId64, v); }
 void json_uint(struct json *j, const char *key, uint64_t v) { prefix(j, key); sb_printf(&j->sb, "%" PRIu64, v); }
+void json_milli(struct json *j, const char *key, int64_t v)
+{
+    prefix(j, key);
+    sb_printf(&j->sb, "%s%" PRId64 ".%03" PRId64, v < 0 ? "-" : "", (v < 0 ? -v : v) / 1000, (v < 0 ? -v : v) % 1000);
+}
+
 void json_bool(struct json *j, const char *key, bool v) { prefix(j, key); sb_puts(&j->sb, v ? "true" : "false"); }
 void json_null(struct json *j, const char *key) { prefix(j, key); sb_puts(&j->sb, "null"); }
 

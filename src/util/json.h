@@ -22,6 +22,8 @@ void json_arr_end(struct json *j);
 void json_str(struct json *j, const char *key, const char *v);   /* v NULL -> null */
 void json_int(struct json *j, const char *key, int64_t v);
 void json_uint(struct json *j, const char *key, uint64_t v);
+/* A fixed-point number given in thousandths, written as the kernel prints it: -1000 -> -1.000. */
+void json_milli(struct json *j, const char *key, int64_t thousandths);
 void json_bool(struct json *j, const char *key, bool v);
 void json_hex(struct json *j, const char *key, uint64_t v);      /* "0x..." as a string */
 void json_null(struct json *j, const char *key);

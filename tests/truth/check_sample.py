@@ -11,6 +11,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_mem  # noqa: E402
 from kstruth import Checks, Truth, elf_symbol_bytes, run_ksleuth  # noqa: E402
 
 
@@ -53,6 +54,17 @@ def ps_checks(c, t, doc):
             c.check(got["state"] == STATE[stat[0]], f"ps: PID {pid} state {got['state']}, guest says {stat}")
             c.check(f"{got['vsz_kb']} kB" == st["VmSize"].strip(), f"ps: PID {pid} VSZ {got['vsz_kb']}, status {st['VmSize']}")
             c.check(f"{got['rss_kb']} kB" == st["VmRSS"].strip(), f"ps: PID {pid} RSS {got['rss_kb']}, status {st['VmRSS']}")
+
+
+def task_slab_checks(c, a, vmlinux, tasks_doc):
+    """Every task but the static init_task is a task_struct object of the task_struct slab cache,
+    allocated, at exactly its own address: mem_map, compound pages and SLUB geometry must all agree."""
+    tasks = [x for x in tasks_doc.get("tasks", []) if x["pid"] or x["cpu"]][:40]
+    rc, docs, err = run_ksleuth(a.ksleuth, vmlinux, a.dump, [f"kmem {x['task'][2:]}" for x in tasks], raw=a.raw, cache_dir=a.cache_dir)
+    c.check(rc == 0 and len(docs) == len(tasks), f"kmem on task addresses failed: {err.strip()[:300]}")
+    bad = [(x["pid"], d.get("cache"), d.get("object")) for x, d in zip(tasks, docs)
+           if (d.get("state"), d.get("cache"), d.get("object"), d.get("object_free")) != ("slab", "task_struct", x["task"], False)]
+    c.check(not bad and tasks, f"tasks not found as their own task_struct slab objects: {bad[:3]}")
 
 
 def vm_checks(c, t, pid, doc):
@@ -99,6 +111,20 @@ def main():
     expect.append(("log", None))
     cmds.append("ps")
     expect.append(("ps", None))
+    for cmd in ("kmem -i", "kmem -z", "kmem -f", "frag", "kmem -s"):
+        cmds.append(cmd)
+        expect.append((cmd, None))
+    # Reverse mapping against pagemap: a page the COW child did not rewrite is mapped by both.
+    ws = {w["mode"]: w for w in t.workloads()}
+    if "cow-parent" in ws and "cow-child" in ws:
+        parent, child = int(ws["cow-parent"]["pid"]), int(ws["cow-child"]["pid"])
+        base = int(ws["cow-parent"]["base"], 16)
+        pp, cp = dict(t.pagemap(parent)), dict(t.pagemap(child))
+        for i in (1, 2, 3):
+            va = base + i * 4096
+            if va in pp and va in cp:
+                cmds.append(f"kmem {cp[va] << 12:x}")
+                expect.append(("kmem-addr", (va, {child} | ({parent} if pp[va] == cp[va] else set()), i)))
     for w in t.workloads():
         cmds.append(f"vm {w['pid']}")
         expect.append(("vm", int(w["pid"])))
@@ -110,6 +136,7 @@ def main():
     if not c.check(len(docs) == len(expect), f"{len(docs)} JSON documents for {len(expect)} commands"):
         return c.finish()
 
+    tasks_doc, kmemf_doc = {}, {}
     for (kind, want), doc in zip(expect, docs):
         if kind == "sys":
             sys_checks(c, t, doc)
@@ -131,6 +158,23 @@ def main():
             c.check(doc.get("values") == ["0xdeadbeef"], f"rd -u {want['stack_var']} in PID {want['pid']} = {doc.get('values')}")
         elif kind == "ps":
             ps_checks(c, t, doc)
+            tasks_doc = doc
+        elif kind == "kmem -i":
+            check_mem.kmem_i(c, t, doc)
+        elif kind == "kmem -z":
+            check_mem.kmem_z(c, t, doc)
+        elif kind == "kmem -f":
+            check_mem.kmem_f(c, t, doc)
+            kmemf_doc = doc
+        elif kind == "frag":
+            check_mem.frag(c, t, doc, kmemf_doc)
+        elif kind == "kmem -s":
+            check_mem.kmem_s(c, t, doc)
+        elif kind == "kmem-addr":
+            va, pids, i = want
+            got = {(m["pid"], int(m["vaddr"], 16)) for m in doc.get("mapped_by", [])}
+            c.check(doc.get("state") == "mapped" and got == {(p, va) for p in pids},
+                    f"kmem of the COW page {i} at {va:#x}: mapped by {sorted(got)}, pagemap says PIDs {sorted(pids)}")
         elif kind == "vm":
             vm_checks(c, t, want, doc)
         elif kind == "log":
@@ -142,6 +186,7 @@ def main():
                     f"log differs from the guest's dmesg (first difference at line "
                     f"{next((i for i, (x, y) in enumerate(zip(got, want_lines)) if x != y), min(len(got), len(want_lines)))})")
 
+    task_slab_checks(c, a, vmlinux, tasks_doc)
     if a.other_vmlinux:
         rc, _, err = run_ksleuth(a.ksleuth, a.other_vmlinux, a.dump, ["sys"], raw=a.raw, cache_dir=a.cache_dir)
         c.check(rc == 3 and "do not match" in err, f"another kernel's vmlinux was accepted (rc {rc}, {err.strip()})")

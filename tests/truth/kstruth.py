@@ -74,6 +74,54 @@ class Truth:
             out.append((int(f[0]), int(f[1]), f[2], f[3]))
         return out
 
+    def meminfo(self):
+        """{key: pages} from /proc/meminfo (kB / 4)."""
+        out = {}
+        for line in self.text("meminfo").splitlines():
+            k, v = line.split(":", 1)
+            out[k] = int(v.split()[0]) // 4
+        return out
+
+    def zoneinfo(self):
+        """{zone name: {field: value}} for the zones' static and free-page lines."""
+        zones, cur = {}, None
+        for line in self.text("zoneinfo").splitlines():
+            m = re.match(r"Node \d+, zone\s+(\S+)", line)
+            if m:
+                cur = zones.setdefault(m.group(1), {})
+                continue
+            f = line.split()
+            if cur is not None and len(f) == 2 and f[0] in ("min", "low", "high", "spanned", "present", "managed"):
+                cur.setdefault(f[0], int(f[1]))
+            elif cur is not None and f[:2] == ["pages", "free"]:
+                cur["free"] = int(f[2])
+        return zones
+
+    def buddyinfo(self):
+        """{zone: [blocks per order]}"""
+        return {l.split()[3]: [int(x) for x in l.split()[4:]] for l in self.text("buddyinfo").splitlines()}
+
+    def pagetypeinfo(self):
+        """(pageblock order, {zone: {migratetype: pageblocks}})"""
+        text = self.text("pagetypeinfo")
+        order = int(re.search(r"Page block order: (\d+)", text).group(1))
+        part = text.split("Number of blocks type", 1)[1].splitlines()
+        names = part[0].split()
+        counts = {}
+        for line in part[1:]:
+            m = re.match(r"Node\s+\d+, zone\s+(\S+)\s+(.*)", line)
+            if m:
+                counts[m.group(1)] = dict(zip(names, (int(x) for x in m.group(2).split())))
+        return order, counts
+
+    def slabinfo(self):
+        """{name: (active_objs, num_objs, objsize, objperslab, pagesperslab, num_slabs)}"""
+        out = {}
+        for line in self.text("slabinfo").splitlines()[2:]:
+            f = line.split()
+            out[f[0]] = (int(f[1]), int(f[2]), int(f[3]), int(f[4]), int(f[5]), int(f[-2]))
+        return out
+
     def gva2gpa(self):
         out = []
         for line in self.text("qemu/gva2gpa").splitlines():

@@ -1,0 +1,117 @@
+"""Checks of ksleuth's physical-memory commands (kmem -i/-z/-f/-s/-p, kmem ADDRESS, frag) against a
+sample's truth. Static facts must match exactly; counters the truth README says drift are compared
+within DRIFT. The kernel's fragmentation formulas are re-implemented here independently."""
+
+# Drift allowed for moving counters: the guest's readers (cat, the shell's exec of the idle
+# program) allocate and free pages between reading /proc and the capture.
+DRIFT_PAGES = 512
+DRIFT_SHARE = 0.03
+
+
+def near(a, b, floor=DRIFT_PAGES, share=DRIFT_SHARE):
+    return abs(a - b) <= max(floor, share * max(a, b))
+
+
+def unusable(nr_free, order):
+    free = sum(n << o for o, n in enumerate(nr_free))
+    suitable = sum(n << (o - order) for o, n in enumerate(nr_free) if o >= order)
+    return 1000 if free == 0 else (free - (suitable << order)) * 1000 // free
+
+
+def extfrag(nr_free, order):
+    total = sum(nr_free)
+    free = sum(n << o for o, n in enumerate(nr_free))
+    suitable = sum(n << (o - order) for o, n in enumerate(nr_free) if o >= order)
+    if not total:
+        return 0
+    if suitable:
+        return -1000
+    return 1000 - (1000 + free * 1000 // (1 << order)) // total
+
+
+def milli(text_value):
+    return round(float(text_value) * 1000)
+
+
+def kmem_i(c, t, doc):
+    m, p = t.meminfo(), doc.get("pages", {})
+    c.check(p.get("total") == m["MemTotal"], f"kmem -i total {p.get('total')} != MemTotal {m['MemTotal']}")
+    c.check(p.get("commit_limit") == m["CommitLimit"], f"kmem -i commit_limit {p.get('commit_limit')} != CommitLimit {m['CommitLimit']}")
+    if "HighTotal" in m:
+        c.check(p.get("total_high") == m["HighTotal"], f"kmem -i total_high {p.get('total_high')} != HighTotal {m['HighTotal']}")
+        c.check(p.get("total_low") == m["LowTotal"], f"kmem -i total_low {p.get('total_low')} != LowTotal {m['LowTotal']}")
+        c.check(near(p.get("free_high", -1), m["HighFree"]), f"kmem -i free_high {p.get('free_high')} vs HighFree {m['HighFree']}")
+    for ours, theirs in (("free", "MemFree"), ("cached", "Cached"), ("shared", "Shmem"), ("buffers", "Buffers"),
+                         ("committed", "Committed_AS")):
+        c.check(near(p.get(ours, -10**9), m[theirs]), f"kmem -i {ours} {p.get(ours)} vs {theirs} {m[theirs]}")
+    c.check(near(p.get("slab", -1), m["Slab"], floor=64, share=0.1), f"kmem -i slab {p.get('slab')} vs Slab {m['Slab']}")
+
+
+def kmem_z(c, t, doc):
+    truth = t.zoneinfo()
+    zones = {z["zone"]: z for z in doc.get("zones", []) if z["present"]}
+    c.check(set(zones) == set(n for n, z in truth.items() if z.get("present")), f"kmem -z zones {sorted(zones)} vs {sorted(truth)}")
+    for name, z in zones.items():
+        want = truth.get(name, {})
+        for f in ("spanned", "present", "managed", "min", "low", "high"):
+            c.check(z[f] == want.get(f), f"kmem -z {name} {f} {z[f]} != zoneinfo {want.get(f)}")
+        c.check(near(z["vm_stat"]["NR_FREE_PAGES"], want.get("free", -10**9)), f"kmem -z {name} free {z['vm_stat']['NR_FREE_PAGES']} vs {want.get('free')}")
+
+
+def kmem_f(c, t, doc):
+    c.check(doc.get("problems") == 0, f"kmem -f found {doc.get('problems')} free-list problems")
+    buddy = t.buddyinfo()
+    for z in doc.get("zones", []):
+        orders = z["orders"]
+        c.check(all(o["blocks"] == o["nr_free"] for o in orders), f"kmem -f {z['zone']}: listed blocks differ from nr_free")
+        want = buddy.get(z["zone"])
+        if not c.check(want is not None, f"kmem -f zone {z['zone']} not in buddyinfo"):
+            continue
+        got = [o["blocks"] for o in orders]
+        pages = lambda blocks: sum(b << i for i, b in enumerate(blocks))
+        c.check(near(pages(got), pages(want)), f"kmem -f {z['zone']}: {pages(got)} free pages, buddyinfo {pages(want)}")
+        c.check(all(abs(g - w) <= 2 for g, w in zip(got[5:], want[5:])), f"kmem -f {z['zone']} high orders {got[5:]} vs buddyinfo {want[5:]}")
+
+
+def frag(c, t, doc, kmemf_doc):
+    nr_free = {z["zone"]: [o["nr_free"] for o in z["orders"]] for z in kmemf_doc.get("zones", [])}
+    buddy = t.buddyinfo()
+    pb_order, pb_counts = t.pagetypeinfo()
+    for z in doc.get("zones", []):
+        name, nf = z["zone"], nr_free.get(z["zone"], [])
+        for o in z["orders"]:
+            k = o["order"]
+            c.check(milli(o["unusable_index"]) == unusable(nf, k), f"frag {name} order {k}: unusable {o['unusable_index']} vs formula")
+            c.check(milli(o["extfrag_index"]) == extfrag(nf, k), f"frag {name} order {k}: extfrag {o['extfrag_index']} vs formula")
+            if name in buddy:
+                c.check(abs(milli(o["unusable_index"]) - unusable(buddy[name], k)) <= 60,
+                        f"frag {name} order {k}: unusable {o['unusable_index']} far from buddyinfo's {unusable(buddy[name], k) / 1000}")
+        pb = z["pageblocks"]
+        c.check(pb["order"] == pb_order, f"frag {name}: pageblock order {pb['order']}, pagetypeinfo {pb_order}")
+        # /proc/pagetypeinfo's loop: from the zone's first pfn in steps of a pageblock.
+        base = z["start_pfn"] & ~((1 << pb["order"]) - 1)
+        names = list(pb["by_migratetype"])
+        counted = dict.fromkeys(names, 0)
+        for pfn in range(z["start_pfn"], z["start_pfn"] + z["spanned"], 1 << pb["order"]):
+            mt = pb["migratetypes"][(pfn - base) >> pb["order"]]
+            if mt < len(names):
+                counted[names[mt]] += 1
+        want = pb_counts.get(name, {})
+        c.check(all(counted[n] == want.get(n) for n in names), f"frag {name}: pageblocks {counted} vs pagetypeinfo {want}")
+
+
+def kmem_s(c, t, doc):
+    truth = t.slabinfo()
+    caches = {x["name"]: x for x in doc.get("caches", [])}
+    c.check(set(caches) == set(truth), f"kmem -s caches differ: only ours {sorted(set(caches) - set(truth))[:5]}, "
+                                       f"only slabinfo {sorted(set(truth) - set(caches))[:5]}")
+    for name, (active, num, objsize, per_slab, pages, slabs) in truth.items():
+        x = caches.get(name)
+        if not x:
+            continue
+        c.check((x["size"], x["objects_per_slab"], x["pages_per_slab"]) == (objsize, per_slab, pages),
+                f"kmem -s {name}: size/objperslab/pagesperslab {(x['size'], x['objects_per_slab'], x['pages_per_slab'])} "
+                f"vs slabinfo {(objsize, per_slab, pages)}")
+        slack = 4 * per_slab
+        c.check(abs(x["total"] - num) <= slack and abs(x["allocated"] - active) <= slack,
+                f"kmem -s {name}: {x['allocated']}/{x['total']} objects vs slabinfo {active}/{num}")
