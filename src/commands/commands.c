@@ -1,13 +1,17 @@
 /* The command list and helpers every command shares. */
 #include "commands.h"
 
+#include <inttypes.h>
+
+#include "../mm/page.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const struct command *const all[] = {
-    &cmd_help, &cmd_sys, &cmd_ps, &cmd_vm, &cmd_kmem, &cmd_frag, &cmd_set, &cmd_sym, &cmd_struct, &cmd_union, &cmd_whatis, &cmd_p, &cmd_rd, &cmd_vtop,
+    &cmd_help, &cmd_sys, &cmd_ps, &cmd_vm, &cmd_kmem, &cmd_frag, &cmd_task, &cmd_set, &cmd_sym, &cmd_struct, &cmd_union, &cmd_whatis, &cmd_p, &cmd_rd, &cmd_vtop,
     &cmd_ptov, &cmd_log, &cmd_eval, &cmd_q, &cmd_exit, NULL,
 };
 
@@ -57,4 +61,24 @@ int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *er
     }
     if (ksym_addr(&s->k, name, out, NULL) == 0) { *out += add; return 0; }
     return ks_fail(err, "not an address, number or symbol: %s", arg);
+}
+
+void cmd_page_line(struct session *s, const struct page_info *pi, struct json *j)
+{
+    char names[512];
+    page_flag_names(&s->k, pi->flags, names, sizeof names);
+    if (j) {
+        json_obj_begin(j, NULL);
+        json_hex(j, "page", pi->page);
+        json_hex(j, "paddr", pi->pfn << KS_PAGE_SHIFT);
+        json_hex(j, "mapping", pi->mapping);
+        json_uint(j, "index", pi->index);
+        json_int(j, "count", pi->count);
+        json_hex(j, "flags", pi->flags);
+        json_str(j, "flag_names", names);
+        json_obj_end(j);
+        return;
+    }
+    fprintf(s->out, "%8" PRIx64 "  %8" PRIx64 "  %8" PRIx64 "  %7" PRIu64 " %3" PRId64 " %" PRIx64 " %s\n", pi->page,
+            pi->pfn << KS_PAGE_SHIFT, pi->mapping, pi->index, pi->count, pi->flags, names);
 }

@@ -28,7 +28,12 @@ void cmd_json_emit(struct session *s, struct json *j);
 /* Parse an address or number argument: symbol names, hex (crash's default) or 0x.. / decimal with d suffix. */
 int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *err);
 
+/* crash's struct page line: PAGE PHYSICAL MAPPING INDEX CNT FLAGS (or a JSON object when j is set). */
+struct page_info;
+#define CMD_PAGE_HEADER "  PAGE    PHYSICAL   MAPPING    INDEX CNT FLAGS\n"
+void cmd_page_line(struct session *s, const struct page_info *pi, struct json *j);
+
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd,
-    cmd_vtop, cmd_ptov, cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag;
+    cmd_vtop, cmd_ptov, cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task;
 
 #endif

@@ -9,34 +9,12 @@
 #include "../mm/zone.h"
 #include "kmem.h"
 
-#define PAGE_HEADER "  PAGE    PHYSICAL   MAPPING    INDEX CNT FLAGS\n"
-
-static void page_line(struct session *s, const struct page_info *pi, struct json *j)
-{
-    char names[512];
-    page_flag_names(&s->k, pi->flags, names, sizeof names);
-    if (j) {
-        json_obj_begin(j, NULL);
-        json_hex(j, "page", pi->page);
-        json_hex(j, "paddr", pi->pfn << KS_PAGE_SHIFT);
-        json_hex(j, "mapping", pi->mapping);
-        json_uint(j, "index", pi->index);
-        json_int(j, "count", pi->count);
-        json_hex(j, "flags", pi->flags);
-        json_str(j, "flag_names", names);
-        json_obj_end(j);
-        return;
-    }
-    fprintf(s->out, "%8" PRIx64 "  %8" PRIx64 "  %8" PRIx64 "  %7" PRIu64 " %3" PRId64 " %" PRIx64 " %s\n", pi->page,
-            pi->pfn << KS_PAGE_SHIFT, pi->mapping, pi->index, pi->count, pi->flags, names);
-}
-
 static int one_page(struct session *s, uint64_t pfn, struct json *j, ks_err *err)
 {
     uint64_t page;
     struct page_info pi;
     if (pfn_to_page(&s->k, pfn, &page, err) || page_info_read(&s->k, page, &pi, err)) return -1;
-    page_line(s, &pi, j);
+    cmd_page_line(s, &pi, j);
     return 0;
 }
 
@@ -47,7 +25,7 @@ int kmem_pages(struct session *s, const char *cmd, int argc, char **argv)
     struct json j;
     if (mem_map_range(&s->k, &first, &count, &err)) return cmd_fail(s, cmd, "%s", err.msg);
     if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "pages"); }
-    else fputs(PAGE_HEADER, s->out);
+    else fputs(CMD_PAGE_HEADER, s->out);
     int rc = 0;
     for (int i = 0; i < argc && !rc; i++) {
         uint64_t pa;
@@ -153,8 +131,8 @@ static void print_facts_text(struct session *s, const struct address_facts *f)
     FILE *o = s->out;
     if (f->kernel_virtual) fprintf(o, "%" PRIx64 ": kernel virtual, physical %" PRIx64 "%s%s\n", f->addr, f->paddr, f->symbol[0] ? ", " : "", f->symbol);
     else fprintf(o, "%" PRIx64 ": physical address\n", f->addr);
-    fputs(PAGE_HEADER, o);
-    page_line(s, &f->page, NULL);
+    fputs(CMD_PAGE_HEADER, o);
+    cmd_page_line(s, &f->page, NULL);
     if (f->state == ADDR_FREE)
         fprintf(o, "FREE: in a free buddy block of order %u (%u pages) starting at pfn %" PRIx64 "\n", f->free_order, 1u << f->free_order, f->free_head);
     else if (f->state == ADDR_SLAB)
@@ -181,7 +159,7 @@ static void print_facts_json(struct session *s, const struct address_facts *f)
     json_str(&j, "symbol", f->symbol[0] ? f->symbol : NULL);
     json_str(&j, "state", state[f->state]);
     json_arr_begin(&j, "page");
-    page_line(s, &f->page, &j);
+    cmd_page_line(s, &f->page, &j);
     json_arr_end(&j);
     if (f->state == ADDR_FREE) { json_uint(&j, "free_order", f->free_order); json_hex(&j, "free_block_pfn", f->free_head); }
     if (f->state == ADDR_SLAB) {

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../mm/page.h"
 #include "../mm/task.h"
-#include "context.h"
+#include "../mm/vma.h"
 #include "commands.h"
+#include "context.h"
 
 struct vtop_args {
     bool force_user, force_kernel;
@@ -33,7 +35,14 @@ static void print_flags_json(struct json *j, const struct pt_format *f, uint64_t
     json_arr_end(j);
 }
 
-static void emit_json(struct session *s, const struct pt_walk *w, uint64_t pid, bool user)
+/* What vtop shows besides the walk: the VMA holding a user address, the page a mapping ends on. */
+struct vtop_extra {
+    bool has_vma, has_page;
+    struct vma_info vma;
+    struct page_info page;
+};
+
+static void emit_json(struct session *s, const struct pt_walk *w, uint64_t pid, bool user, const struct vtop_extra *x)
 {
     const struct pt_format *f = s->k.paging;
     struct json j;
@@ -60,6 +69,19 @@ static void emit_json(struct session *s, const struct pt_walk *w, uint64_t pid, 
         json_hex(&j, "offset", w->swap_offset);
         json_obj_end(&j);
     }
+    if (x->has_vma) {
+        json_obj_begin(&j, "vma");
+        json_hex(&j, "vma", x->vma.vma);
+        json_hex(&j, "start", x->vma.start);
+        json_hex(&j, "end", x->vma.end);
+        json_hex(&j, "flags", x->vma.flags);
+        json_str(&j, "perms", x->vma.perms);
+        json_str(&j, "file", x->vma.name[0] ? x->vma.name : NULL);
+        json_obj_end(&j);
+    } else if (user) {
+        json_null(&j, "vma");
+    }
+    if (x->has_page) json_hex(&j, "page", x->page.page);
     json_obj_end(&j);
     cmd_json_emit(s, &j);
     json_free(&j);
@@ -71,7 +93,7 @@ static uint64_t shown_entry_addr(struct session *s, const struct pt_walk *w, uns
     return i == 0 || w->steps[i].folded ? w->steps[i].entry_paddr + s->k.page_offset : w->steps[i].entry_paddr;
 }
 
-static void emit_text(struct session *s, const struct pt_walk *w)
+static void emit_text(struct session *s, const struct pt_walk *w, const struct vtop_extra *x)
 {
     FILE *o = s->out;
     fprintf(o, "VIRTUAL   PHYSICAL\n");
@@ -90,6 +112,23 @@ static void emit_text(struct session *s, const struct pt_walk *w)
     } else if (w->result == PT_SWAP) {
         fprintf(o, "\n  PTE      SWAP TYPE  OFFSET\n%" PRIx64 "  %9" PRIu64 "  %" PRIx64 "\n", w->leaf, w->swap_type, w->swap_offset);
     }
+    if (x->has_vma)
+        fprintf(o, "\n  VMA       START      END    FLAGS FILE\n%8" PRIx64 "  %8" PRIx64 "  %8" PRIx64 " %6" PRIx64 " %s\n", x->vma.vma,
+                x->vma.start, x->vma.end, x->vma.flags, x->vma.name);
+    if (x->has_page) {
+        fprintf(o, "\n%s", CMD_PAGE_HEADER);
+        cmd_page_line(s, &x->page, NULL);
+    }
+}
+
+static void gather_extra(struct session *s, const struct pt_walk *w, uint64_t mm, struct vtop_extra *x)
+{
+    memset(x, 0, sizeof *x);
+    uint64_t page;
+    if (mm) x->has_vma = find_vma(&s->k, mm, w->vaddr, &x->vma, NULL) == 1;
+    /* A page outside mem_map (device memory such as the fixmap's APIC page) simply has no line. */
+    if (w->result == PT_MAPPED && pfn_to_page(&s->k, w->paddr >> KS_PAGE_SHIFT, &page, NULL) == 0)
+        x->has_page = page_info_read(&s->k, page, &x->page, NULL) == 0;
 }
 
 static int resolve_context(struct session *s, const char *ctx, uint64_t *mm, uint64_t *pid, ks_err *err)
@@ -137,8 +176,10 @@ static int run_vtop(struct session *s, int argc, char **argv)
         if (user && resolve_context(s, a.ctx, &mm, &pid, &err)) { rc = cmd_fail(s, argv[0], "%s", err.msg); continue; }
         int r = user ? uvtop_walk(&s->k, mm, vaddr, &w, &err) : pt_walk(s->k.paging, &s->k.mem, s->k.pgd_paddr, vaddr, &w, &err);
         if (r) { rc = cmd_fail(s, argv[0], "%s", err.msg); continue; }
-        if (s->json) emit_json(s, &w, pid, user);
-        else { if (i > a.first_addr) fputc('\n', s->out); emit_text(s, &w); }
+        struct vtop_extra x;
+        gather_extra(s, &w, user ? mm : 0, &x);
+        if (s->json) emit_json(s, &w, pid, user, &x);
+        else { if (i > a.first_addr) fputc('\n', s->out); emit_text(s, &w, &x); }
     }
     return rc;
 }
@@ -148,10 +189,12 @@ const struct command cmd_vtop = {
     "Prints VIRTUAL and PHYSICAL, the PAGE DIRECTORY, one line per level \"LEVEL: entry-address => entry\"\n"
     "(the PGD entry by its kernel virtual address, lower levels by physical address, as crash does;\n"
     "non-PAE kernels show the folded PMD as the PGD entry again), the PAGE, and the mapping entry\n"
-    "with its flags. Not-present entries stop the walk at their level; swap entries are decoded.\n"
+    "with its flags, then (user addresses) the VMA holding the address and the struct page it lands\n"
+    "on (PAGE PHYSICAL MAPPING INDEX CNT FLAGS). Not-present entries stop the walk at their level;\n"
+    "swap entries are decoded.\n"
     "Kernel addresses walk swapper_pg_dir; user addresses (below PAGE_OFFSET, or -u) walk the mm of\n"
     "the task given with -c PID|TASK or chosen with `set`.\n"
     "JSON: {\"vaddr\",\"paddr\"|null,\"page_size\",\"page_directory\",\"levels\":[{\"level\",\"entry_addr\",\n"
-    "\"entry\"}],\"flags\":[...]} plus \"pid\" for user addresses and \"swap\" for swap entries.",
+    "\"entry\"}],\"flags\":[...],\"page\"} plus \"pid\" and \"vma\" for user addresses, \"swap\" for swap entries.",
     run_vtop,
 };

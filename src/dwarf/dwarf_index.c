@@ -238,6 +238,7 @@ int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *s
     struct kdwarf *kd = xcalloc(1, sizeof *kd);
     for (int i = 0; i < NS_COUNT; i++) hm_init(&kd->ns[i]);
     hm_init(&kd->built);
+    hm_init(&kd->var_types);
     kd->void_type.kind = KT_VOID;
     kd->void_type.name = "void";
     *out = kd;
@@ -291,6 +292,7 @@ void kdwarf_close(struct kdwarf *kd)
     for (size_t i = 0; i < kd->nowned; i++) free_type(kd->owned[i]);
     free(kd->owned);
     hm_free(&kd->built);
+    hm_free(&kd->var_types);
     for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);
     if (kd->dbg) dwarf_finish(kd->dbg, NULL);
     if (kd->fd > 0) close(kd->fd);

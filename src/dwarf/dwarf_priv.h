@@ -13,6 +13,7 @@ struct kdwarf {
     int fd;
     Dwarf_Debug dbg;
     struct hashmap ns[NS_COUNT];     /* name -> DIE offset */
+    struct hashmap var_types;        /* variable name -> struct ktype * (looked up once) */
     struct hashmap built;            /* "%llx" DIE offset -> struct ktype * (an index: several keys may share a type) */
     struct ktype **owned;            /* every type allocated, freed once at close */
     size_t nowned, capowned;

@@ -55,13 +55,15 @@ struct ktype *kdwarf_type(struct kdwarf *kd, const char *spec)
 
 struct ktype *kdwarf_var_type(struct kdwarf *kd, const char *var)
 {
-    uint64_t off;
+    uint64_t off, cached;
+    if (hm_get(&kd->var_types, var, &cached)) return (struct ktype *)(uintptr_t)cached;
     if (!hm_get(&kd->ns[NS_VAR], var, &off) && !hm_get(&kd->ns[NS_VARDECL], var, &off)) return NULL;
     Dwarf_Die die;
     if (dwarf_offdie_b(kd->dbg, off, 1, &die, NULL) != DW_DLV_OK) return NULL;
     Dwarf_Off toff;
     struct ktype *t = kd_attr_ref(kd, die, DW_AT_type, &toff) == 0 ? kd_build_type(kd, toff) : NULL;
     dwarf_dealloc_die(die);
+    if (t) hm_put(&kd->var_types, var, (uint64_t)(uintptr_t)t);
     return t;
 }
 

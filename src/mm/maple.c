@@ -92,6 +92,38 @@ static int walk_node(struct mt_walk *w, uint64_t enode, uint64_t max, unsigned d
     return 0;
 }
 
+int mt_load(struct kernel *k, uint64_t tree, uint64_t index, uint64_t *entry, ks_err *err)
+{
+    struct mt_walk w = { .k = k, .err = err };
+    uint64_t enode, max = 0xFFFFFFFFull;
+    *entry = 0;
+    if (setup(&w, err) || kread_member(k, tree, "struct maple_tree", "ma_root", &enode, err)) return -1;
+    if (!enode) return 0;
+    if (!((enode & 3) == 2 && enode > 4096)) { *entry = index == 0 ? enode : 0; return 0; }   /* single entry at 0 */
+    for (unsigned depth = 0; depth <= MAPLE_HEIGHT_MAX; depth++) {
+        int64_t type = (int64_t)((enode >> MAPLE_NODE_TYPE_SHIFT) & MAPLE_NODE_TYPE_MASK);
+        bool leaf = type == w.leaf_64, arange = type == w.arange_64;
+        if (!leaf && !arange && type != w.range_64) return ks_fail(err, "maple node %#llx has unknown type %lld", (unsigned long long)enode, (long long)type);
+        const struct node_layout *l = arange ? &w.arange : &w.range;
+        uint8_t node[512];
+        uint64_t addr = enode & ~MAPLE_NODE_MASK;
+        if (l->size > sizeof node || kread(k, addr, node, (size_t)l->size, err)) return -1;
+        unsigned end = KS_MIN(data_end(l, node, arange, max), l->nslots - 1), i = 0;
+        uint64_t piv = max;
+        for (; i <= end; i++) {   /* the first slot whose pivot reaches index */
+            piv = i < end && i < l->npivots ? le32(node + l->pivot_off + 4ull * i) : max;
+            if (index <= piv) break;
+        }
+        if (i > end) return 0;
+        uint64_t slot = le32(node + l->slot_off + 4ull * i);
+        if (leaf) { *entry = slot; return 0; }
+        if (!slot) return 0;
+        enode = slot;
+        max = piv;
+    }
+    return ks_fail(err, "maple tree deeper than %d levels: corrupt", MAPLE_HEIGHT_MAX);
+}
+
 int mt_for_each(struct kernel *k, uint64_t tree, int (*fn)(struct kernel *, uint64_t, void *), void *arg, ks_err *err)
 {
     struct mt_walk w = { .k = k, .fn = fn, .arg = arg, .err = err };

@@ -15,4 +15,7 @@
 /* Calls fn(entry) for every non-NULL leaf entry; fn returns non-zero to stop. */
 int mt_for_each(struct kernel *k, uint64_t tree, int (*fn)(struct kernel *k, uint64_t entry, void *arg), void *arg, ks_err *err);
 
+/* The entry whose range holds index (mtree_load): 0 in *entry when none. Descends one node per level. */
+int mt_load(struct kernel *k, uint64_t tree, uint64_t index, uint64_t *entry, ks_err *err);
+
 #endif

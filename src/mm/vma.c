@@ -169,6 +169,15 @@ static int match_vma(struct kernel *k, const struct vma_info *v, void *arg)
 
 int find_vma(struct kernel *k, uint64_t mm, uint64_t addr, struct vma_info *out, ks_err *err)
 {
+    enum vma_source src;
+    if (vma_source(k, &src, err)) return -1;
+    if (src == VMAS_MAPLE) {   /* one descent instead of a walk */
+        uint64_t off, vma;
+        if (kmember_off(k, "struct mm_struct", "mm_mt", &off, err) || mt_load(k, mm + off, addr, &vma, err)) return -1;
+        if (!vma) return 0;
+        if (read_vma(k, mm, vma, out, err)) return -1;
+        return addr >= out->start && addr < out->end ? 1 : 0;
+    }
     struct vma_find f = { addr, out, false };
     if (for_each_vma(k, mm, match_vma, &f, err)) return -1;
     return f.found ? 1 : 0;

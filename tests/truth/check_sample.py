@@ -137,6 +137,12 @@ def main():
         return c.finish()
 
     tasks_doc, kmemf_doc = {}, {}
+    maps_cache = {}
+
+    def maps_of(pid):
+        if pid not in maps_cache:
+            maps_cache[pid] = t.maps(pid)
+        return maps_cache[pid]
     for (kind, want), doc in zip(expect, docs):
         if kind == "sys":
             sys_checks(c, t, doc)
@@ -154,6 +160,10 @@ def main():
             pid, va, pfn = want
             c.check(doc.get("paddr") == hex((pfn << 12) | (va & 0xfff)),
                     f"vtop -c {pid} {va:#x} = {doc.get('paddr')}, pagemap says pfn {pfn:#x}")
+            region = next(((s_, e) for s_, e, *_ in maps_of(pid) if s_ <= va < e), None)
+            vma = doc.get("vma") or {}
+            c.check(region is not None and (int(vma.get("start", "0x1"), 16), int(vma.get("end", "0x0"), 16)) == region,
+                    f"vtop -c {pid} {va:#x}: VMA {vma.get('start')}-{vma.get('end')}, maps says {region}")
         elif kind == "deadbeef":
             c.check(doc.get("values") == ["0xdeadbeef"], f"rd -u {want['stack_var']} in PID {want['pid']} = {doc.get('values')}")
         elif kind == "ps":

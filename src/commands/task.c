@@ -1,0 +1,67 @@
+/* task [PID|TASK] — the task_struct of a task (default: the `set` context), member by member,
+ * with crash's header line. `task PID member,member` prints only those members. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "../kernel/printval.h"
+#include "../mm/task.h"
+#include "commands.h"
+
+static int run_task(struct session *s, int argc, char **argv)
+{
+    uint64_t task = s->context_task, v;
+    ks_err err;
+    char *members = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (parse_u64(argv[i], 10, &v) && v < s->k.page_offset) {
+            if (find_task_by_pid(&s->k, v, &task, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+        } else if (parse_u64(argv[i], 16, &v) && v >= s->k.page_offset) {
+            task = v;
+        } else {
+            members = argv[i];
+        }
+    }
+    if (!task) return cmd_fail(s, argv[0], "no task: give a PID or TASK, or `set PID` first");
+    struct task_info ti;
+    if (task_info_read(&s->k, task, &ti, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+    struct ktype *t = kdwarf_type(s->k.dwarf, "struct task_struct");
+    if (s->json) {
+        struct json j;
+        json_init(&j);
+        json_obj_begin(&j, NULL);
+        json_uint(&j, "pid", ti.pid);
+        json_hex(&j, "task", task);
+        json_str(&j, "comm", ti.comm);
+        int rc = json_object(&s->k, &j, "task_struct", t, task, &err);
+        json_obj_end(&j);
+        if (!rc) cmd_json_emit(s, &j);
+        json_free(&j);
+        return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    }
+    fprintf(s->out, "PID: %-6" PRIu64 " TASK: %" PRIx64 "  CPU: %-3u COMMAND: \"%s\"\n", ti.pid, task, ti.cpu, ti.comm);
+    struct printval_opts po = { .hex = s->radix == 16 };
+    if (members) {
+        char *save = NULL;
+        for (char *m = strtok_r(members, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+            uint64_t off;
+            struct ktype *mt;
+            if (kt_member_path(s->k.dwarf, t, m, &off, &mt, NULL, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+            fprintf(s->out, "  %s = ", m);
+            if (print_object(&s->k, s->out, mt, task + off, 2, &po, &err)) { fputc('\n', s->out); return cmd_fail(s, argv[0], "%s", err.msg); }
+            fputs(",\n", s->out);
+        }
+        return 0;
+    }
+    fputs("struct task_struct ", s->out);
+    if (print_object(&s->k, s->out, t, task, 0, &po, &err)) { fputc('\n', s->out); return cmd_fail(s, argv[0], "%s", err.msg); }
+    fputc('\n', s->out);
+    return 0;
+}
+
+const struct command cmd_task = {
+    "task", "task [PID|TASK] [MEMBER,...]", "a task's task_struct",
+    "Prints the task_struct of the task (default: the one chosen with `set`) as `struct` does, under a\n"
+    "PID/TASK/CPU/COMMAND line; with MEMBER,... only those members (paths like se.vruntime work).\n"
+    "JSON: {\"pid\",\"task\",\"comm\",\"task_struct\":{...}}",
+    run_task,
+};
