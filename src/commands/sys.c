@@ -8,11 +8,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "../mm/task.h"
 #include "commands.h"
 
 struct sys_info {
     char release[65], version[65], machine[65], nodename[65];
-    uint64_t cpus, present_pages;
+    uint64_t cpus, present_pages, tasks;
     int64_t wall_sec, uptime_sec;
     bool have_time;
 };
@@ -26,17 +27,29 @@ static void read_uts(struct kernel *k, const char *field, char *out)
         snprintf(out, 65, "?");
 }
 
-/* Wall time and uptime from the timekeeper as of its last tick before the dump. */
+/* Wall time and uptime from the timekeeper as of its last tick before the dump: uptime is
+ * ktime_get_boottime() (what /proc/uptime shows) = wall time + wall_to_monotonic + offs_boot. */
 static void read_times(struct kernel *k, struct sys_info *si)
 {
-    uint64_t xtime, wtm, boot_ns = 0;
+    uint64_t xtime, wtm, wtm_ns = 0, xnsec = 0, shift = 0, boot_ns = 0;
     if (kvar_read_int(k, "tk_core", "timekeeper.xtime_sec", &xtime, NULL) ||
         kvar_read_int(k, "tk_core", "timekeeper.wall_to_monotonic.tv_sec", &wtm, NULL))
         return;
+    kvar_read_int(k, "tk_core", "timekeeper.wall_to_monotonic.tv_nsec", &wtm_ns, NULL);
+    kvar_read_int(k, "tk_core", "timekeeper.tkr_mono.xtime_nsec", &xnsec, NULL);
+    kvar_read_int(k, "tk_core", "timekeeper.tkr_mono.shift", &shift, NULL);
     kvar_read_int(k, "tk_core", "timekeeper.offs_boot", &boot_ns, NULL);
+    int64_t ns = (int64_t)(shift < 64 ? xnsec >> shift : 0) + (int64_t)wtm_ns + (int64_t)boot_ns;
     si->wall_sec = (int64_t)xtime;
-    si->uptime_sec = (int64_t)xtime + (int64_t)wtm + (int64_t)boot_ns / 1000000000;
+    si->uptime_sec = (int64_t)xtime + (int64_t)wtm + ns / 1000000000;
     si->have_time = true;
+}
+
+static int count_task(struct kernel *k, const struct task_info *ti, void *arg)
+{
+    (void)k; (void)ti;
+    (*(uint64_t *)arg)++;
+    return 0;
 }
 
 static void gather(struct kernel *k, struct sys_info *si)
@@ -49,6 +62,7 @@ static void gather(struct kernel *k, struct sys_info *si)
     if (kvar_read_int(k, "__num_online_cpus", "counter", &si->cpus, NULL)) si->cpus = (uint64_t)k->dump->ncpus;
     if (kvar_read_int(k, "contig_page_data", "node_present_pages", &si->present_pages, NULL)) si->present_pages = 0;
     read_times(k, si);
+    if (for_each_task(k, count_task, &si->tasks, NULL)) si->tasks = 0;
 }
 
 static void human_size(uint64_t bytes, char *out, size_t n)
@@ -76,6 +90,7 @@ static void print_text(struct session *s, const struct sys_info *si)
     fprintf(o, "        CPUS: %" PRIu64 "\n", si->cpus);
     fprintf(o, "        DATE: %s\n", date);
     fprintf(o, "      UPTIME: %s\n", up);
+    fprintf(o, "       TASKS: %" PRIu64 "\n", si->tasks);
     fprintf(o, "    NODENAME: %s\n", si->nodename);
     fprintf(o, "     RELEASE: %s\n", si->release);
     fprintf(o, "     VERSION: %s\n", si->version);
@@ -97,6 +112,7 @@ static void print_json(struct session *s, const struct sys_info *si)
     json_bool(&j, "pae", s->k.pae);
     json_hex(&j, "kaslr_offset", (uint64_t)s->k.kaslr_offset);
     json_int(&j, "cpus", (int64_t)si->cpus);
+    json_uint(&j, "tasks", si->tasks);
     json_int(&j, "memory_bytes", (int64_t)(si->present_pages * KS_PAGE_SIZE));
     json_str(&j, "format", s->k.dump->desc);
     if (si->have_time) { json_int(&j, "date_epoch", si->wall_sec); json_int(&j, "uptime_sec", si->uptime_sec); }
@@ -117,10 +133,11 @@ static int run_sys(struct session *s, int argc, char **argv)
 const struct command cmd_sys = {
     "sys", "sys", "the system: kernel, dump, CPUs, date, uptime, release, memory, paging, KASLR",
     "Fields: KERNEL and DUMPFILE (with the dump's format), CPUS (online at dump time), DATE (the\n"
-    "timekeeper's wall clock at its last tick), UPTIME, NODENAME, RELEASE, VERSION and MACHINE (from\n"
+    "timekeeper's wall clock at its last tick), UPTIME (boot time, as /proc/uptime), TASKS (every\n"
+    "thread, each CPU's idle task included), NODENAME, RELEASE, VERSION and MACHINE (from\n"
     "init_uts_ns), MEMORY (present pages of the node), PAGING (2-level or PAE), KASLR (the offset and\n"
     "how it was found).\n"
-    "JSON: {\"release\",\"version\",\"machine\",\"nodename\",\"pae\",\"kaslr_offset\",\"cpus\",\"memory_bytes\",\n"
+    "JSON: {\"release\",\"version\",\"machine\",\"nodename\",\"pae\",\"kaslr_offset\",\"cpus\",\"tasks\",\"memory_bytes\",\n"
     "\"format\",\"date_epoch\",\"uptime_sec\"}",
     run_sys,
 };

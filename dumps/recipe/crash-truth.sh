@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Record crash 8.0.2's view of a sample dump as truth/crash/<capture>/*.txt — an independent reader
+# of the same bytes, so where it works its numbers must equal ksleuth's exactly.
+#   crash-truth.sh SAMPLE_DIR CAPTURE[.gz] [--kaslr OFFSET]
+# crash 8.0.2 (Debian's i386 build) stops on 6.1 kernels because sys_open/sys_fork/sys_read became
+# __ia32_sys_*; aliasing those three symbols in a copy of the vmlinux gets it going. It cannot read
+# QEMU 7.2's flattened kdump files (64-bit header), so only ELF captures are recorded.
+set -euo pipefail
+sample=$(realpath "$1"); capture=$2; shift 2
+work=${KSLEUTH_CRASH_WORK:-/var/tmp/ksleuth-crash}
+mkdir -p "$work"
+if [ ! -x "$work/x/usr/bin/crash" ]; then
+    dpkg --print-foreign-architectures | grep -q i386 || dpkg --add-architecture i386
+    apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libncursesw6:i386 libtinfo6:i386 liblzo2-2:i386 libsnappy1v5:i386 \
+        libzstd1:i386 >/dev/null
+    (cd "$work" && apt-get download crash:i386 && dpkg-deb -x crash_*_i386.deb x)
+fi
+vmlinux=$sample/vmlinux
+text=$(readelf -SW "$vmlinux" | awk '{for (i = 1; i < NF; i++) if ($i == ".text") print $(i + 2)}')
+alias_args=()
+for s in open fork read; do
+    addr=$(nm "$vmlinux" | awk -v n="__ia32_sys_$s" '$3 == n {print $1}')
+    alias_args+=(--add-symbol "sys_$s=.text:0x$(printf '%x' $((0x$addr - 0x$text))),function,global")
+done
+objcopy "${alias_args[@]}" "$vmlinux" "$work/vmlinux.crash"
+name=$(basename "$capture" .gz)
+case "$capture" in *.gz) gunzip -c "$sample/$capture" > "$work/$name" ;; *) cp "$sample/$capture" "$work/$name" ;; esac
+out=$sample/truth/crash/$name
+mkdir -p "$out"
+# crash takes its commands on stdin; its own start-up warnings go to the same stream, so each file
+# starts after them and tests read only the lines they need.
+for cmd in "sys" "kmem -i" "kmem -z" "kmem -f" "kmem -s"; do
+    printf '%s\nq\n' "$cmd" | timeout 600 "$work/x/usr/bin/crash" -s "$@" "$work/vmlinux.crash" "$work/$name" \
+        > "$out/$(echo "$cmd" | tr ' ' '_' | tr -d -).txt" 2>&1 || true
+done
+awk '!/^#/ && $2 != "unmapped" {print "vtop " $1}' "$sample/truth/qemu/gva2gpa" > "$work/vtop.cmds"
+echo q >> "$work/vtop.cmds"
+timeout 600 "$work/x/usr/bin/crash" -s "$@" "$work/vmlinux.crash" "$work/$name" < "$work/vtop.cmds" > "$out/vtop.txt" 2>&1 || true
+rm -f "$work/$name"
+ls -la "$out"
