@@ -50,6 +50,8 @@ static char **complete(const char *text, int start, int end)
 {
     (void)end;
     rl_attempted_completion_over = 1;
+    /* After a symbol or type name people go on with ".member" or "+offset": no space. */
+    rl_completion_append_character = start == 0 ? ' ' : '\0';
     collect(text, start == 0);
     return rl_completion_matches(text, next_candidate);
 }
