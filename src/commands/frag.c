@@ -26,7 +26,7 @@ struct frag_ctx {
 
 static unsigned largest_order(const struct zone_geometry *g, const struct buddy_census *c)
 {
-    for (unsigned o = g->max_order; o-- > 0;)
+    for (unsigned o = KS_MIN(g->max_order, (unsigned)ZONE_MAX_ORDER); o-- > 0;)
         if (c->order_blocks[o]) return o;
     return 0;
 }
@@ -71,7 +71,7 @@ static void text_zone(struct frag_ctx *c, const struct zone_info *z, const struc
     fprintf(o, "ORDER  BLOCKS    PAGES");
     for (unsigned m = 0; m < c->g.migrate_types; m++) fprintf(o, " %11s", c->g.migrate_name[m]);
     fprintf(o, "  UNUSABLE  EXTFRAG\n");
-    for (unsigned ord = 0; ord < c->g.max_order; ord++) {
+    for (unsigned ord = 0; ord < c->g.max_order && ord < ZONE_MAX_ORDER; ord++) {
         int64_t u = unusable_index(z->nr_free, c->g.max_order, ord), e = extfrag_index(z->nr_free, c->g.max_order, ord);
         fprintf(o, "%5u %7" PRIu64 " %8" PRIu64, ord, b->order_blocks[ord], b->order_blocks[ord] << ord);
         for (unsigned m = 0; m < c->g.migrate_types; m++) fprintf(o, " %11" PRIu64, b->blocks[ord][m]);
@@ -93,7 +93,7 @@ static void json_zone(struct frag_ctx *c, const struct zone_info *z, const struc
     json_uint(j, "free_pages", b->free_pages);
     json_uint(j, "largest_order", largest_order(&c->g, b));
     json_arr_begin(j, "orders");
-    for (unsigned ord = 0; ord < c->g.max_order; ord++) {
+    for (unsigned ord = 0; ord < c->g.max_order && ord < ZONE_MAX_ORDER; ord++) {
         json_obj_begin(j, NULL);
         json_uint(j, "order", ord);
         json_uint(j, "free_blocks", z->nr_free[ord]);

@@ -42,9 +42,9 @@ static void grid(struct frag_svg *svg, const struct zone_geometry *g, const stru
 static void chart(struct frag_svg *svg, const struct zone_geometry *g, const struct buddy_census *c, unsigned y)
 {
     uint64_t most = 1;
-    for (unsigned o = 0; o < g->max_order; o++) most = KS_MAX(most, c->order_blocks[o] << o);
+    for (unsigned o = 0; o < g->max_order && o < ZONE_MAX_ORDER; o++) most = KS_MAX(most, c->order_blocks[o] << o);
     unsigned bar = (WIDTH - 80) / g->max_order;
-    for (unsigned o = 0; o < g->max_order; o++) {
+    for (unsigned o = 0; o < g->max_order && o < ZONE_MAX_ORDER; o++) {
         unsigned x = 40 + o * bar, top = y + CHART_H;
         uint64_t pages = c->order_blocks[o] << o;
         double total_h = pages ? CHART_H * log2(1.0 + (double)pages) / log2(1.0 + (double)most) : 0;

@@ -28,7 +28,7 @@ static void text_zone(struct free_ctx *c, const struct zone_info *z, const struc
     uint64_t fa_off = 0;
     kmember_off(&c->s->k, "struct zone", "free_area", &fa_off, NULL);
     uint64_t fa_size = ktype_size(&c->s->k, "struct free_area");
-    for (unsigned ord = 0; ord < c->g.max_order; ord++) {
+    for (unsigned ord = 0; ord < c->g.max_order && ord < ZONE_MAX_ORDER; ord++) {
         char size[16];
         kmem_size_text((uint64_t)KS_PAGE_SIZE << ord, size, sizeof size);
         fprintf(o, "%3u  %6s  %16" PRIx64 "  %6" PRIu64 "  %6" PRIu64, ord, size, z->zone + fa_off + ord * fa_size,
@@ -42,7 +42,7 @@ static void text_zone(struct free_ctx *c, const struct zone_info *z, const struc
 
 static void report_problems(struct free_ctx *c, const struct zone_info *z, const struct buddy_census *b)
 {
-    for (unsigned ord = 0; ord < c->g.max_order; ord++)
+    for (unsigned ord = 0; ord < c->g.max_order && ord < ZONE_MAX_ORDER; ord++)
         if (b->order_blocks[ord] != z->nr_free[ord]) {
             c->problems++;
             if (!c->j) fprintf(c->s->out, "MISMATCH: zone %s order %u: %" PRIu64 " blocks on the lists, nr_free says %" PRIu64 "\n",
@@ -67,7 +67,7 @@ static void json_zone(struct free_ctx *c, const struct zone_info *z, const struc
     json_uint(j, "nr_free_pages", z->free_pages);
     json_uint(j, "pcp_pages", z->pcp_pages);
     json_arr_begin(j, "orders");
-    for (unsigned ord = 0; ord < c->g.max_order; ord++) {
+    for (unsigned ord = 0; ord < c->g.max_order && ord < ZONE_MAX_ORDER; ord++) {
         json_obj_begin(j, NULL);
         json_uint(j, "order", ord);
         json_uint(j, "blocks", b->order_blocks[ord]);

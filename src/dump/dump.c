@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,16 +39,20 @@ static int open_dump_file(const char *path, ks_err *err)
         if (mfd >= 0) close(mfd);
         return ks_fail(err, "%s: cannot inflate: %s", path, strerror(errno));
     }
-    static uint8_t buf[1 << 16];
+    uint8_t *buf = xmalloc(1 << 16);
     int n;
-    while ((n = gzread(gz, buf, sizeof buf)) > 0)
+    while ((n = gzread(gz, buf, 1 << 16)) > 0)
         if (write(mfd, buf, (size_t)n) != n) { n = -1; break; }
-    int zerr = 0;
-    const char *zmsg = n < 0 ? gzerror(gz, &zerr) : NULL;
+    free(buf);
+    /* A truncated .gz ends with a short read and only gzerror() says so. */
+    int zerr = Z_OK;
+    char zmsg[128];
+    snprintf(zmsg, sizeof zmsg, "%s", gzerror(gz, &zerr));   /* gzclose frees gzerror's text */
+    if (zerr != Z_OK && zerr != Z_STREAM_END) n = -1;
     gzclose(gz);
     if (n < 0) {
         close(mfd);
-        return ks_fail(err, "%s: corrupt or truncated gzip data (%s)", path, zmsg && zerr ? zmsg : "write failed");
+        return ks_fail(err, "%s: corrupt or truncated gzip data (%s)", path, zerr ? zmsg : "write failed");
     }
     return mfd;
 }
@@ -97,8 +102,7 @@ struct dump *dump_open(const char *path, const struct dump_open_opts *opts, ks_e
         }
     }
     if (d->fmt->open(d, err) != 0) {
-        d->fmt = NULL;   /* open failed: its close must not run on half-made state */
-        dump_close(d);
+        dump_close(d);   /* formats' close copes with half-made state: it all starts zeroed */
         return NULL;
     }
     return d;

@@ -18,9 +18,11 @@ struct elf_core {
     size_t nsegs;
 };
 
+/* An ELF core — or something that starts like ELF but is too short to say: open() then reports
+ * it as truncated rather than as an unknown format. */
 static bool elf_probe(const uint8_t *h, size_t n)
 {
-    return n >= 52 && !memcmp(h, "\177ELF", 4) && le16(h + 16) == 4 /* ET_CORE */;
+    return n >= 4 && !memcmp(h, "\177ELF", 4) && (n < 18 || le16(h + 16) == 4 /* ET_CORE */);
 }
 
 static int cmp_seg(const void *a, const void *b)
@@ -59,7 +61,8 @@ static uint32_t decode_phdr(const uint8_t *ph, bool is64, struct elf_seg *seg)
 static int elf_open(struct dump *d, ks_err *err)
 {
     uint8_t eh[64];
-    if (pread_full(d->fd, eh, sizeof eh, 0, err, d->path) != 0) return -1;
+    if (d->file_size < 52 || pread_full(d->fd, eh, KS_MIN(sizeof eh, (size_t)d->file_size), 0, err, d->path) != 0)
+        return ks_fail(err, "%s: ELF header is truncated (%llu bytes)", d->path, (unsigned long long)d->file_size);
     bool is64 = eh[4] == 2;
     if (eh[4] != 1 && eh[4] != 2) return ks_fail(err, "%s: bad ELF class %u", d->path, eh[4]);
     if (eh[5] != 1) return ks_fail(err, "%s: not a little-endian ELF core", d->path);

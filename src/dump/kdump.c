@@ -67,8 +67,10 @@ static int flat_index(struct dump *d, struct kdump *k, ks_err *err)
             return ks_fail(err, "%s: flattened dump ends without its end marker (truncated?)", d->path);
         int64_t off = (int64_t)be64(h), size = (int64_t)be64(h + 8);
         if (off == -1 && size == -1) break;
-        if (off < 0 || size <= 0 || (uint64_t)size > d->file_size || pos + 16 + (uint64_t)size > d->file_size)
+        if (off < 0 || size <= 0 || (uint64_t)size > (1ull << 40))
             return ks_fail(err, "%s: corrupt flattened record at %#llx", d->path, (unsigned long long)pos);
+        if (pos + 16 + (uint64_t)size > d->file_size)
+            return ks_fail(err, "%s: flattened dump is truncated: the record at %#llx runs past the end", d->path, (unsigned long long)pos);
         if (k->nrecs == cap) k->recs = xrealloc(k->recs, (cap *= 2) * sizeof *k->recs);
         k->recs[k->nrecs] = (struct flat_rec){ (uint64_t)off, (uint64_t)size, pos + 16, (uint32_t)k->nrecs };
         k->nrecs++;

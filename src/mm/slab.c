@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/u64set.h"
 #include "page.h"
 
 #define MAX_CACHES 100000u
@@ -34,7 +35,8 @@ static int node_counts(struct kernel *k, uint64_t node, struct slab_cache_info *
     c->total_objects += total;
     for (unsigned n = 0; pos != node + head_off; n++) {
         uint64_t inuse, objects, slab = pos - link_off;
-        if (n == MAX_PARTIAL) return ks_fail(err, "cache %s: partial list does not end", c->name);
+        /* A partial list longer than the cache has slabs is corrupt (or loops). */
+        if (n == MAX_PARTIAL || n > c->nr_slabs + 1) return ks_fail(err, "cache %s: partial list does not end (a loop?)", c->name);
         if (kread_member(k, slab, S, "inuse", &inuse, err) || kread_member(k, slab, S, "objects", &objects, err)) return -1;
         c->free_objects += objects > inuse ? objects - inuse : 0;
         if (kread_ulong(k, pos, &pos, err)) return -1;
@@ -73,15 +75,19 @@ int for_each_slab_cache(struct kernel *k, int (*fn)(struct kernel *, const struc
     if (slub_kernel(k, err) || ksym_addr(k, "slab_caches", &head, err) || kmember_off(k, "struct kmem_cache", "list", &link_off, err) ||
         kread_ulong(k, head, &pos, err))
         return -1;
-    for (unsigned n = 0; pos != head; n++) {
+    struct u64set seen;
+    int rc = 0;
+    u64set_init(&seen);
+    for (unsigned n = 0; pos != head && !rc; n++) {
         struct slab_cache_info c;
-        if (n == MAX_CACHES) return ks_fail(err, "slab_caches does not end (a cycle?)");
-        if (read_cache(k, pos - link_off, &c, err)) return -1;
+        if (n == MAX_CACHES || !u64set_add(&seen, pos)) { rc = ks_fail(err, "slab_caches loops (cache %#llx reached twice)", (unsigned long long)(pos - link_off)); break; }
+        if (read_cache(k, pos - link_off, &c, err)) { rc = -1; break; }
         int stop = fn(k, &c, arg);
-        if (stop) return stop < 0 ? -1 : 0;
-        if (kread_ulong(k, pos, &pos, err)) return -1;
+        if (stop) { rc = stop < 0 ? -1 : 0; break; }
+        if (kread_ulong(k, pos, &pos, err)) rc = -1;
     }
-    return 0;
+    u64set_free(&seen);
+    return rc;
 }
 
 /* Is object o on the slab's freelist? SLUB chains free objects through a pointer at s->offset

@@ -1,5 +1,7 @@
 #include "task.h"
 
+#include "../util/u64set.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -9,14 +11,25 @@ int for_each_process(struct kernel *k, int (*fn)(struct kernel *k, uint64_t task
     uint64_t init, tasks_off;
     if (ksym_addr(k, "init_task", &init, err) || kmember_off(k, "struct task_struct", "tasks", &tasks_off, err)) return -1;
     uint64_t head = init + tasks_off, node = head;
+    struct u64set seen;
+    int rc = ks_fail(err, "task list does not come back to init_task after %u entries", MAX_TASKS);
+    u64set_init(&seen);
     for (unsigned n = 0; n < MAX_TASKS; n++) {
         uint64_t task = node - tasks_off;
+        if (!u64set_add(&seen, node)) {
+            rc = ks_fail(err, "task list loops: task %#llx is reached twice without coming back to init_task", (unsigned long long)task);
+            break;
+        }
         int stop = fn(k, task, arg);
-        if (stop) return stop > 0 ? 0 : -1;
-        if (kread_ulong(k, node, &node, err)) return ks_fail(err, "task list broken after task %#llx: %s", (unsigned long long)task, err->msg);
-        if (node == head) return 0;
+        if (stop) { rc = stop > 0 ? 0 : -1; break; }
+        if (kread_ulong(k, node, &node, err)) {
+            rc = ks_fail(err, "task list broken after task %#llx: %s", (unsigned long long)task, err->msg);
+            break;
+        }
+        if (node == head) { rc = 0; break; }
     }
-    return ks_fail(err, "task list does not come back to init_task after %u entries (a cycle?)", MAX_TASKS);
+    u64set_free(&seen);
+    return rc;
 }
 
 int task_pid(struct kernel *k, uint64_t task, uint64_t *pid, ks_err *err)
@@ -199,7 +212,8 @@ static int for_each_thread(struct kernel *k, uint64_t leader, int (*fn)(struct k
         uint64_t head = signal + head_off, node;
         if (kread_ulong(k, head, &node, err)) return -1;
         for (unsigned n = 0; node != head; n++) {
-            if (n == MAX_TASKS) return ks_fail(err, "thread list of task %#llx does not end (a cycle?)", (unsigned long long)leader);
+            /* signal->nr_threads bounds a sane thread list. */
+            if (n == MAX_TASKS || n > 65536) return ks_fail(err, "thread list of task %#llx does not end (a loop?)", (unsigned long long)leader);
             int stop = fn(k, node - node_off, arg);
             if (stop) return stop > 0 ? 0 : -1;
             if (kread_ulong(k, node, &node, err)) return -1;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/u64set.h"
 #include "page.h"
 
 static unsigned array_count(struct kernel *k, const char *type, const char *member)
@@ -163,18 +164,31 @@ int for_each_free_block(struct kernel *k, const struct zone_info *z, const struc
             if (kmember_off(k, "struct zone", path, &off, err)) return -1;
             uint64_t head = z->zone + off;
             if (kread_ulong(k, head, &node, err)) return -1;
+            struct u64set seen;
+            u64set_init(&seen);
             while (node != head) {
-                if (budget-- == 0) return ks_fail(err, "zone %s: free lists hold more blocks than the zone has pages (a cycle?)", z->name);
+                bool fresh = u64set_add(&seen, node);
+                if (!fresh || budget-- == 0) {
+                    u64set_free(&seen);
+                    return ks_fail(err, "zone %s: the order-%u free list %u loops (page %#llx reached twice)", z->name, order, mt,
+                                   (unsigned long long)(node - link_off));
+                }
                 struct free_block b = { order, mt, 0, node - link_off, false, 0 };
                 struct page_info pi;
-                if (page_info_read(k, b.page, &pi, err)) return ks_fail(err, "zone %s order %u list %u: %s", z->name, order, mt, err->msg);
+                if (page_info_read(k, b.page, &pi, err)) {
+                    u64set_free(&seen);
+                    return ks_fail(err, "zone %s order %u list %u: %s", z->name, order, mt, err->msg);
+                }
                 b.pfn = pi.pfn;
                 b.is_buddy = page_is_buddy(k, &pi);
                 b.page_order = pi.private;
                 int stop = fn(k, &b, arg);
-                if (stop) return stop < 0 ? -1 : 0;
-                if (kread_ulong(k, node, &node, err)) return -1;
+                if (stop || kread_ulong(k, node, &node, err)) {
+                    u64set_free(&seen);
+                    return stop > 0 ? 0 : -1;
+                }
             }
+            u64set_free(&seen);
         }
     }
     return 0;

@@ -10,10 +10,13 @@
 int ks_fail(ks_err *err, const char *fmt, ...)
 {
     if (err) {
+        /* Through a copy: callers may wrap the previous message ("...: %s", err->msg). */
+        char msg[KS_ERR_MAX];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
+        memcpy(err->msg, msg, sizeof msg);
     }
     return -1;
 }

@@ -1,0 +1,153 @@
+"""Build the derived bad inputs (cases.tsv names them @NAME) from the committed np-96m captures.
+Every offset used comes from gdb's reading of the vmlinux or from the sample's truth files — never
+from ksleuth, whose errors these inputs are meant to provoke."""
+import gzip
+import os
+import shutil
+import struct
+import subprocess
+
+PAGE_OFFSET = 0xC0000000
+
+
+def gdb_offsets(vmlinux, exprs):
+    args = ["gdb", "-batch", "-nx"] + [a for e in exprs for a in ("-ex", f"print (int)&((({e[0]} *)0)->{e[1]})")]
+    out = subprocess.run(args + [vmlinux], capture_output=True, text=True, timeout=300).stdout
+    return [int(line.split("=")[1]) for line in out.splitlines() if line.startswith("$")]
+
+
+def gunzip_to(src, dst, limit=None):
+    with gzip.open(src, "rb") as i, open(dst, "wb") as o:
+        if limit is None:
+            shutil.copyfileobj(i, o, 1 << 20)
+        else:
+            o.write(i.read(limit))
+
+
+def unflatten(flat, out):
+    """makedumpfile -R, in Python: apply the flattened records to make a plain kdump file."""
+    with open(flat, "rb") as f:
+        data = f.read()
+    pos, recs = 4096, []
+    while True:
+        off, size = struct.unpack_from(">qq", data, pos)
+        if off == -1:
+            break
+        recs.append((off, data[pos + 16:pos + 16 + size]))
+        pos += 16 + size
+    buf = bytearray(max(o + len(d) for o, d in recs))
+    for o, d in recs:
+        buf[o:o + len(d)] = d
+    with open(out, "wb") as f:
+        f.write(buf)
+    return buf
+
+
+def kdump_page_data(buf, pfn):
+    """(offset, size) of a page's stored data in a plain kdump file with the 64-bit header."""
+    bs, sub, bb = struct.unpack_from("<iiI", buf, 428)
+    boff = bs * (1 + sub)
+    half = bb * bs // 2
+    bm2 = buf[boff + half:boff + 2 * half]
+    rank = sum(bin(b).count("1") for b in bm2[:pfn // 8]) + bin(bm2[pfn // 8] & ((1 << (pfn % 8)) - 1)).count("1")
+    off, size, _ = struct.unpack_from("<qII", buf, boff + bb * bs + rank * 24)
+    return off, size
+
+
+class Raw:
+    """A writable copy of the raw memory image, addressed by kernel virtual (lowmem) address."""
+
+    def __init__(self, path):
+        self.f = open(path, "r+b")
+
+    def u32(self, va):
+        self.f.seek(va - PAGE_OFFSET)
+        return struct.unpack("<I", self.f.read(4))[0]
+
+    def put(self, va, value):
+        self.f.seek(va - PAGE_OFFSET)
+        self.f.write(struct.pack("<I", value))
+
+    def task_of(self, init_task, off, pid):
+        head = init_task + off["tasks"]
+        node = self.u32(head)
+        while node != head:
+            task = node - off["tasks"]
+            if self.u32(task + off["pid"]) == pid:
+                return task
+            node = self.u32(node)
+        raise KeyError(pid)
+
+
+def make(name, dumps, unpacked, work):
+    """Path of the derived input NAME, built into work/ on first use."""
+    os.makedirs(work, exist_ok=True)
+    np = os.path.join(dumps, "np-96m")
+    out = os.path.join(work, name)
+    if os.path.exists(out):
+        return out
+    if name == "stripped":
+        subprocess.run(["objcopy", "--strip-debug", os.path.join(np, "vmlinux"), out], check=True)
+        return out
+    if name.startswith("elf-"):
+        with open(os.path.join(unpacked, "np-96m", "vmcore"), "rb") as f:
+            head = f.read({"elf-truncated-header": 40, "elf-truncated-phdrs": 100, "elf-wrong-machine": 4096}.get(name, 8 << 20))
+        if name == "elf-wrong-machine":
+            head = head[:18] + struct.pack("<H", 62) + head[20:]     # EM_X86_64
+        with open(out, "wb") as f:
+            f.write(head)
+        return out
+    if name == "gzip-truncated":
+        with open(os.path.join(np, "dump.kdump.gz"), "rb") as f:
+            data = f.read()
+        with open(out, "wb") as f:
+            f.write(data[:len(data) // 2])
+        return out
+    flat = os.path.join(unpacked, "np-96m", "dump.kdump")
+    if name in ("kdump-flat-truncated", "kdump-flat-bad-signature"):
+        with open(flat, "rb") as f:
+            data = bytearray(f.read(1 << 20) if name == "kdump-flat-truncated" else f.read())
+        if name == "kdump-flat-bad-signature":
+            data[4096 + 16:4096 + 24] = b"XDUMP   "     # the first record holds the kdump header
+        with open(out, "wb") as o:
+            o.write(data)
+        return out
+    if name.startswith("kdump-"):
+        buf = unflatten(flat, out)
+        if name == "kdump-bad-signature":
+            buf[0:8] = b"XDUMP   "
+        elif name == "kdump-corrupt-header":
+            buf[428:432] = struct.pack("<i", 1234)       # block_size in the 64-bit layout
+        elif name == "kdump-bitmap-past-end":
+            bs, sub = struct.unpack_from("<ii", buf, 428)
+            del buf[bs * (1 + sub) + 100:]
+        elif name == "kdump-bad-page":
+            off, size = kdump_page_data(buf, 0x5fb1)      # the deadbeef stack page (truth/qemu/xp)
+            for i in range(off + 2, off + min(size, 64)):
+                buf[i] ^= 0xFF
+        with open(out, "wb") as f:
+            f.write(buf)
+        return out
+    # Patched copies of the raw image.
+    vmlinux = os.path.join(np, "vmlinux")
+    names = [("struct task_struct", "tasks"), ("struct task_struct", "pid"), ("struct task_struct", "mm"),
+             ("struct mm_struct", "mm_mt.ma_root"), ("struct mm_struct", "pgd"), ("struct maple_arange_64", "slot"),
+             ("struct maple_range_64", "slot")]
+    off = dict(zip(["tasks", "pid", "mm", "root", "pgd", "aslot", "rslot"], gdb_offsets(vmlinux, names)))
+    init_task = next(int(l.split()[0], 16) for l in open(os.path.join(np, "truth", "kallsyms")) if l.split()[2] == "init_task")
+    shutil.copy(os.path.join(unpacked, "np-96m", "dump.raw"), out + ".part")
+    raw = Raw(out + ".part")
+    if name == "task-list-loop":
+        first = raw.u32(init_task + off["tasks"])
+        raw.put(first, first)                              # the first task's next points at itself
+    elif name == "vma-tree-cycle":
+        mm = raw.u32(raw.task_of(init_task, off, 44) + off["mm"])
+        root = raw.u32(mm + off["root"])
+        slot = off["aslot"] if (root >> 3) & 0xF == 3 else off["rslot"]
+        raw.put((root & ~0xFF) + slot, root)               # the root's first child is the root
+    elif name == "wild-pgd-pointer":
+        mm = raw.u32(raw.task_of(init_task, off, 40) + off["mm"])
+        raw.put(mm + off["pgd"], 0xDEADB000)
+    raw.f.close()
+    os.replace(out + ".part", out)
+    return out
