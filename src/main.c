@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "golden.h"
 #include "repl.h"
 #include "session.h"
 
@@ -23,7 +24,8 @@ struct options {
     int nfiles;
     const char *commands;     /* -c */
     const char *script;       /* -i */
-    bool json, raw, no_cache, quiet;
+    bool json, raw, no_cache, quiet, update;
+    const char *golden;       /* --golden DIR */
     uint64_t phys_base;
 };
 
@@ -36,6 +38,8 @@ static void usage(FILE *f)
           "  --raw             DUMPFILE is raw physical memory (with --phys-base ADDR, default 0)\n"
           "  --no-cache        do not read or write the DWARF index cache\n"
           "  -q                no start-up banner\n"
+          "  --golden DIR [--update]  replay DIR/*/NAME.cmds against the dumps their golden.conf\n"
+          "                    names and compare with NAME.out (--update rewrites them)\n"
           "  -h, --help        this text;  --version\n"
           "With standard input not a terminal and no -c/-i, commands are read from it.\n"
           "Exit status: 0 ok, 1 a command failed, 2 usage, 3 dump/vmlinux unusable or mismatched.\n", f);
@@ -46,7 +50,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     static const struct option longs[] = {
         { "json", no_argument, NULL, 'j' }, { "raw", no_argument, NULL, 'r' },
         { "phys-base", required_argument, NULL, 'p' }, { "no-cache", no_argument, NULL, 'n' },
-        { "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+        { "golden", required_argument, NULL, 'g' }, { "update", no_argument, NULL, 'u' }, { NULL, 0, NULL, 0 },
     };
     int c;
     while ((c = getopt_long(argc, argv, "c:i:qh", longs, NULL)) != -1) {
@@ -60,6 +65,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'p':
             if (!parse_u64(optarg, 16, &o->phys_base)) { fprintf(stderr, "ksleuth: bad --phys-base %s\n", optarg); return 2; }
             break;
+        case 'g': o->golden = optarg; break;
+        case 'u': o->update = true; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("ksleuth %s\n", KSLEUTH_VERSION); exit(0);
         default: usage(stderr); return 2;
@@ -69,6 +76,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         if (o->nfiles == 2) { fprintf(stderr, "ksleuth: too many file arguments\n"); return 2; }
         o->files[o->nfiles++] = argv[optind];
     }
+    if (o->golden) return o->nfiles == 0 ? 0 : (usage(stderr), 2);
     if (o->nfiles != 2) { usage(stderr); return 2; }
     return 0;
 }
@@ -125,10 +133,11 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, &o);
     if (rc) return rc;
     signal(SIGPIPE, SIG_IGN);    /* `cmd | head` must not kill the session */
+    if (o.golden) return golden_run(o.golden, o.update);
     const char *vmlinux, *dumpfile;
     if ((rc = order_files(&o, &vmlinux, &dumpfile))) return rc;
 
-    struct session s = { .out = stdout, .json = o.json, .radix = 10, .vmlinux_path = vmlinux, .dump_path = dumpfile };
+    struct session s = { .out = stdout, .err = stderr, .json = o.json, .radix = 10, .vmlinux_path = vmlinux, .dump_path = dumpfile };
     bool interactive = !o.commands && !o.script && isatty(STDIN_FILENO);
     s.batch = !interactive;
     struct kernel_open_opts ko = {

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@
 
 void session_error(struct session *s, const char *cmd, const char *msg)
 {
-    fprintf(stderr, "%s: %s\n", cmd, msg);
+    fprintf(s->err ? s->err : stderr, "%s: %s\n", cmd, msg);
     if (s->json && s->out) {
         struct json j;
         json_init(&j);
@@ -63,13 +64,42 @@ static char *find_plumbing(char *line)
     return NULL;
 }
 
-static FILE *open_plumbing(struct session *s, char *spec, bool *is_pipe)
+/* A pipeline's own output goes where the session's output goes: straight to stdout, or — when that
+ * is being captured (the golden runner) — into a temporary file copied back afterwards. */
+static FILE *open_pipe(struct session *s, const char *pipeline, FILE **capture)
+{
+    fflush(s->out);
+    *capture = NULL;
+    if (s->out == stdout) return popen(pipeline, "w");
+    char path[] = "/tmp/ksleuth-pipe-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return NULL;
+    *capture = fdopen(fd, "r");
+    strbuf cmd;
+    sb_init(&cmd);
+    /* The shell writes through the same file (>> keeps it, the name goes once the shell is done). */
+    sb_printf(&cmd, "( %s ) >> '%s'; rm -f '%s'", pipeline, path, path);
+    FILE *p = popen(cmd.buf, "w");
+    sb_free(&cmd);
+    return p;
+}
+
+static void close_pipe(struct session *s, FILE *p, FILE *capture)
+{
+    pclose(p);
+    if (!capture) return;
+    char buf[65536];
+    size_t n;
+    rewind(capture);
+    while ((n = fread(buf, 1, sizeof buf, capture)) > 0) fwrite(buf, 1, n, s->out);
+    fclose(capture);
+}
+
+static FILE *open_plumbing(struct session *s, char *spec, bool *is_pipe, FILE **capture)
 {
     *is_pipe = spec[0] == '|';
-    if (*is_pipe) {
-        fflush(s->out);
-        return popen(spec + 1, "w");
-    }
+    *capture = NULL;
+    if (*is_pipe) return open_pipe(s, spec + 1, capture);
     bool append = spec[1] == '>';
     char *name = spec + (append ? 2 : 1);
     while (isspace((unsigned char)*name)) name++;
@@ -89,18 +119,18 @@ int session_run_line(struct session *s, const char *text)
     if (argv[0][0] == '#') goto done;
     const struct command *c = command_find(argv[0]);
     if (!c) { rc = cmd_fail(s, argv[0], "command not found (try help)"); goto done; }
-    FILE *saved = s->out, *redirect = NULL;
+    FILE *saved = s->out, *redirect = NULL, *capture = NULL;
     bool is_pipe = false;
     if (spec) {
-        redirect = open_plumbing(s, spec, &is_pipe);
+        redirect = open_plumbing(s, spec, &is_pipe, &capture);
         if (!redirect) { rc = cmd_fail(s, argv[0], "cannot open output %s: %s", spec, strerror(errno)); goto done; }
         s->out = redirect;
     }
     rc = c->run(s, argc, argv);
     fflush(s->out);
     if (redirect) {
-        if (is_pipe) pclose(redirect); else fclose(redirect);
         s->out = saved;
+        if (is_pipe) close_pipe(s, redirect, capture); else fclose(redirect);
     }
 done:
     free(spec);

@@ -13,6 +13,7 @@
 struct session {
     struct kernel k;
     FILE *out;              /* where the running command prints */
+    FILE *err;              /* where errors go: stderr, or the golden runner's capture */
     bool json;              /* `--json` / `set json on` */
     bool batch;
     int radix;              /* 16 or 10: how `p` prints integers */

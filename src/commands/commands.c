@@ -41,6 +41,25 @@ void cmd_json_emit(struct session *s, struct json *j)
     fputc('\n', s->out);
 }
 
+struct json *cmd_json_list_begin(struct session *s, struct json *j, const char *key)
+{
+    if (!s->json) return NULL;
+    json_init(j);
+    json_obj_begin(j, NULL);
+    json_arr_begin(j, key);
+    return j;
+}
+
+int cmd_json_list_end(struct session *s, struct json *j, int rc)
+{
+    if (!j) return rc;
+    json_arr_end(j);
+    json_obj_end(j);
+    if (!rc) cmd_json_emit(s, j);
+    json_free(j);
+    return rc;
+}
+
 int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *err)
 {
     size_t n = strlen(arg);

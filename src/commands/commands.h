@@ -25,6 +25,10 @@ const struct command *const *command_all(void);
 int cmd_fail(struct session *s, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Print a finished JSON document on its own line. */
 void cmd_json_emit(struct session *s, struct json *j);
+/* The common document shape {"KEY":[ ... ]}: begin returns j (or NULL in text mode) ready for the
+ * items; end closes it, prints it if rc == 0, and returns rc. */
+struct json *cmd_json_list_begin(struct session *s, struct json *j, const char *key);
+int cmd_json_list_end(struct session *s, struct json *j, int rc);
 /* Parse an address or number argument: symbol names, hex (crash's default) or 0x.. / decimal with d suffix. */
 int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *err);
 

@@ -123,18 +123,13 @@ static void json_zone(struct frag_ctx *c, const struct zone_info *z, const struc
     json_obj_end(j);
 }
 
-static int visit_zone(struct kernel *k, const struct zone_info *z, void *arg)
+static int show_zone(struct kernel *k, const struct zone_info *z, const struct buddy_census *b, void *arg)
 {
     struct frag_ctx *c = arg;
-    if (!z->present) return 0;
-    struct buddy_census b;
-    int rc = buddy_census(k, z, &c->g, &b, c->err);
-    if (rc == 0) {
-        if (c->j) json_zone(c, z, &b); else text_zone(c, z, &b);
-        if (c->svg) frag_svg_zone(c->svg, z, &c->g, &b);
-    }
-    buddy_census_free(&b);
-    return rc ? -1 : 0;
+    (void)k;
+    if (c->j) json_zone(c, z, b); else text_zone(c, z, b);
+    if (c->svg) frag_svg_zone(c->svg, z, &c->g, b);
+    return 0;
 }
 
 static int run_frag(struct session *s, int argc, char **argv)
@@ -151,9 +146,8 @@ static int run_frag(struct session *s, int argc, char **argv)
     frag_svg_init(&svg);
     if (svg_path) c.svg = &svg;
     struct json j;
-    if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "zones"); c.j = &j; }
-    int rc = for_each_zone(&s->k, visit_zone, &c, &err);
-    if (s->json) { json_arr_end(&j); json_obj_end(&j); if (!rc) cmd_json_emit(s, &j); json_free(&j); }
+    c.j = cmd_json_list_begin(s, &j, "zones");
+    int rc = cmd_json_list_end(s, c.j, for_each_zone_census(&s->k, &c.g, show_zone, &c, &err));
     if (!rc && svg_path) {
         FILE *f = fopen(svg_path, "w");
         if (!f || frag_svg_write(&svg, f) != 0) rc = ks_fail(&err, "cannot write %s", svg_path);

@@ -200,13 +200,10 @@ static int show_zone(struct kernel *k, const struct zone_info *z, void *arg)
 
 int kmem_zones(struct session *s, const char *cmd)
 {
-    struct zones_ctx c = { s, NULL };
     struct json j;
+    struct zones_ctx c = { s, cmd_json_list_begin(s, &j, "zones") };
     ks_err err;
-    if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "zones"); c.j = &j; }
-    int rc = for_each_zone(&s->k, show_zone, &c, &err);
-    if (s->json) { json_arr_end(&j); json_obj_end(&j); if (!rc) cmd_json_emit(s, &j); json_free(&j); }
-    return rc ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    return cmd_json_list_end(s, c.j, for_each_zone(&s->k, show_zone, &c, &err)) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
 }
 
 static int run_kmem(struct session *s, int argc, char **argv)

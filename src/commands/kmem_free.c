@@ -94,20 +94,14 @@ static void json_zone(struct free_ctx *c, const struct zone_info *z, const struc
     json_obj_end(j);
 }
 
-static int visit_zone(struct kernel *k, const struct zone_info *z, void *arg)
+static int show_zone(struct kernel *k, const struct zone_info *z, const struct buddy_census *b, void *arg)
 {
     struct free_ctx *c = arg;
-    if (!z->present) return 0;
-    struct buddy_census b;
-    int rc = buddy_census(k, z, &c->g, &b, c->err);
-    if (rc == 0) {
-        if (c->j) json_zone(c, z, &b);
-        else text_zone(c, z, &b);
-        report_problems(c, z, &b);
-        if (!c->j) fputc('\n', c->s->out);
-    }
-    buddy_census_free(&b);
-    return rc ? -1 : 0;
+    (void)k;
+    if (c->j) json_zone(c, z, b); else text_zone(c, z, b);
+    report_problems(c, z, b);
+    if (!c->j) fputc('\n', c->s->out);
+    return 0;
 }
 
 int kmem_free(struct session *s, const char *cmd)
@@ -117,7 +111,7 @@ int kmem_free(struct session *s, const char *cmd)
     if (zone_geometry(&s->k, &c.g, &err)) return cmd_fail(s, cmd, "%s", err.msg);
     struct json j;
     if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "zones"); c.j = &j; }
-    int rc = for_each_zone(&s->k, visit_zone, &c, &err);
+    int rc = for_each_zone_census(&s->k, &c.g, show_zone, &c, &err);
     if (s->json) { json_arr_end(&j); json_uint(&j, "problems", c.problems); json_obj_end(&j); if (!rc) cmd_json_emit(s, &j); json_free(&j); }
     if (rc) return cmd_fail(s, cmd, "%s", err.msg);
     if (!s->json) fprintf(s->out, "%s\n", c.problems ? "free lists: PROBLEMS FOUND (see MISMATCH lines)" : "free lists: consistent");

@@ -22,19 +22,17 @@ int kmem_pages(struct session *s, const char *cmd, int argc, char **argv)
 {
     ks_err err;
     uint64_t first, count;
-    struct json j;
+    struct json j, *jp;
     if (mem_map_range(&s->k, &first, &count, &err)) return cmd_fail(s, cmd, "%s", err.msg);
-    if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "pages"); }
-    else fputs(CMD_PAGE_HEADER, s->out);
+    if (!(jp = cmd_json_list_begin(s, &j, "pages"))) fputs(CMD_PAGE_HEADER, s->out);
     int rc = 0;
     for (int i = 0; i < argc && !rc; i++) {
         uint64_t pa;
         if (!parse_u64(argv[i], 16, &pa)) rc = ks_fail(&err, "bad physical address %s", argv[i]);
-        else rc = one_page(s, pa >> KS_PAGE_SHIFT, s->json ? &j : NULL, &err);
+        else rc = one_page(s, pa >> KS_PAGE_SHIFT, jp, &err);
     }
-    for (uint64_t pfn = first; argc == 0 && !rc && pfn < first + count; pfn++) rc = one_page(s, pfn, s->json ? &j : NULL, &err);
-    if (s->json) { json_arr_end(&j); json_obj_end(&j); if (!rc) cmd_json_emit(s, &j); json_free(&j); }
-    return rc ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    for (uint64_t pfn = first; argc == 0 && !rc && pfn < first + count; pfn++) rc = one_page(s, pfn, jp, &err);
+    return cmd_json_list_end(s, jp, rc) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
 }
 
 /* ---- kmem ADDRESS ---- */

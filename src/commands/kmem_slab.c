@@ -39,9 +39,6 @@ int kmem_slabs(struct session *s, const char *cmd)
     struct slab_ctx x = { s, NULL };
     struct json j;
     ks_err err;
-    if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "caches"); x.j = &j; }
-    else fprintf(s->out, "CACHE     OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME\n");
-    int rc = for_each_slab_cache(&s->k, show_cache, &x, &err);
-    if (s->json) { json_arr_end(&j); json_obj_end(&j); if (!rc) cmd_json_emit(s, &j); json_free(&j); }
-    return rc ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    if (!(x.j = cmd_json_list_begin(s, &j, "caches"))) fprintf(s->out, "CACHE     OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME\n");
+    return cmd_json_list_end(s, x.j, for_each_slab_cache(&s->k, show_cache, &x, &err)) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
 }

@@ -49,11 +49,9 @@ static int run_log(struct session *s, int argc, char **argv)
         else return cmd_fail(s, argv[0], "unknown option %s", argv[i]);
     }
     struct json j;
-    if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "records"); c.j = &j; }
+    c.j = cmd_json_list_begin(s, &j, "records");
     ks_err err;
-    int rc = printk_for_each(&s->k, print_record, &c, &err);
-    if (s->json) { json_arr_end(&j); json_obj_end(&j); if (!rc) cmd_json_emit(s, &j); json_free(&j); }
-    return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    return cmd_json_list_end(s, c.j, printk_for_each(&s->k, print_record, &c, &err)) ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
 }
 
 const struct command cmd_log = {

@@ -74,12 +74,9 @@ static int run_ps(struct session *s, int argc, char **argv)
     if (c.nwant) c.want = want;
     kvar_read_int(&s->k, "_totalram_pages", "counter", &c.totalram, NULL);
     struct json j;
-    if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "tasks"); c.j = &j; }
-    else fprintf(s->out, "   PID    PPID  CPU    TASK    ST  %%MEM      VSZ     RSS  COMM\n");
+    if (!(c.j = cmd_json_list_begin(s, &j, "tasks"))) fprintf(s->out, "   PID    PPID  CPU    TASK    ST  %%MEM      VSZ     RSS  COMM\n");
     ks_err err;
-    int rc = for_each_task(&s->k, show_task, &c, &err);
-    if (s->json) { json_arr_end(&j); json_obj_end(&j); if (!rc) cmd_json_emit(s, &j); json_free(&j); }
-    if (rc) return cmd_fail(s, argv[0], "%s", err.msg);
+    if (cmd_json_list_end(s, c.j, for_each_task(&s->k, show_task, &c, &err))) return cmd_fail(s, argv[0], "%s", err.msg);
     if (c.want && !c.shown) return cmd_fail(s, argv[0], "no such task");
     return 0;
 }

@@ -88,6 +88,32 @@ void buddy_census_free(struct buddy_census *c)
     c->pb_free = NULL;
 }
 
+struct zone_census_walk {
+    const struct zone_geometry *g;
+    int (*fn)(struct kernel *, const struct zone_info *, const struct buddy_census *, void *);
+    void *arg;
+    ks_err *err;
+};
+
+static int census_one(struct kernel *k, const struct zone_info *z, void *arg)
+{
+    struct zone_census_walk *w = arg;
+    if (!z->present) return 0;
+    struct buddy_census c;
+    int rc = buddy_census(k, z, w->g, &c, w->err);
+    if (rc == 0) rc = w->fn(k, z, &c, w->arg);
+    buddy_census_free(&c);
+    return rc;
+}
+
+int for_each_zone_census(struct kernel *k, const struct zone_geometry *g,
+                         int (*fn)(struct kernel *, const struct zone_info *, const struct buddy_census *, void *), void *arg,
+                         ks_err *err)
+{
+    struct zone_census_walk w = { g, fn, arg, err };
+    return for_each_zone(k, census_one, &w, err);
+}
+
 /* ---- mm/vmstat.c's indices ---- */
 
 struct contig_info {

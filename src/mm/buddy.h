@@ -34,6 +34,10 @@ struct buddy_census {
 
 int buddy_census(struct kernel *k, const struct zone_info *z, const struct zone_geometry *g, struct buddy_census *c, ks_err *err);
 void buddy_census_free(struct buddy_census *c);
+/* The census of every populated zone in turn; fn returns non-zero to stop. */
+int for_each_zone_census(struct kernel *k, const struct zone_geometry *g,
+                         int (*fn)(struct kernel *k, const struct zone_info *z, const struct buddy_census *c, void *arg), void *arg,
+                         ks_err *err);
 
 /* mm/vmstat.c: unusable_free_index() and __fragmentation_index(), from nr_free per order.
  * Both in thousandths; extfrag is -1000 when a block of the order is free. */

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Write tests/golden/<sample>/{golden.conf,text.cmds,json.cmds} for every committed sample, with
+PIDs and addresses taken from the sample's truth. Run once when a sample is added; the .cmds are
+committed and reviewed like the .out files (ksleuth --golden tests/golden --update makes those)."""
+import os
+import sys
+
+top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(top, "tests", "truth"))
+from kstruth import Truth  # noqa: E402
+
+COMMON = """sys
+ps
+ps -u
+vm {pid}
+vm -p {pid} | head -12
+set {pid}
+vtop {var}
+rd -u {var} 4
+rd -p {paddr:x} 8
+rd -8 -a linux_banner 120
+rd -s init_task 8
+rd -64 jiffies_64 1
+vtop linux_banner
+ptov 1000
+sym linux_banner
+sym {sym_addr:x}
+eval linux_banner + 10
+p jiffies_64
+p init_uts_ns.name
+struct list_head -o
+struct maple_metadata
+union thread_union -o
+whatis pte_t
+whatis init_mm
+task {pid} pid,comm,mm
+log | tail -5
+kmem -i
+kmem -z
+kmem -f
+kmem -s | head -20
+kmem -p {paddr:x}
+kmem {paddr:x}
+kmem {heap_paddr:x}
+frag
+help
+help vtop
+"""
+
+for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
+    sdir = os.path.join(top, "dumps", sample)
+    if not os.path.isfile(os.path.join(sdir, "version")):
+        continue
+    t = Truth(sdir)
+    w = {x["mode"]: x for x in t.workloads()}
+    pid, var = int(w["deadbeef"]["pid"]), int(w["deadbeef"]["stack_var"], 16)
+    pfn = dict(t.pagemap(pid))[var & ~0xFFF]
+    heap = dict(t.pagemap(int(w["heap"]["pid"])))[int(w["heap"]["base"], 16)]
+    banner = next(int(l.split()[0], 16) for l in t.text("kallsyms").splitlines() if l.split()[2] == "linux_banner")
+    cmds = COMMON.format(pid=pid, var=f"{var:x}", paddr=(pfn << 12) | (var & 0xFFF), heap_paddr=heap << 12, sym_addr=banner + 0x10)
+    out = os.path.join(top, "tests", "golden", sample)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "golden.conf"), "w") as f:
+        f.write(f"vmlinux=../../../dumps/{sample}/vmlinux\ndump=../../../dumps/{sample}/dump.kdump.gz\n")
+    with open(os.path.join(out, "text.cmds"), "w") as f:
+        f.write(cmds)
+    with open(os.path.join(out, "json.cmds"), "w") as f:
+        f.write("set json on\n" + "".join(l + "\n" for l in cmds.splitlines() if not l.startswith(("help", "set "))))
+    print(f"wrote tests/golden/{sample}")
