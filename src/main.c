@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands/commands.h"
 #include "golden.h"
 #include "repl.h"
 #include "session.h"
@@ -40,7 +41,7 @@ static void usage(FILE *f)
           "  -q                no start-up banner\n"
           "  --golden DIR [--update]  replay DIR/*/NAME.cmds against the dumps their golden.conf\n"
           "                    names and compare with NAME.out (--update rewrites them)\n"
-          "  -h, --help        this text;  --version\n"
+          "  -h, --help        this text;  --help-all: every command's help;  --version\n"
           "With standard input not a terminal and no -c/-i, commands are read from it.\n"
           "Exit status: 0 ok, 1 a command failed, 2 usage, 3 dump/vmlinux unusable or mismatched.\n", f);
 }
@@ -51,7 +52,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "json", no_argument, NULL, 'j' }, { "raw", no_argument, NULL, 'r' },
         { "phys-base", required_argument, NULL, 'p' }, { "no-cache", no_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
-        { "golden", required_argument, NULL, 'g' }, { "update", no_argument, NULL, 'u' }, { NULL, 0, NULL, 0 },
+        { "golden", required_argument, NULL, 'g' }, { "help-all", no_argument, NULL, 'H' }, { "update", no_argument, NULL, 'u' }, { NULL, 0, NULL, 0 },
     };
     int c;
     while ((c = getopt_long(argc, argv, "c:i:qh", longs, NULL)) != -1) {
@@ -69,6 +70,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'u': o->update = true; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("ksleuth %s\n", KSLEUTH_VERSION); exit(0);
+        case 'H':   /* every command's help, as the manual and man page are built from it */
+            for (const struct command *const *cmd = command_all(); *cmd; cmd++)
+                printf("@@ %s\n%s\n%s\n%s\n", (*cmd)->name, (*cmd)->summary, (*cmd)->usage, (*cmd)->help);
+            exit(0);
         default: usage(stderr); return 2;
         }
     }

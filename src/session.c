@@ -52,14 +52,18 @@ static int split_words(char *line, char **argv)
     return argc;
 }
 
-/* Find the first '|' or '>' outside quotes: where the command ends and its output plumbing starts. */
+/* Find the first '|' or '>' outside quotes and parentheses: where the command ends and its output
+ * plumbing starts. Inside parentheses they are operators: eval (a >> 22d) | head. */
 static char *find_plumbing(char *line)
 {
     char quote = 0;
+    int depth = 0;
     for (char *p = line; *p; p++) {
         if (quote) { if (*p == quote) quote = 0; continue; }
         if (*p == '"' || *p == '\'') quote = *p;
-        else if (*p == '|' || *p == '>') return p;
+        else if (*p == '(') depth++;
+        else if (*p == ')' && depth) depth--;
+        else if (!depth && (*p == '|' || *p == '>')) return p;
     }
     return NULL;
 }

@@ -113,7 +113,8 @@ static int run_eval(struct session *s, int argc, char **argv)
 const struct command cmd_eval = {
     "eval", "eval EXPRESSION", "evaluate an expression of numbers and symbols",
     "Numbers are hex unless written 123d (decimal); symbols stand for their runtime addresses.\n"
-    "Operators: + - * / % << >> & | ^ ~ and parentheses.\n"
+    "Operators: + - * / % << >> & | ^ ~ and parentheses. Outside parentheses > and | redirect the\n"
+    "output as for any command, so write shifts and ors inside them: eval (bfc62b4c >> 22d).\n"
     "JSON: {\"hex\",\"decimal\"}",
     run_eval,
 };

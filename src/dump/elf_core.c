@@ -84,7 +84,11 @@ static int elf_open(struct dump *d, ks_err *err)
         if (type == 4 /* PT_NOTE */) {
             rc = read_notes(d, seg.offset, seg.filesz, err);
         } else if (type == 1 /* PT_LOAD */ && seg.memsz) {
-            if (seg.offset + seg.filesz > d->file_size)
+            /* i386 addresses at most 64 GB (PAE); refuse what no machine has, before it overflows. */
+            if (seg.paddr > (1ull << 40) || seg.memsz > (1ull << 40) || seg.filesz > seg.memsz)
+                rc = ks_fail(err, "%s: a PT_LOAD segment claims physical %#llx + %#llx: corrupt", d->path,
+                             (unsigned long long)seg.paddr, (unsigned long long)seg.memsz);
+            else if (seg.offset + seg.filesz > d->file_size)
                 rc = ks_fail(err, "%s: truncated: a PT_LOAD segment ends at %#llx, the file at %#llx", d->path,
                              (unsigned long long)(seg.offset + seg.filesz), (unsigned long long)d->file_size);
             ec->segs[ec->nsegs++] = seg;

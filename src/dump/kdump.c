@@ -206,6 +206,8 @@ static int kdump_open(struct dump *d, ks_err *err)
     k->bitmap_off = (uint64_t)k->block_size * (1 + sub_blocks);
     k->bitmap_len = (uint64_t)k->block_size * bitmap_blocks;
     if (load_bitmaps(d, k, err) != 0) return -1;
+    if (k->max_mapnr > (1ull << 28))   /* 2^28 frames = 1 TB: far past any i386 machine */
+        return ks_fail(err, "%s: kdump header claims %llu page frames: corrupt", d->path, (unsigned long long)k->max_mapnr);
     k->pd_base = k->bitmap_off + k->bitmap_len;
     d->max_pfn = k->max_mapnr;
     snprintf(d->desc, sizeof d->desc, "kdump-compressed%s (%s header, dump level %d)",

@@ -6,8 +6,10 @@
 void physmem_init(struct physmem *pm, struct dump *d)
 {
     pm->dump = d;
-    pm->slots = xmalloc(sizeof *pm->slots * PHYSMEM_CACHE_PAGES);
-    for (size_t i = 0; i < PHYSMEM_CACHE_PAGES; i++) pm->slots[i].pfn = UINT64_MAX;
+    pm->nslots = 16;
+    while (pm->nslots < PHYSMEM_CACHE_PAGES && pm->nslots < d->max_pfn) pm->nslots *= 2;
+    pm->slots = xmalloc(sizeof *pm->slots * pm->nslots);
+    for (size_t i = 0; i < pm->nslots; i++) pm->slots[i].pfn = UINT64_MAX;
     pm->hits = pm->misses = 0;
 }
 
@@ -19,7 +21,7 @@ void physmem_fini(struct physmem *pm)
 
 const uint8_t *physmem_page(struct physmem *pm, uint64_t pfn, ks_err *err)
 {
-    struct physmem_slot *s = &pm->slots[(pfn ^ (pfn >> 10)) % PHYSMEM_CACHE_PAGES];
+    struct physmem_slot *s = &pm->slots[(pfn ^ (pfn >> 10)) & (pm->nslots - 1)];
     if (s->pfn == pfn) { pm->hits++; return s->data; }
     pm->misses++;
     s->pfn = UINT64_MAX;

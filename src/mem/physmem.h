@@ -19,6 +19,7 @@ struct physmem_slot {
 struct physmem {
     struct dump *dump;
     struct physmem_slot *slots;
+    size_t nslots;          /* a power of two, at most PHYSMEM_CACHE_PAGES, no more than the dump has */
     uint64_t hits, misses;
 };
 
