@@ -157,7 +157,11 @@ static int build_index(struct kdwarf *kd, bool progress, ks_err *err)
         Dwarf_Error e = NULL;
         int r = dwarf_next_cu_header_d(kd->dbg, 1, &len, &ver, &abbr, &asz, &lsz, &esz, &sig, &typeoff, &next, &cutype, &e);
         if (r == DW_DLV_NO_ENTRY) break;
-        if (r != DW_DLV_OK) return ks_fail(err, "DWARF: cannot read compile unit %u: %s", ncu, e ? dwarf_errmsg(e) : "?");
+        if (r != DW_DLV_OK) {
+            ks_fail(err, "DWARF: cannot read compile unit %u: %s", ncu, e ? dwarf_errmsg(e) : "?");
+            if (e) dwarf_dealloc(kd->dbg, e, DW_DLA_ERROR);
+            return -1;
+        }
         Dwarf_Die cu = NULL;
         if (dwarf_siblingof_b(kd->dbg, NULL, 1, &cu, NULL) == DW_DLV_OK) {
             index_cu(kd, cu);
@@ -248,8 +252,12 @@ int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *s
     /* A linked vmlinux may keep .rel.debug_* (emit-relocs); its values are final already. */
     dwarf_set_reloc_application(0);
     Dwarf_Error e = NULL;
-    if (dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, on_dwarf_error, kd, &kd->dbg, &e) != DW_DLV_OK)
-        return ks_fail(err, "%s: libdwarf cannot read its DWARF: %s", vmlinux, e ? dwarf_errmsg(e) : "no DWARF");
+    if (dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, on_dwarf_error, kd, &kd->dbg, &e) != DW_DLV_OK) {
+        ks_fail(err, "%s: libdwarf cannot read its DWARF: %s", vmlinux, e ? dwarf_errmsg(e) : "no DWARF");
+        if (e) dwarf_dealloc(NULL, e, DW_DLA_ERROR);    /* made without a Dwarf_Debug: freed without one */
+        kd->dbg = NULL;
+        return -1;
+    }
     char path[1024];
     cache_path(st, path, sizeof path);
     if (!o->no_cache && cache_load(kd, path)) {
