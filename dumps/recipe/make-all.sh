@@ -48,6 +48,9 @@ for flavour in nonpae pae; do
 done
 
 sample np-96m nonpae 96 elf,kdump,raw,vmcore --append "crashkernel=32M"
+"$here/makedumpfile.sh" "$dumps/np-96m"                     # makedumpfile -c / -l of its vmcore
+"$here/crash-truth.sh" "$dumps/np-96m" dump.elf.gz           # crash 8.0.2's view, where it runs
+"$here/crash-truth.sh" "$dumps/np-96m" vmcore.gz
 sample np-1200m nonpae 1200 kdump
 sample pae-256m pae 256 kdump,vmcore --append "crashkernel=64M"
 # Physical memory above 4 GB needs qemu-system-x86_64 (the i386 binary hangs the guest there).

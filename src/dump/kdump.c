@@ -12,6 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef KSLEUTH_HAVE_LZO
+#include <lzo/lzo1x.h>
+#endif
+#ifdef KSLEUTH_HAVE_SNAPPY
+#include <snappy-c.h>
+#endif
+#ifdef KSLEUTH_HAVE_ZSTD
+#include <zstd.h>
+#endif
 
 #include "dump.h"
 
@@ -225,21 +234,52 @@ static uint64_t rank_of(const struct kdump *k, uint64_t pfn)
     return r;
 }
 
+/* One codec per flag, each optional at build time: 0 on success, -1 if the data is corrupt, -2 if
+ * this build lacks the codec. */
+static int inflate_page(uint32_t flags, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, const char **codec)
+{
+    if (flags & PD_ZLIB) {
+        *codec = "zlib";
+        uLongf n = out_len;
+        return uncompress(out, &n, in, in_len) == Z_OK && n == out_len ? 0 : -1;
+    }
+    if (flags & PD_LZO) {
+        *codec = "lzo";
+#ifdef KSLEUTH_HAVE_LZO
+        lzo_uint n = out_len;
+        return lzo_init() == LZO_E_OK && lzo1x_decompress_safe(in, in_len, out, &n, NULL) == LZO_E_OK && n == out_len ? 0 : -1;
+#else
+        return -2;
+#endif
+    }
+    if (flags & PD_SNAPPY) {
+        *codec = "snappy";
+#ifdef KSLEUTH_HAVE_SNAPPY
+        size_t n = out_len;
+        return snappy_uncompress((const char *)in, in_len, (char *)out, &n) == SNAPPY_OK && n == out_len ? 0 : -1;
+#else
+        return -2;
+#endif
+    }
+    *codec = "zstd";
+#ifdef KSLEUTH_HAVE_ZSTD
+    size_t n = ZSTD_decompress(out, out_len, in, in_len);
+    return !ZSTD_isError(n) && n == out_len ? 0 : -1;
+#else
+    return -2;
+#endif
+}
+
 static int decompress_page(struct dump *d, const struct kdump *k, uint64_t pfn, uint64_t off, uint32_t size,
                            uint32_t flags, uint8_t *buf, ks_err *err)
 {
-    const char *need = flags & PD_LZO ? "lzo" : flags & PD_SNAPPY ? "snappy" : flags & PD_ZSTD ? "zstd" : NULL;
-    if (need) {
-        ks_fail(err, "page %#llx is %s-compressed; this ksleuth was built without %s support",
-                (unsigned long long)pfn, need, need);
-        return DUMP_PAGE_ERROR;
-    }
     uint8_t *in = xmalloc(size);
     int rc = kd_read(d, k, in, size, off, err);
     if (rc == 0) {
-        uLongf out_len = k->block_size;
-        if (uncompress(buf, &out_len, in, size) != Z_OK || out_len != k->block_size)
-            rc = ks_fail(err, "page %#llx: corrupt zlib data in the dump", (unsigned long long)pfn);
+        const char *codec = "?";
+        int r = inflate_page(flags, in, size, buf, k->block_size, &codec);
+        if (r == -2) rc = ks_fail(err, "page %#llx is %s-compressed; this ksleuth was built without %s support", (unsigned long long)pfn, codec, codec);
+        else if (r) rc = ks_fail(err, "page %#llx: corrupt %s data in the dump", (unsigned long long)pfn, codec);
     }
     free(in);
     return rc == 0 ? DUMP_PAGE_OK : DUMP_PAGE_ERROR;
