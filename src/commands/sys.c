@@ -98,6 +98,8 @@ static void print_text(struct session *s, const struct sys_info *si)
     fprintf(o, "      MEMORY: %s\n", mem);
     fprintf(o, "      PAGING: %s\n", s->k.paging->name);
     fprintf(o, "       KASLR: offset %#" PRIx64 " (%s)\n", (uint64_t)s->k.kaslr_offset, s->k.kaslr_source);
+    for (int c = 0; c < s->k.dump->ncpus; c++)   /* QEMU's per-CPU notes record the page directory each CPU ran on */
+        if (s->k.dump->cpu[c].has_cr3) fprintf(o, "%12s%d: CR3 %" PRIx64 "\n", "CPU ", c, s->k.dump->cpu[c].cr3);
 }
 
 static void print_json(struct session *s, const struct sys_info *si)
@@ -115,6 +117,10 @@ static void print_json(struct session *s, const struct sys_info *si)
     json_uint(&j, "tasks", si->tasks);
     json_int(&j, "memory_bytes", (int64_t)(si->present_pages * KS_PAGE_SIZE));
     json_str(&j, "format", s->k.dump->desc);
+    json_arr_begin(&j, "cr3");
+    for (int c = 0; c < s->k.dump->ncpus; c++)
+        if (s->k.dump->cpu[c].has_cr3) json_hex(&j, NULL, s->k.dump->cpu[c].cr3);
+    json_arr_end(&j);
     if (si->have_time) { json_int(&j, "date_epoch", si->wall_sec); json_int(&j, "uptime_sec", si->uptime_sec); }
     json_obj_end(&j);
     cmd_json_emit(s, &j);
@@ -136,8 +142,8 @@ const struct command cmd_sys = {
     "timekeeper's wall clock at its last tick), UPTIME (boot time, as /proc/uptime), TASKS (every\n"
     "thread, each CPU's idle task included), NODENAME, RELEASE, VERSION and MACHINE (from\n"
     "init_uts_ns), MEMORY (present pages of the node), PAGING (2-level or PAE), KASLR (the offset and\n"
-    "how it was found).\n"
+    "how it was found), and for QEMU dumps each CPU's CR3 from QEMU's per-CPU notes.\n"
     "JSON: {\"release\",\"version\",\"machine\",\"nodename\",\"pae\",\"kaslr_offset\",\"cpus\",\"tasks\",\"memory_bytes\",\n"
-    "\"format\",\"date_epoch\",\"uptime_sec\"}",
+    "\"format\",\"cr3\":[per CPU, QEMU dumps],\"date_epoch\",\"uptime_sec\"}",
     run_sys,
 };

@@ -150,15 +150,23 @@ static int parse_sub_header(struct dump *d, struct kdump *k, int version, ks_err
 {
     uint8_t s[128];
     if (kd_read(d, k, s, sizeof s, k->block_size, err) != 0) return -1;
-    uint64_t vmci_off, vmci_size;
+    uint64_t vmci_off, vmci_size, note_off, note_size;
     if (k->layout64) {
         k->dump_level = (int)le32(s + 8);
         vmci_off = le64(s + 32); vmci_size = le64(s + 40);
+        note_off = le64(s + 48); note_size = le64(s + 56);
         if (version >= 6) k->max_mapnr = le64(s + 96);
     } else {
         k->dump_level = (int)le32(s + 4);
         vmci_off = le64(s + 20); vmci_size = le32(s + 28);
+        note_off = le64(s + 32); note_size = le32(s + 40);
         if (version >= 6) k->max_mapnr = le64(s + 72);
+    }
+    /* Version 4+ keeps the ELF notes of the original core: per-CPU registers (and QEMU's CR3). */
+    if (version >= 4 && note_size > 0 && note_size < (16u << 20)) {
+        uint8_t *notes = xmalloc(note_size);
+        if (kd_read(d, k, notes, note_size, note_off, NULL) == 0) dump_parse_notes(d, notes, note_size);
+        free(notes);
     }
     if (version >= 3 && vmci_size > 0) {
         if (vmci_size > (1u << 20)) return ks_fail(err, "%s: VMCOREINFO of %llu bytes is not believable", d->path, (unsigned long long)vmci_size);

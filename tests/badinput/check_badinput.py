@@ -60,6 +60,9 @@ def main():
                 f"{name}: sanitizer or crash report: {p.stderr.strip()[:300]}")
         if want_rc == "3":
             c.check(len(err_lines) == 1, f"{name}: {len(err_lines)} stderr lines for a start-up failure, expected one: {err_lines}")
+        if want_rc == "1" and cmds.rstrip().endswith("; sys"):
+            # A failed command leaves the session usable: the `sys` after it still answers.
+            c.check("RELEASE:" in p.stdout, f"{name}: the command after the failure did not run: {p.stdout[-300:]!r}")
         c.check(digest(path) == before, f"{name}: the dump changed")
     return c.finish()
 

@@ -29,6 +29,10 @@ def sys_checks(c, t, doc):
     c.check(doc.get("memory_bytes") == want, f"sys memory_bytes {doc.get('memory_bytes')} != zoneinfo present {want}")
     pae = "pae" in open(os.path.join(os.path.dirname(t.dir), "version")).read()
     c.check(doc.get("pae") == pae, f"sys pae {doc.get('pae')} but version says {pae}")
+    # QEMU captures carry QEMU's per-CPU notes: their CR3 must be what its monitor showed.
+    if "QEMU" in doc.get("format", "") or "flattened" in doc.get("format", ""):
+        want = [hex(int(v, 16)) for v in re.findall(r"CR3=([0-9a-f]+)", t.text("qemu/info-registers"))]
+        c.check(doc.get("cr3") == want, f"sys cr3 {doc.get('cr3')}, QEMU info registers {want}")
 
 
 # busybox ps STAT letter -> crash's state code
