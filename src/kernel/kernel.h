@@ -33,6 +33,12 @@ struct kernel {
     char release[65];            /* from the vmlinux's banner */
     char banner[512];
     struct hashmap members;      /* "type\x01path" -> struct member_ref *: lookups done once */
+    struct {                     /* mem_map's geometry, resolved on first use (mm/page.c) */
+        bool ready;
+        int status;              /* 0, or -1 with msg */
+        char msg[KS_ERR_MAX];
+        uint64_t base, first_pfn, count, page_size;
+    } memmap;
 };
 
 /* A member path resolved once: where it is, what it is. */

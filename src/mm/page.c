@@ -10,32 +10,43 @@
 /* Before 4.18 a buddy page carried _mapcount == PAGE_BUDDY_MAPCOUNT_VALUE. */
 #define PAGE_BUDDY_MAPCOUNT_VALUE (-128)
 
-static int flatmem_base(struct kernel *k, uint64_t *mem_map, ks_err *err)
+/* FLATMEM: mem_map is the struct page of pfn ARCH_PFN_OFFSET (0 on x86), even when the node starts
+ * later: alloc_node_mem_map() moves it back by that much. Only [node_start_pfn, +spanned) exist.
+ * Resolved once per kernel: page walks over millions of pages ask for it every time. */
+static int memmap(struct kernel *k, ks_err *err)
 {
-    uint64_t a;
-    if (ksym_addr(k, "mem_section", &a, NULL) == 0)
-        return ks_fail(err, "this kernel uses SPARSEMEM; ksleuth reads FLATMEM mem_map only so far");
-    return kvar_read_int(k, "mem_map", NULL, mem_map, err);
+    if (!k->memmap.ready) {
+        uint64_t a;
+        ks_err e = { "" };
+        k->memmap.ready = true;
+        k->memmap.page_size = ktype_size(k, "struct page");
+        if (ksym_addr(k, "mem_section", &a, NULL) == 0)
+            k->memmap.status = ks_fail(&e, "this kernel uses SPARSEMEM; ksleuth reads FLATMEM mem_map only so far");
+        else if (kvar_read_int(k, "mem_map", NULL, &k->memmap.base, &e) ||
+                 kvar_read_int(k, "contig_page_data", "node_start_pfn", &k->memmap.first_pfn, &e) ||
+                 kvar_read_int(k, "contig_page_data", "node_spanned_pages", &k->memmap.count, &e) || !k->memmap.page_size)
+            k->memmap.status = -1;
+        memcpy(k->memmap.msg, e.msg, sizeof e.msg);
+    }
+    if (k->memmap.status) return ks_fail(err, "%s", k->memmap.msg[0] ? k->memmap.msg : "no mem_map");
+    return 0;
 }
 
-/* FLATMEM: mem_map is the struct page of pfn ARCH_PFN_OFFSET (0 on x86), even when the node starts
- * later: alloc_node_mem_map() moves it back by that much. Only [node_start_pfn, +spanned) exist. */
 int pfn_to_page(struct kernel *k, uint64_t pfn, uint64_t *page, ks_err *err)
 {
-    uint64_t base, first, count;
-    if (flatmem_base(k, &base, err) || mem_map_range(k, &first, &count, err)) return -1;
-    if (pfn < first || pfn >= first + count)
+    if (memmap(k, err)) return -1;
+    if (pfn < k->memmap.first_pfn || pfn >= k->memmap.first_pfn + k->memmap.count)
         return ks_fail(err, "pfn %#llx is outside mem_map", (unsigned long long)pfn);
-    *page = base + pfn * ktype_size(k, "struct page");
+    *page = k->memmap.base + pfn * k->memmap.page_size;
     return 0;
 }
 
 int page_to_pfn(struct kernel *k, uint64_t page, uint64_t *pfn, ks_err *err)
 {
-    uint64_t base, first, count, size = ktype_size(k, "struct page");
-    if (flatmem_base(k, &base, err) || mem_map_range(k, &first, &count, err)) return -1;
-    uint64_t n = (page - base) / size;
-    if (page < base || (page - base) % size || n < first || n >= first + count)
+    if (memmap(k, err)) return -1;
+    uint64_t n = (page - k->memmap.base) / k->memmap.page_size;
+    if (page < k->memmap.base || (page - k->memmap.base) % k->memmap.page_size || n < k->memmap.first_pfn ||
+        n >= k->memmap.first_pfn + k->memmap.count)
         return ks_fail(err, "%#llx is not a struct page in mem_map", (unsigned long long)page);
     *pfn = n;
     return 0;
@@ -43,10 +54,9 @@ int page_to_pfn(struct kernel *k, uint64_t page, uint64_t *pfn, ks_err *err)
 
 int mem_map_range(struct kernel *k, uint64_t *first_pfn, uint64_t *count, ks_err *err)
 {
-    /* FLATMEM: one node; its spanned range is what mem_map covers. */
-    if (kvar_read_int(k, "contig_page_data", "node_start_pfn", first_pfn, err) ||
-        kvar_read_int(k, "contig_page_data", "node_spanned_pages", count, err))
-        return -1;
+    if (memmap(k, err)) return -1;
+    *first_pfn = k->memmap.first_pfn;
+    *count = k->memmap.count;
     return 0;
 }
 
