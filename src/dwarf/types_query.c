@@ -89,21 +89,29 @@ static const char *kind_word(enum kt_kind k)
     return k == KT_STRUCT ? "struct " : k == KT_UNION ? "union " : k == KT_ENUM ? "enum " : "";
 }
 
-void kt_name(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz)
+/* Type graphs from corrupt DWARF can loop (a pointer to itself); names stop at this depth. */
+#define KT_NAME_DEPTH 32
+
+static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz, int depth);
+
+void kt_name(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz) { name_at(kd, t, out, outsz, 0); }
+
+static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz, int depth)
 {
     if (!t) { snprintf(out, outsz, "?"); return; }
+    if (depth > KT_NAME_DEPTH) { snprintf(out, outsz, "..."); return; }
     switch (t->kind) {
     case KT_POINTER: {
         char inner[200];
         struct ktype *target = kt_target(kd, t);
         if (target && target->kind == KT_FUNC) { snprintf(out, outsz, "void (*)()"); return; }
-        kt_name(kd, target, inner, sizeof inner);
+        name_at(kd, target, inner, sizeof inner, depth + 1);
         snprintf(out, outsz, "%s *", inner);
         return;
     }
     case KT_ARRAY: {
         char inner[200];
-        kt_name(kd, t->target, inner, sizeof inner);
+        name_at(kd, t->target, inner, sizeof inner, depth + 1);
         snprintf(out, outsz, "%s [%llu]", inner, (unsigned long long)t->count);
         return;
     }
@@ -111,13 +119,13 @@ void kt_name(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz)
         /* C puts a qualifier of a pointer after the star: "char *const". */
         char inner[200];
         const char *q = t->kind == KT_CONST ? "const" : "volatile";
-        kt_name(kd, t->target, inner, sizeof inner);
+        name_at(kd, t->target, inner, sizeof inner, depth + 1);
         struct ktype *target = t->target;
         if (target && (target->kind == KT_POINTER || target->kind == KT_ARRAY)) snprintf(out, outsz, "%s%s", inner, q);
         else snprintf(out, outsz, "%s %s", q, inner);
         return;
     }
-    case KT_QUAL: kt_name(kd, t->target, out, outsz); return;
+    case KT_QUAL: name_at(kd, t->target, out, outsz, depth + 1); return;
     case KT_FUNC: snprintf(out, outsz, "void ()"); return;
     default:
         snprintf(out, outsz, "%s%s", kind_word(t->kind), t->name ? t->name : "{...}");

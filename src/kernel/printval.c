@@ -6,6 +6,8 @@
 
 #define MAX_ARRAY_SHOWN 64
 #define MAX_OBJECT_BYTES (1u << 20)
+/* Nesting beyond this is a corrupt type graph (a struct containing itself): print {...}. */
+#define MAX_NESTING 48
 
 static void pad(FILE *out, int indent) { fprintf(out, "%*s", indent, ""); }
 
@@ -14,7 +16,8 @@ void decl_text(struct kernel *k, struct ktype *t, const char *name, char *out, s
     char suffix[64] = "";
     size_t sl = 0;
     /* A const array is an array of const elements; say it that way round. */
-    while (t && (t->kind == KT_CONST || t->kind == KT_VOLATILE || t->kind == KT_QUAL) && t->target && t->target->kind == KT_ARRAY)
+    for (int i = 0; i < 16 && t && (t->kind == KT_CONST || t->kind == KT_VOLATILE || t->kind == KT_QUAL) && t->target &&
+                    t->target->kind == KT_ARRAY; i++)
         t = t->target;
     /* Arrays put their dimensions after the name: char comm[16]. */
     while (t && t->kind == KT_ARRAY && sl < sizeof suffix - 24) {
@@ -128,6 +131,7 @@ void print_value(struct kernel *k, FILE *out, struct ktype *t, const uint8_t *by
 {
     struct ktype *s = kt_strip(t);
     if (!s) { fputs("<unknown type>", out); return; }
+    if (indent > 2 * MAX_NESTING) { fputs("{...}", out); return; }
     switch (s->kind) {
     case KT_BASE: print_int(out, s, kdecode_int(bytes, (size_t)s->size, s->is_signed), o); break;
     case KT_ENUM: print_enum(out, s, (int64_t)kdecode_int(bytes, (size_t)s->size, true)); break;
@@ -183,7 +187,9 @@ void print_layout(struct kernel *k, FILE *out, struct ktype *t, bool show_offset
 
 /* ---- JSON ---- */
 
-static void json_members(struct kernel *k, struct json *j, struct ktype *s, const uint8_t *bytes)
+static void json_at(struct kernel *k, struct json *j, const char *key, struct ktype *t, const uint8_t *bytes, int depth);
+
+static void json_members(struct kernel *k, struct json *j, struct ktype *s, const uint8_t *bytes, int depth)
 {
     for (unsigned i = 0; i < s->nmembers; i++) {
         const struct kt_member *m = &s->members[i];
@@ -193,18 +199,23 @@ static void json_members(struct kernel *k, struct json *j, struct ktype *s, cons
             uint64_t avail = s->size > m->offset ? s->size - m->offset : 0;
             memcpy(unit, bytes + m->offset, (size_t)KS_MIN(KS_MIN((uint64_t)kt_bit_bytes(m), (uint64_t)sizeof unit), avail));
             json_uint(j, m->name ? m->name : "", kt_bit_value(m, unit));
-        } else if (!m->name && ms && (ms->kind == KT_STRUCT || ms->kind == KT_UNION)) {
-            json_members(k, j, ms, bytes + m->offset);
+        } else if (!m->name && ms && (ms->kind == KT_STRUCT || ms->kind == KT_UNION) && depth < MAX_NESTING) {
+            json_members(k, j, ms, bytes + m->offset, depth + 1);
         } else {
-            json_value(k, j, m->name ? m->name : "", m->type, bytes + m->offset);
+            json_at(k, j, m->name ? m->name : "", m->type, bytes + m->offset, depth + 1);
         }
     }
 }
 
 void json_value(struct kernel *k, struct json *j, const char *key, struct ktype *t, const uint8_t *bytes)
 {
+    json_at(k, j, key, t, bytes, 0);
+}
+
+static void json_at(struct kernel *k, struct json *j, const char *key, struct ktype *t, const uint8_t *bytes, int depth)
+{
     struct ktype *s = kt_strip(t);
-    if (!s) { json_null(j, key); return; }
+    if (!s || depth > MAX_NESTING) { json_null(j, key); return; }
     switch (s->kind) {
     case KT_BASE: {
         uint64_t v = kdecode_int(bytes, (size_t)s->size, s->is_signed);
@@ -224,7 +235,7 @@ void json_value(struct kernel *k, struct json *j, const char *key, struct ktype 
     case KT_POINTER: json_hex(j, key, kdecode_int(bytes, (size_t)s->size, false)); break;
     case KT_STRUCT: case KT_UNION:
         json_obj_begin(j, key);
-        json_members(k, j, s, bytes);
+        json_members(k, j, s, bytes, depth);
         json_obj_end(j);
         break;
     case KT_ARRAY: {
@@ -239,7 +250,7 @@ void json_value(struct kernel *k, struct json *j, const char *key, struct ktype 
             break;
         }
         json_arr_begin(j, key);
-        for (uint64_t i = 0; i < s->count && esize && i < MAX_ARRAY_SHOWN; i++) json_value(k, j, NULL, s->target, bytes + i * esize);
+        for (uint64_t i = 0; i < s->count && esize && i < MAX_ARRAY_SHOWN; i++) json_at(k, j, NULL, s->target, bytes + i * esize, depth + 1);
         json_arr_end(j);
         break;
     }
