@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Timings, never pass/fail (these machines are noisy): each line is the best of N runs.
+#   bench/run.sh BUILD_DIR [N]
+# Measures: start-up with a fresh and a cached DWARF index, `sys` on each sample, and whole-memory
+# walks (kmem -p over 1.5 M struct pages, kmem -f, frag) on the 5 GB PAE sample.
+set -euo pipefail
+build=$(realpath "$1"); n=${2:-3}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=$(mktemp -d)
+trap 'rm -rf "$cache"' EXIT
+best() {   # best LABEL CMD...: best wall time of n runs
+    local label=$1 t best=
+    shift
+    for _ in $(seq "$n"); do
+        /usr/bin/time -f %e -o "$cache/t" "$@" >/dev/null 2>&1 || true
+        t=$(tail -1 "$cache/t")
+        best=$(printf '%s\n%s\n' "${best:-$t}" "$t" | sort -g | head -1)
+    done
+    printf '%-44s %6.2f s\n' "$label" "$best"
+}
+np=$top/dumps/np-96m
+KSLEUTH_CACHE_DIR=$cache/none best "start-up, index built (np-96m)" \
+    "$build/ksleuth" --no-cache "$np/vmlinux" "$np/dump.kdump.gz" -c sys
+export KSLEUTH_CACHE_DIR=$cache
+"$build/ksleuth" "$np/vmlinux" "$np/dump.kdump.gz" -c sys >/dev/null
+for s in np-96m np-1200m pae-256m pae-5g; do
+    best "start-up, cached index, sys ($s)" "$build/ksleuth" "$top/dumps/$s/vmlinux" "$top/dumps/$s/dump.kdump.gz" -c sys
+done
+p=$top/dumps/pae-5g
+for c in "kmem -p" "kmem -f" "frag" "ps" "vm 45"; do
+    best "$c (pae-5g)" "$build/ksleuth" "$p/vmlinux" "$p/dump.kdump.gz" -c "$c"
+done
