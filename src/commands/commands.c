@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include "../mm/page.h"
+#include "../mm/task.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -58,6 +59,14 @@ int cmd_json_list_end(struct session *s, struct json *j, int rc)
     if (!rc) cmd_json_emit(s, j);
     json_free(j);
     return rc;
+}
+
+int cmd_parse_task(struct session *s, const char *arg, uint64_t *task, ks_err *err)
+{
+    uint64_t v;
+    if (parse_u64(arg, 10, &v) && v < s->k.page_offset) return find_task_by_pid(&s->k, v, task, err);
+    if (parse_u64(arg, 16, task) && *task >= s->k.page_offset) return 0;
+    return ks_fail(err, "not a PID or task address: %s", arg);
 }
 
 int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *err)

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "../mm/buddy.h"
 #include "../mm/page.h"
 #include "../mm/slab.h"
 #include "../mm/task.h"
@@ -37,24 +38,6 @@ int kmem_pages(struct session *s, const char *cmd, int argc, char **argv)
 
 /* ---- kmem ADDRESS ---- */
 
-/* The free buddy block holding pfn, if any: a buddy page of order o at pfn rounded down to 2^o. */
-static bool in_free_block(struct kernel *k, uint64_t pfn, unsigned max_order, uint64_t *head, unsigned *order)
-{
-    for (unsigned o = 0; o < max_order; o++) {
-        uint64_t h = pfn & ~((1ull << o) - 1), page;
-        struct page_info pi;
-        if (pfn_to_page(k, h, &page, NULL) || page_info_read(k, page, &pi, NULL)) return false;
-        /* A free block of order n starts at a multiple of 2^n and covers 2^n frames. */
-        if (page_is_buddy(k, &pi) && pi.private >= o && pi.private < 64 && !(h & ((1ull << pi.private) - 1)) &&
-            pfn < h + (1ull << pi.private)) {
-            *head = h;
-            *order = (unsigned)pi.private;
-            return true;
-        }
-    }
-    return false;
-}
-
 #define MAX_MAPPERS 16
 
 struct mapper {
@@ -79,6 +62,7 @@ struct address_facts {
 struct vma_scan {
     struct address_facts *f;
     const struct task_info *ti;
+    uint64_t pgd_paddr;        /* the mm's page directory, found once per address space */
 };
 
 static int check_vma(struct kernel *k, const struct vma_info *v, void *arg)
@@ -87,7 +71,8 @@ static int check_vma(struct kernel *k, const struct vma_info *v, void *arg)
     struct address_facts *f = vs->f;
     for (uint64_t va = v->start; va < v->end && f->nmappers < MAX_MAPPERS; va += KS_PAGE_SIZE) {
         struct pt_walk w;
-        if (uvtop_walk(k, vs->ti->mm, va, &w, NULL) || w.result != PT_MAPPED || w.paddr >> KS_PAGE_SHIFT != f->page.pfn) continue;
+        if (pt_walk(k->paging, &k->mem, vs->pgd_paddr, va, &w, NULL) || w.result != PT_MAPPED || w.paddr >> KS_PAGE_SHIFT != f->page.pfn)
+            continue;
         struct mapper *m = &f->mappers[f->nmappers++];
         *m = (struct mapper){ vs->ti->pid, va, v->vma, v->start, v->end, "", "", "" };
         snprintf(m->comm, sizeof m->comm, "%s", vs->ti->comm);
@@ -101,7 +86,8 @@ static int check_vma(struct kernel *k, const struct vma_info *v, void *arg)
 static int check_task(struct kernel *k, const struct task_info *ti, void *arg)
 {
     if (!ti->mm || ti->tgid != ti->pid) return 0;    /* one look per address space */
-    struct vma_scan vs = { arg, ti };
+    struct vma_scan vs = { arg, ti, 0 };
+    if (mm_pgd_paddr(k, ti->mm, &vs.pgd_paddr, NULL)) return 0;
     for_each_vma(k, ti->mm, check_vma, &vs, NULL);
     return 0;
 }
@@ -113,7 +99,7 @@ static int gather(struct session *s, uint64_t kaddr, struct address_facts *f, ks
     struct zone_geometry g;
     if (pfn_to_page(k, f->paddr >> KS_PAGE_SHIFT, &page, err) || page_info_read(k, page, &f->page, err) || zone_geometry(k, &g, err))
         return -1;
-    if (in_free_block(k, f->page.pfn, g.max_order, &f->free_head, &f->free_order)) { f->state = ADDR_FREE; return 0; }
+    if (buddy_block_of(k, f->page.pfn, g.max_order, &f->free_head, &f->free_order)) { f->state = ADDR_FREE; return 0; }
     int r = kaddr ? slab_object_at(k, page, kaddr, &f->slab, err) : 0;
     if (r < 0) return -1;
     if (r > 0) { f->state = ADDR_SLAB; return 0; }

@@ -9,12 +9,8 @@
 /* A decimal number below PAGE_OFFSET is a PID; anything else is a task_struct address. */
 static int set_context(struct session *s, const char *arg, ks_err *err)
 {
-    uint64_t v, task = 0, pid;
-    if (parse_u64(arg, 10, &v) && v < s->k.page_offset) {
-        if (find_task_by_pid(&s->k, v, &task, err)) return -1;
-    } else if (!parse_u64(arg, 16, &task)) {
-        return ks_fail(err, "not a PID, task address or setting: %s", arg);
-    }
+    uint64_t task, pid;
+    if (cmd_parse_task(s, arg, &task, err)) return -1;
     char comm[17];
     if (task_pid(&s->k, task, &pid, err) || task_comm(&s->k, task, comm, sizeof comm, err)) return -1;
     s->context_task = task;

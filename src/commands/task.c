@@ -13,13 +13,8 @@ static int run_task(struct session *s, int argc, char **argv)
     ks_err err;
     char *members = NULL;
     for (int i = 1; i < argc; i++) {
-        if (parse_u64(argv[i], 10, &v) && v < s->k.page_offset) {
-            if (find_task_by_pid(&s->k, v, &task, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
-        } else if (parse_u64(argv[i], 16, &v) && v >= s->k.page_offset) {
-            task = v;
-        } else {
-            members = argv[i];
-        }
+        if (!parse_u64(argv[i], 16, &v)) members = argv[i];     /* a member list is never a number */
+        else if (cmd_parse_task(s, argv[i], &task, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
     }
     if (!task) return cmd_fail(s, argv[0], "no task: give a PID or TASK, or `set PID` first");
     struct task_info ti;

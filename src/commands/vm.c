@@ -13,7 +13,7 @@
 
 struct vm_ctx {
     struct session *s;
-    uint64_t mm;
+    uint64_t mm, pgd_paddr;
     bool pages;
     struct json *j;
 };
@@ -25,7 +25,7 @@ static void page_lines(struct vm_ctx *c, const struct vma_info *v)
     for (uint64_t va = v->start; va < v->end; va += KS_PAGE_SIZE) {
         struct pt_walk w;
         ks_err err;
-        if (uvtop_walk(&c->s->k, c->mm, va, &w, &err)) { fprintf(o, "%-8" PRIx64 "  (%s)\n", va, err.msg); continue; }
+        if (pt_walk(c->s->k.paging, &c->s->k.mem, c->pgd_paddr, va, &w, &err)) { fprintf(o, "%-8" PRIx64 "  (%s)\n", va, err.msg); continue; }
         if (w.result == PT_MAPPED) fprintf(o, "%-8" PRIx64 "  %" PRIx64 "\n", va, w.paddr);
         else if (w.result == PT_SWAP) fprintf(o, "%-8" PRIx64 "  (swap type %" PRIu64 " offset %" PRIx64 ")\n", va, w.swap_type, w.swap_offset);
         else fprintf(o, "%-8" PRIx64 "  (not mapped)\n", va);
@@ -56,15 +56,12 @@ static int show_vma(struct kernel *k, const struct vma_info *v, void *arg)
 
 static int resolve_task(struct session *s, const char *arg, uint64_t *task, ks_err *err)
 {
-    uint64_t v;
     if (!arg) {
         if (!s->context_task) return ks_fail(err, "no task context: give a PID or `set PID` first");
         *task = s->context_task;
         return 0;
     }
-    if (parse_u64(arg, 10, &v) && v < s->k.page_offset) return find_task_by_pid(&s->k, v, task, err);
-    if (parse_u64(arg, 16, task)) return 0;
-    return ks_fail(err, "not a PID or task address: %s", arg);
+    return cmd_parse_task(s, arg, task, err);
 }
 
 static int run_vm(struct session *s, int argc, char **argv)
@@ -81,7 +78,8 @@ static int run_vm(struct session *s, int argc, char **argv)
     ks_err err;
     if (resolve_task(s, who, &task, &err) || task_info_read(&s->k, task, &ti, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
     c.mm = ti.mm;
-    if (ti.mm && kread_member(&s->k, ti.mm, "struct mm_struct", "pgd", &pgd, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+    if (ti.mm && (kread_member(&s->k, ti.mm, "struct mm_struct", "pgd", &pgd, &err) || mm_pgd_paddr(&s->k, ti.mm, &c.pgd_paddr, &err)))
+        return cmd_fail(s, argv[0], "%s", err.msg);
     struct json j;
     if (s->json) {
         json_init(&j);

@@ -133,14 +133,8 @@ static void gather_extra(struct session *s, const struct pt_walk *w, uint64_t mm
 
 static int resolve_context(struct session *s, const char *ctx, uint64_t *mm, uint64_t *pid, ks_err *err)
 {
-    uint64_t task = s->context_task, v;
-    if (ctx) {
-        if (!parse_u64(ctx, 10, &v) || v >= s->k.page_offset) {
-            if (!parse_u64(ctx, 16, &task)) return ks_fail(err, "bad PID or task address %s", ctx);
-        } else if (find_task_by_pid(&s->k, v, &task, err)) {
-            return -1;
-        }
-    }
+    uint64_t task = s->context_task;
+    if (ctx && cmd_parse_task(s, ctx, &task, err)) return -1;
     if (!task) return ks_fail(err, "a user address needs a task: use -c PID or `set PID`");
     if (task_pid(&s->k, task, pid, err) || task_mm(&s->k, task, mm, err)) return -1;
     if (!*mm) return ks_fail(err, "PID %llu is a kernel thread: no user address space", (unsigned long long)*pid);

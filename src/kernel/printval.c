@@ -115,7 +115,6 @@ static void print_array(struct kernel *k, FILE *out, struct ktype *a, const uint
     struct ktype *elem = a->target, *es = kt_strip(elem);
     uint64_t esize = kt_size(elem);
     if (es && es->kind == KT_BASE && es->is_char && esize == 1) { print_char_array(out, bytes, a->count); return; }
-    bool nested = es && (es->kind == KT_STRUCT || es->kind == KT_UNION || es->kind == KT_ARRAY);
     fputc('{', out);
     for (uint64_t i = 0; i < a->count && esize; i++) {
         if (i == MAX_ARRAY_SHOWN) { fputs(", ...", out); break; }
@@ -123,7 +122,6 @@ static void print_array(struct kernel *k, FILE *out, struct ktype *a, const uint
         print_value(k, out, elem, bytes + i * esize, addr + i * esize, indent, o);
     }
     fputc('}', out);
-    (void)nested;
 }
 
 void print_value(struct kernel *k, FILE *out, struct ktype *t, const uint8_t *bytes, uint64_t addr, int indent,

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "page.h"
+
 /* ---- the census ---- */
 
 struct census_walk {
@@ -112,6 +114,24 @@ int for_each_zone_census(struct kernel *k, const struct zone_geometry *g,
 {
     struct zone_census_walk w = { g, fn, arg, err };
     return for_each_zone(k, census_one, &w, err);
+}
+
+/* A free block of order n starts at a multiple of 2^n, and only its first page is marked
+ * PageBuddy with the order in page->private: look at each candidate head below pfn. */
+bool buddy_block_of(struct kernel *k, uint64_t pfn, unsigned max_order, uint64_t *head, unsigned *order)
+{
+    for (unsigned o = 0; o < max_order; o++) {
+        uint64_t h = pfn & ~((1ull << o) - 1), page;
+        struct page_info pi;
+        if (pfn_to_page(k, h, &page, NULL) || page_info_read(k, page, &pi, NULL)) return false;
+        if (page_is_buddy(k, &pi) && pi.private >= o && pi.private < 64 && !(h & ((1ull << pi.private) - 1)) &&
+            pfn < h + (1ull << pi.private)) {
+            *head = h;
+            *order = (unsigned)pi.private;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ---- mm/vmstat.c's indices ---- */

@@ -39,6 +39,9 @@ int for_each_zone_census(struct kernel *k, const struct zone_geometry *g,
                          int (*fn)(struct kernel *k, const struct zone_info *z, const struct buddy_census *c, void *arg), void *arg,
                          ks_err *err);
 
+/* The free buddy block holding pfn, if any: its first frame and order. */
+bool buddy_block_of(struct kernel *k, uint64_t pfn, unsigned max_order, uint64_t *head, unsigned *order);
+
 /* mm/vmstat.c: unusable_free_index() and __fragmentation_index(), from nr_free per order.
  * Both in thousandths; extfrag is -1000 when a block of the order is free. */
 int64_t unusable_index(const uint64_t *nr_free, unsigned max_order, unsigned order);

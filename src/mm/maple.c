@@ -26,18 +26,18 @@ struct mt_walk {
 
 static int layout_of(struct kernel *k, const char *type, struct node_layout *l, ks_err *err)
 {
-    struct ktype *t = kdwarf_type(k->dwarf, type), *pt, *st;
-    if (!t) return ks_fail(err, "no %s in the DWARF", type);
-    if (kt_member_path(k->dwarf, t, "pivot", &l->pivot_off, &pt, NULL, err) ||
-        kt_member_path(k->dwarf, t, "slot", &l->slot_off, &st, NULL, err) ||
-        kt_member_path(k->dwarf, t, "meta", &l->meta_off, NULL, NULL, err))
-        return -1;
-    pt = kt_strip(pt);
-    st = kt_strip(st);
+    /* Through the kernel's member cache: every tree walk and every find_vma asks again. */
+    const struct member_ref *piv = kmember_ref(k, type, "pivot", err), *slot = piv ? kmember_ref(k, type, "slot", err) : NULL,
+                            *meta = slot ? kmember_ref(k, type, "meta", err) : NULL;
+    if (!meta) return -1;
+    l->pivot_off = piv->offset;
+    l->slot_off = slot->offset;
+    l->meta_off = meta->offset;
+    struct ktype *pt = kt_strip(piv->type), *st = kt_strip(slot->type);
     if (!pt || !st || pt->kind != KT_ARRAY || st->kind != KT_ARRAY) return ks_fail(err, "%s pivots/slots are not arrays", type);
     l->npivots = (unsigned)pt->count;
     l->nslots = (unsigned)st->count;
-    l->size = kt_size(t);
+    l->size = ktype_size(k, type);
     return 0;
 }
 

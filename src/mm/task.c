@@ -91,9 +91,12 @@ int uvtop_walk(struct kernel *k, uint64_t mm, uint64_t vaddr, struct pt_walk *w,
 int uread(struct kernel *k, uint64_t mm, uint64_t vaddr, void *buf, size_t len, ks_err *err)
 {
     uint8_t *out = buf;
+    uint64_t pgd;
+    if (!mm) return ks_fail(err, "a kernel thread has no user address space");
+    if (mm_pgd_paddr(k, mm, &pgd, err)) return -1;   /* once, not per page */
     while (len) {
         struct pt_walk w;
-        if (uvtop_walk(k, mm, vaddr, &w, err)) return -1;
+        if (pt_walk(k->paging, &k->mem, pgd, vaddr, &w, err)) return -1;
         if (w.result != PT_MAPPED)
             return ks_fail(err, "user address %#llx is not mapped (%s)", (unsigned long long)vaddr,
                            w.result == PT_SWAP ? "swapped out" : "not present");
