@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build one i386 sample kernel from Debian's linux-source-6.1.
-#   build-kernel.sh FLAVOUR WORKDIR      (FLAVOUR = nonpae | pae)
+#   build-kernel.sh FLAVOUR WORKDIR      (FLAVOUR = nonpae | pae | sparse)
 # Leaves WORKDIR/FLAVOUR/{bzImage,vmlinux,.config,version}. Takes ~5 min on 2 cores.
 set -euo pipefail
 flavour=$1; work=$(realpath -m "$2")
@@ -31,6 +31,11 @@ if [ "$flavour" = pae ]; then
     grep -q '^CONFIG_X86_PAE=y' "$out/.config" && grep -q '^CONFIG_RANDOMIZE_BASE=y' "$out/.config"
 else
     ! grep -q '^CONFIG_X86_PAE=y' "$out/.config"
+fi
+if [ "$flavour" = sparse ]; then
+    grep -q '^CONFIG_SPARSEMEM_STATIC=y' "$out/.config" || { echo "config lost SPARSEMEM_STATIC" >&2; exit 1; }
+else
+    grep -q '^CONFIG_FLATMEM=y' "$out/.config" || { echo "config lost FLATMEM" >&2; exit 1; }
 fi
 
 make -C "$src" O="$out" ARCH=i386 -j"$(nproc)" bzImage >"$out/build.log" 2>&1

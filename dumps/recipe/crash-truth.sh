@@ -30,7 +30,7 @@ out=$sample/truth/crash/$name
 mkdir -p "$out"
 # crash takes its commands on stdin; its own start-up warnings go to the same stream, so each file
 # starts after them and tests read only the lines they need.
-for cmd in "sys" "kmem -i" "kmem -z" "kmem -f" "kmem -s"; do
+for cmd in "sys" "kmem -i" "kmem -z" "kmem -f" "kmem -s" "kmem -n"; do
     printf '%s\nq\n' "$cmd" | timeout 600 "$work/x/usr/bin/crash" -s "$@" "$work/vmlinux.crash" "$work/$name" \
         > "$out/$(echo "$cmd" | tr ' ' '_' | tr -d -).txt" 2>&1 || true
 done

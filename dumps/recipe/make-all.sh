@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate every committed sample dump from nothing, on a fresh Debian 12 (amd64) machine.
 #   dumps/recipe/make-all.sh [WORKDIR]        (default WORKDIR: /var/tmp/ksleuth-dumps)
-# About 30-40 minutes on 2 cores: two kernel builds, then one QEMU (TCG) boot per sample.
+# About 45-60 minutes on 2 cores: three kernel builds, then one QEMU (TCG) boot per sample.
 # Writes dumps/<sample>/ (vmlinux, config, version, captures, truth/). CI never runs this.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,7 +41,7 @@ sample() {
 }
 
 install_tools
-for flavour in nonpae pae; do
+for flavour in nonpae pae sparse; do
     "$here/build-kernel.sh" "$flavour" "$work"
     slim_vmlinux "$work/$flavour/vmlinux" "$work/$flavour/vmlinux.slim"
     "$here/make-initramfs.sh" "$work/$flavour/bzImage" "$work/$flavour-initrd"
@@ -55,4 +55,9 @@ sample np-1200m nonpae 1200 kdump
 sample pae-256m pae 256 kdump,vmcore --append "crashkernel=64M"
 # Physical memory above 4 GB needs qemu-system-x86_64 (the i386 binary hangs the guest there).
 sample pae-5g pae 5120 kdump --qemu qemu-system-x86_64 --cpu qemu64,+nx
+# SPARSEMEM, with two holes the kernel is told about through e820: 128-192 MB is a whole 64 MB
+# section with no memory (no mem_map at all), 288-304 MB lies inside section 4 (struct pages exist,
+# PG_reserved). An ELF capture, so that crash 8.0.2 reads the same file.
+sample sparse-512m sparse 512 elf --append 'memmap=64M$128M memmap=16M$288M'
+"$here/crash-truth.sh" "$dumps/sparse-512m" dump.elf.gz
 du -sh "$dumps"/*/

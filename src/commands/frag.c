@@ -46,18 +46,21 @@ static void text_map(struct frag_ctx *c, const struct buddy_census *b)
     unsigned count[ZONE_MAX_MIGRATE + 1] = { 0 };
     for (unsigned i = 0; i < b->npageblocks; i++) count[KS_MIN(b->pb_migratetype[i], (uint8_t)ZONE_MAX_MIGRATE)]++;
     for (unsigned m = 0; m < c->g.migrate_types; m++) fprintf(o, "  %s %u", c->g.migrate_name[m], count[m]);
+    if (b->pb_holes) fprintf(o, "  in holes %u", b->pb_holes);
     fprintf(o, "\nmap: letter = migratetype (");
     for (unsigned m = 0; m < c->g.migrate_types; m++) fprintf(o, "%s%c %s", m ? ", " : "", c->g.migrate_name[m][0], c->g.migrate_name[m]);
-    fprintf(o, "), shade = in use (\u2588 full, \u2593, \u2592, \u2591, \u00b7 free)\n");
+    fprintf(o, "), shade = in use (\u2588 full, \u2593, \u2592, \u2591, \u00b7 free)%s\n",
+            b->pb_holes ? ", blank = hole (no memory section)" : "");
     for (unsigned row = 0; row < b->npageblocks; row += MAP_WIDTH) {
         unsigned end = KS_MIN(row + MAP_WIDTH, b->npageblocks);
         fprintf(o, "%6u  ", row);
         for (unsigned i = row; i < end; i++) {
             uint8_t mt = b->pb_migratetype[i];
-            fputc(mt < c->g.migrate_types ? c->g.migrate_name[mt][0] : '?', o);
+            fputc(mt == BUDDY_PB_HOLE ? ' ' : mt < c->g.migrate_types ? c->g.migrate_name[mt][0] : '?', o);
         }
         fprintf(o, "\n        ");
-        for (unsigned i = row; i < end; i++) fputs(shade(b->pb_free[i], b->pageblock_order), o);
+        for (unsigned i = row; i < end; i++)
+            fputs(b->pb_migratetype[i] == BUDDY_PB_HOLE ? " " : shade(b->pb_free[i], b->pageblock_order), o);
         fputc('\n', o);
     }
 }
@@ -108,6 +111,7 @@ static void json_zone(struct frag_ctx *c, const struct zone_info *z, const struc
     json_obj_begin(j, "pageblocks");
     json_uint(j, "order", b->pageblock_order);
     json_uint(j, "count", b->npageblocks);
+    json_uint(j, "holes", b->pb_holes);
     unsigned count[ZONE_MAX_MIGRATE + 1] = { 0 };
     for (unsigned i = 0; i < b->npageblocks; i++) count[KS_MIN(b->pb_migratetype[i], (uint8_t)ZONE_MAX_MIGRATE)]++;
     json_obj_begin(j, "by_migratetype");
@@ -117,7 +121,9 @@ static void json_zone(struct frag_ctx *c, const struct zone_info *z, const struc
     for (unsigned i = 0; i < b->npageblocks; i++) json_uint(j, NULL, b->pb_free[i]);
     json_arr_end(j);
     json_arr_begin(j, "migratetypes");    /* pageblock i starts at pfn (start_pfn rounded down) + i << order */
-    for (unsigned i = 0; i < b->npageblocks; i++) json_uint(j, NULL, b->pb_migratetype[i]);
+    for (unsigned i = 0; i < b->npageblocks; i++)
+        if (b->pb_migratetype[i] == BUDDY_PB_HOLE) json_null(j, NULL);
+        else json_uint(j, NULL, b->pb_migratetype[i]);
     json_arr_end(j);
     json_obj_end(j);
     json_obj_end(j);
@@ -167,11 +173,12 @@ const struct command cmd_frag = {
     "1.000 a failing request would fail because of fragmentation, towards 0 for lack of memory;\n"
     "-1.000 when a block of the order is free) — computed from free_area[].nr_free exactly as\n"
     "mm/vmstat.c does for debugfs. Then the pageblocks: how many of each migratetype\n"
-    "(zone->pageblock_flags), and a map, one cell per pageblock: its migratetype's initial over a\n"
-    "shade of how much of it is in use. --svg FILE draws the pageblock grid and a bar chart of free\n"
-    "pages per order and migratetype.\n"
+    "(zone->pageblock_flags, or each memory section's bitmap under SPARSEMEM), and a map, one cell\n"
+    "per pageblock: its migratetype's initial over a shade of how much of it is in use; a pageblock\n"
+    "in a SPARSEMEM hole (a section with no memory) is blank. --svg FILE draws the pageblock grid and\n"
+    "a bar chart of free pages per order and migratetype.\n"
     "JSON: {\"zones\":[{\"node\",\"zone\",\"free_pages\",\"largest_order\",\"orders\":[{\"order\",\"free_blocks\",\n"
-    "\"by_migratetype\",\"unusable_index\",\"extfrag_index\"}],\"pageblocks\":{\"order\",\"count\",\n"
-    "\"by_migratetype\",\"free_pages\":[per pageblock],\"migratetypes\":[per pageblock]}}]}",
+    "\"by_migratetype\",\"unusable_index\",\"extfrag_index\"}],\"pageblocks\":{\"order\",\"count\",\"holes\",\n"
+    "\"by_migratetype\",\"free_pages\":[per pageblock],\"migratetypes\":[per pageblock, null in a hole]}}]}",
     run_frag,
 };

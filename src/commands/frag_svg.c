@@ -29,6 +29,7 @@ static void grid(struct frag_svg *svg, const struct zone_geometry *g, const stru
 {
     unsigned per = 1u << c->pageblock_order;
     for (unsigned i = 0; i < c->npageblocks; i++) {
+        if (c->pb_migratetype[i] == BUDDY_PB_HOLE) continue;    /* no memory there: left blank */
         unsigned mt = c->pb_migratetype[i] % 8, x = 20 + (i % PER_ROW) * CELL, yy = y + (i / PER_ROW) * CELL;
         double used = 1.0 - (double)KS_MIN(c->pb_free[i], per) / per;
         sb_printf(&svg->body, "<rect x='%u' y='%u' width='%u' height='%u' fill='%s' fill-opacity='%.2f' stroke='#fff'>"

@@ -146,19 +146,21 @@ int kmem_zones(struct session *s, const char *cmd)
 
 static int run_kmem(struct session *s, int argc, char **argv)
 {
-    if (argc < 2) return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-p [ADDR]|ADDRESS");
+    if (argc < 2) return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
     const char *o = argv[1];
     if (!strcmp(o, "-i") && argc == 2) return kmem_info(s, argv[0]);
     if (!strcmp(o, "-z") && argc == 2) return kmem_zones(s, argv[0]);
     if (!strcmp(o, "-f") && argc == 2) return kmem_free(s, argv[0]);
     if (!strcmp(o, "-s") && argc == 2) return kmem_slabs(s, argv[0]);
+    if (!strcmp(o, "-n") && argc == 2) return kmem_sections(s, argv[0]);
     if (!strcmp(o, "-p")) return kmem_pages(s, argv[0], argc - 2, argv + 2);
     if (o[0] != '-' && argc == 2) return kmem_address(s, argv[0], o);
-    return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-p [ADDR]|ADDRESS");
+    return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
 }
 
 const struct command cmd_kmem = {
-    "kmem", "kmem -i | -z | -f | -s | -p [ADDRESS...] | ADDRESS", "physical memory: summary, zones, free lists, pages, slabs",
+    "kmem", "kmem -i | -z | -f | -s | -n | -p [ADDRESS...] | ADDRESS",
+    "physical memory: summary, zones, free lists, pages, slabs, memory sections",
     "-i  crash's summary: TOTAL MEM (totalram_pages), FREE (NR_FREE_PAGES), USED, SHARED (NR_SHMEM),\n"
     "    BUFFERS (block-device page cache), CACHED (file pages - swap cache - buffers), SLAB, TOTAL/FREE\n"
     "    HIGH and LOW, swap, COMMIT LIMIT and COMMITTED: the sums /proc/meminfo shows.\n"
@@ -168,14 +170,20 @@ const struct command cmd_kmem = {
     "    /proc/pagetypeinfo names them). Every listed page must be a free buddy page of that order and\n"
     "    the count must equal free_area.nr_free; each exception prints a MISMATCH line.\n"
     "-p  PAGE PHYSICAL MAPPING INDEX CNT FLAGS for every struct page, or for the pages of the given\n"
-    "    physical addresses; FLAGS in hex and by name (enum pageflags).\n"
+    "    physical addresses; FLAGS in hex and by name (enum pageflags). Under SPARSEMEM, frames in a\n"
+    "    section without a mem_map (a hole) have no struct page and are left out.\n"
+    "-n  the memory model: each node and zone with the struct page of its first frame (MEM_MAP); on\n"
+    "    SPARSEMEM kernels every section with a mem_map: NR SECTION CODED_MEM_MAP (as stored, flag bits\n"
+    "    cleared) MEM_MAP (decoded: the struct page of the section's first frame) STATE (P present,\n"
+    "    M has a mem_map, O online, E early) PFN.\n"
     "-s  SLUB caches: CACHE OBJSIZE ALLOCATED TOTAL SLABS SSIZE NAME (allocated as /proc/slabinfo\n"
     "    counts active objects).\n"
     "ADDRESS: what it is — its page (free or in use), the slab cache and object holding it, or the\n"
-    "    tasks and VMAs mapping it. At or above PAGE_OFFSET (and below 4 GB) it is kernel virtual;\n"
-    "    otherwise physical.\n"
+    "    tasks and VMAs mapping it; inside mem_map, also which frame's struct page it lies in. At or\n"
+    "    above PAGE_OFFSET (and below 4 GB) it is kernel virtual; otherwise physical.\n"
     "JSON: -i {\"pages\":{...}}; -z {\"zones\":[...]}; -f {\"zones\":[{\"node\",\"zone\",\"free_pages\",\"orders\":\n"
     "[{\"order\",\"blocks\",\"pages\",\"nr_free\",\"by_migratetype\":{...}}],\"mismatches\":[...]}],\"problems\"};\n"
-    "-p {\"pages\":[...]}; -s {\"caches\":[...]}",
+    "-p {\"pages\":[...]}; -s {\"caches\":[...]}; -n {\"zones\":[...],\"model\",\"section_size_bits\",\"nr_sections\",\n"
+    "\"sections\":[{\"nr\",\"section\",\"coded_mem_map\",\"mem_map\",\"state\",\"pfn\"}]}",
     run_kmem,
 };

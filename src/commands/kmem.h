@@ -1,5 +1,5 @@
 /* kmem's options, one file each: kmem.c (dispatch, -i, -z), kmem_free.c (-f), kmem_page.c (-p and
- * ADDRESS), kmem_slab.c (-s). */
+ * ADDRESS), kmem_slab.c (-s), kmem_sections.c (-n). */
 #ifndef KS_KMEM_H
 #define KS_KMEM_H
 #include "commands.h"
@@ -10,6 +10,7 @@ int kmem_free(struct session *s, const char *cmd);
 int kmem_pages(struct session *s, const char *cmd, int argc, char **argv);
 int kmem_address(struct session *s, const char *cmd, const char *arg);
 int kmem_slabs(struct session *s, const char *cmd);
+int kmem_sections(struct session *s, const char *cmd);
 /* "12.5 MB"-style size as crash prints it. */
 void kmem_size_text(uint64_t bytes, char *out, size_t n);
 

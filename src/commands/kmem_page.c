@@ -10,30 +10,40 @@
 #include "../mm/zone.h"
 #include "kmem.h"
 
-static int one_page(struct session *s, uint64_t pfn, struct json *j, ks_err *err)
+struct pages_ctx {
+    struct session *s;
+    struct json *j;
+    bool header_done;      /* the column header goes out with the first line, not before an error */
+};
+
+static int one_page(struct pages_ctx *c, uint64_t pfn, ks_err *err)
 {
     uint64_t page;
     struct page_info pi;
-    if (pfn_to_page(&s->k, pfn, &page, err) || page_info_read(&s->k, page, &pi, err)) return -1;
-    cmd_page_line(s, &pi, j);
+    if (pfn_to_page(&c->s->k, pfn, &page, err) || page_info_read(&c->s->k, page, &pi, err)) return -1;
+    if (!c->j && !c->header_done) fputs(CMD_PAGE_HEADER, c->s->out);
+    c->header_done = true;
+    cmd_page_line(c->s, &pi, c->j);
     return 0;
 }
 
 int kmem_pages(struct session *s, const char *cmd, int argc, char **argv)
 {
     ks_err err;
-    uint64_t first, count;
-    struct json j, *jp;
-    if (mem_map_range(&s->k, &first, &count, &err)) return cmd_fail(s, cmd, "%s", err.msg);
-    if (!(jp = cmd_json_list_begin(s, &j, "pages"))) fputs(CMD_PAGE_HEADER, s->out);
+    const struct pfn_range *ranges;
+    size_t nranges;
+    struct json j;
+    if (mem_map_ranges(&s->k, &ranges, &nranges, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+    struct pages_ctx c = { s, cmd_json_list_begin(s, &j, "pages"), false };
     int rc = 0;
     for (int i = 0; i < argc && !rc; i++) {
         uint64_t pa;
         if (!parse_u64(argv[i], 16, &pa)) rc = ks_fail(&err, "bad physical address %s", argv[i]);
-        else rc = one_page(s, pa >> KS_PAGE_SHIFT, jp, &err);
+        else rc = one_page(&c, pa >> KS_PAGE_SHIFT, &err);
     }
-    for (uint64_t pfn = first; argc == 0 && !rc && pfn < first + count; pfn++) rc = one_page(s, pfn, jp, &err);
-    return cmd_json_list_end(s, jp, rc) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    for (size_t r = 0; argc == 0 && r < nranges; r++)      /* SPARSEMEM holes have no struct pages */
+        for (uint64_t pfn = ranges[r].start; !rc && pfn < ranges[r].start + ranges[r].count; pfn++) rc = one_page(&c, pfn, &err);
+    return cmd_json_list_end(s, c.j, rc) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
 }
 
 /* ---- kmem ADDRESS ---- */
@@ -57,6 +67,8 @@ struct address_facts {
     struct slab_object slab;
     unsigned nmappers;
     struct mapper mappers[MAX_MAPPERS];
+    bool in_mem_map;           /* the address is inside a struct page: the one of frame described_pfn */
+    uint64_t page_struct, described_pfn;
 };
 
 struct vma_scan {
@@ -117,6 +129,9 @@ static void print_facts_text(struct session *s, const struct address_facts *f)
     else fprintf(o, "%" PRIx64 ": physical address\n", f->addr);
     fputs(CMD_PAGE_HEADER, o);
     cmd_page_line(s, &f->page, NULL);
+    if (f->in_mem_map)
+        fprintf(o, "STRUCT PAGE: %" PRIx64 "+%" PRIu64 " is the struct page of pfn %" PRIx64 " (physical %" PRIx64 ")\n",
+                f->page_struct, f->addr - f->page_struct, f->described_pfn, f->described_pfn << KS_PAGE_SHIFT);
     if (f->state == ADDR_FREE)
         fprintf(o, "FREE: in a free buddy block of order %u (%u pages) starting at pfn %" PRIx64 "\n", f->free_order, 1u << f->free_order, f->free_head);
     else if (f->state == ADDR_SLAB)
@@ -145,6 +160,14 @@ static void print_facts_json(struct session *s, const struct address_facts *f)
     json_arr_begin(&j, "page");
     cmd_page_line(s, &f->page, &j);
     json_arr_end(&j);
+    if (f->in_mem_map) {
+        json_obj_begin(&j, "struct_page_of");
+        json_hex(&j, "page", f->page_struct);
+        json_hex(&j, "paddr", f->described_pfn << KS_PAGE_SHIFT);
+        json_obj_end(&j);
+    } else {
+        json_null(&j, "struct_page_of");
+    }
     if (f->state == ADDR_FREE) { json_uint(&j, "free_order", f->free_order); json_hex(&j, "free_block_pfn", f->free_head); }
     if (f->state == ADDR_SLAB) {
         json_str(&j, "cache", f->slab.cache_name);
@@ -182,6 +205,7 @@ int kmem_address(struct session *s, const char *cmd, const char *arg)
         const struct ksym *sym = ksym_at(&s->k, f.addr, &delta);
         if (sym) snprintf(f.symbol, sizeof f.symbol, delta ? "%s+%" PRIu64 : "%s", sym->name, delta);
         if (f.addr < high) kaddr = f.addr;
+        f.in_mem_map = page_struct_containing(&s->k, f.addr, &f.page_struct, &f.described_pfn) == 0;
     } else {
         f.paddr = f.addr;
     }

@@ -46,6 +46,9 @@ void kernel_close(struct kernel *k)
     for (size_t i = 0; i < k->members.cap; i++)
         if (k->members.e[i].key) free((void *)(uintptr_t)k->members.e[i].value);
     hm_free(&k->members);
+    free(k->memmap.sections);
+    free(k->memmap.section_index);
+    free(k->memmap.ranges);
     kdwarf_close(k->dwarf);
     if (k->dump) physmem_fini(&k->mem);
     dump_close(k->dump);

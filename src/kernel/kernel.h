@@ -19,6 +19,12 @@
 #include "../mem/physmem.h"
 #include "../util/hashmap.h"
 
+struct mem_section_info;
+/* Frames [start, start + count). */
+struct pfn_range {
+    uint64_t start, count;
+};
+
 struct kernel {
     struct symtab syms;
     struct kdwarf *dwarf;
@@ -33,11 +39,19 @@ struct kernel {
     char release[65];            /* from the vmlinux's banner */
     char banner[512];
     struct hashmap members;      /* "type\x01path" -> struct member_ref *: lookups done once */
-    struct {                     /* mem_map's geometry, resolved on first use (mm/page.c) */
-        bool ready;
+    struct {                     /* the memory model, resolved on first use (mm/page.c, mm/sparse.c) */
+        bool ready, sparse;
         int status;              /* 0, or -1 with msg */
         char msg[KS_ERR_MAX];
-        uint64_t base, first_pfn, count, page_size;
+        uint64_t page_size;                  /* sizeof(struct page) */
+        uint64_t base, first_pfn, count;     /* FLATMEM: mem_map and the node's span */
+        unsigned section_shift;              /* SPARSEMEM: PFN_SECTION_SHIFT */
+        uint64_t nr_sections;                /* NR_MEM_SECTIONS */
+        struct mem_section_info *sections;   /* the sections with a mem_map, by number */
+        size_t nsections, last_hit;
+        int32_t *section_index;              /* section number -> index in sections, -1 for a hole */
+        struct pfn_range *ranges;            /* frames that have a struct page, merged */
+        size_t nranges;
     } memmap;
 };
 

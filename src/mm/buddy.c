@@ -52,15 +52,24 @@ static unsigned pageblock_order_of(struct kernel *k, const struct zone_geometry 
     return g->max_order - 1;
 }
 
+/* Each pageblock's migratetype bits; a pageblock in a SPARSEMEM hole has none (BUDDY_PB_HOLE). */
 static int read_pageblock_types(struct kernel *k, const struct zone_info *z, struct buddy_census *c, ks_err *err)
 {
     int64_t nbits = 4, mig_end = 2;
     kdwarf_enumerator(k->dwarf, "NR_PAGEBLOCK_BITS", &nbits);
     kdwarf_enumerator(k->dwarf, "PB_migrate_end", &mig_end);
-    uint64_t bitmap;
-    if (kread_member(k, z->zone, "struct zone", "pageblock_flags", &bitmap, err)) return -1;
+    const struct pfn_range *ranges;
+    size_t nranges;
+    if (mem_map_ranges(k, &ranges, &nranges, err)) return -1;    /* a broken model is an error, not holes */
+    uint64_t base = z->start_pfn & ~((1ull << c->pageblock_order) - 1);
     for (unsigned pb = 0; pb < c->npageblocks; pb++) {
-        uint64_t bit = (uint64_t)pb * (uint64_t)nbits, word;
+        uint64_t pfn = base + ((uint64_t)pb << c->pageblock_order), bitmap, block, word;
+        if (pageblock_bitmap(k, z->zone, z->start_pfn, pfn, c->pageblock_order, &bitmap, &block, NULL)) {
+            c->pb_migratetype[pb] = BUDDY_PB_HOLE;
+            c->pb_holes++;
+            continue;
+        }
+        uint64_t bit = block * (uint64_t)nbits;
         if (kread_ulong(k, bitmap + bit / 32 * 4, &word, err)) return -1;
         c->pb_migratetype[pb] = (uint8_t)((word >> (bit % 32)) & ((1u << (mig_end + 1)) - 1));
     }

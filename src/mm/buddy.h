@@ -4,7 +4,8 @@
  *    listed page checked to be a free buddy page of that order (PageBuddy, page->private == order);
  *  - the kernel's own fragmentation measures (mm/vmstat.c): the unusable free-space index and the
  *    external-fragmentation index, per order, in thousandths as the kernel computes them;
- *  - pageblocks: each pageblock's migratetype (zone->pageblock_flags) and how many of its pages are free.
+ *  - pageblocks: each pageblock's migratetype (its bits in the zone's or, under SPARSEMEM, the
+ *    section's bitmap) and how many of its pages are free; pageblocks in a memory hole are marked.
  */
 #ifndef KS_BUDDY_H
 #define KS_BUDDY_H
@@ -13,6 +14,7 @@
 #include "zone.h"
 
 #define BUDDY_MAX_MISMATCHES 64
+#define BUDDY_PB_HOLE 0xff
 
 struct buddy_mismatch {
     unsigned order, migratetype;
@@ -28,7 +30,8 @@ struct buddy_census {
     struct buddy_mismatch mismatch[BUDDY_MAX_MISMATCHES];
     /* pageblocks */
     unsigned pageblock_order, npageblocks;
-    uint8_t *pb_migratetype;          /* per pageblock */
+    unsigned pb_holes;                /* pageblocks in SPARSEMEM holes: no struct pages, no bits */
+    uint8_t *pb_migratetype;          /* per pageblock; BUDDY_PB_HOLE in a hole */
     uint32_t *pb_free;                /* free pages per pageblock */
 };
 

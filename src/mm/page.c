@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sparse.h"
+
 /* page_type markers (include/linux/page-flags.h, 4.18+): a page is of type T when
  * (page_type & (PAGE_TYPE_BASE | T)) == PAGE_TYPE_BASE. #defines, so not in the DWARF. */
 #define PAGE_TYPE_BASE 0xf0000000u
@@ -11,8 +13,22 @@
 #define PAGE_BUDDY_MAPCOUNT_VALUE (-128)
 
 /* FLATMEM: mem_map is the struct page of pfn ARCH_PFN_OFFSET (0 on x86), even when the node starts
- * later: alloc_node_mem_map() moves it back by that much. Only [node_start_pfn, +spanned) exist.
- * Resolved once per kernel: page walks over millions of pages ask for it every time. */
+ * later: alloc_node_mem_map() moves it back by that much. Only [node_start_pfn, +spanned) exist. */
+static int flatmem_load(struct kernel *k, ks_err *err)
+{
+    if (kvar_read_int(k, "mem_map", NULL, &k->memmap.base, err) ||
+        kvar_read_int(k, "contig_page_data", "node_start_pfn", &k->memmap.first_pfn, err) ||
+        kvar_read_int(k, "contig_page_data", "node_spanned_pages", &k->memmap.count, err))
+        return -1;
+    k->memmap.ranges = xcalloc(1, sizeof *k->memmap.ranges);
+    k->memmap.ranges[0] = (struct pfn_range){ k->memmap.first_pfn, k->memmap.count };
+    k->memmap.nranges = 1;
+    return 0;
+}
+
+/* The memory model is decided here and nowhere else: a kernel with a mem_section array is SPARSEMEM
+ * (mm/sparse.c), one without is FLATMEM. Resolved once per kernel: walks over millions of pages
+ * ask for it every time. */
 static int memmap(struct kernel *k, ks_err *err)
 {
     if (!k->memmap.ready) {
@@ -20,12 +36,9 @@ static int memmap(struct kernel *k, ks_err *err)
         ks_err e = { "" };
         k->memmap.ready = true;
         k->memmap.page_size = ktype_size(k, "struct page");
-        if (ksym_addr(k, "mem_section", &a, NULL) == 0)
-            k->memmap.status = ks_fail(&e, "this kernel uses SPARSEMEM; ksleuth reads FLATMEM mem_map only so far");
-        else if (kvar_read_int(k, "mem_map", NULL, &k->memmap.base, &e) ||
-                 kvar_read_int(k, "contig_page_data", "node_start_pfn", &k->memmap.first_pfn, &e) ||
-                 kvar_read_int(k, "contig_page_data", "node_spanned_pages", &k->memmap.count, &e) || !k->memmap.page_size)
-            k->memmap.status = -1;
+        if (!k->memmap.page_size) k->memmap.status = ks_fail(&e, "no struct page in the DWARF");
+        else if (ksym_addr(k, "mem_section", &a, NULL) == 0) k->memmap.status = sparse_load(k, &e);
+        else k->memmap.status = flatmem_load(k, &e);
         memcpy(k->memmap.msg, e.msg, sizeof e.msg);
     }
     if (k->memmap.status) return ks_fail(err, "%s", k->memmap.msg[0] ? k->memmap.msg : "no mem_map");
@@ -35,28 +48,72 @@ static int memmap(struct kernel *k, ks_err *err)
 int pfn_to_page(struct kernel *k, uint64_t pfn, uint64_t *page, ks_err *err)
 {
     if (memmap(k, err)) return -1;
+    if (k->memmap.sparse) {
+        const struct mem_section_info *s = sparse_section_of_pfn(k, pfn, err);
+        if (!s) return -1;
+        *page = s->mem_map + (pfn - (s->nr << k->memmap.section_shift)) * k->memmap.page_size;
+        return 0;
+    }
     if (pfn < k->memmap.first_pfn || pfn >= k->memmap.first_pfn + k->memmap.count)
         return ks_fail(err, "pfn %#llx is outside mem_map", (unsigned long long)pfn);
     *page = k->memmap.base + pfn * k->memmap.page_size;
     return 0;
 }
 
+int page_struct_containing(struct kernel *k, uint64_t addr, uint64_t *page, uint64_t *pfn)
+{
+    if (memmap(k, NULL)) return -1;
+    if (k->memmap.sparse) {
+        if (!sparse_section_of_page(k, addr, pfn)) return -1;
+    } else {
+        uint64_t n = (addr - k->memmap.base) / k->memmap.page_size;
+        if (addr < k->memmap.base || n < k->memmap.first_pfn || n >= k->memmap.first_pfn + k->memmap.count) return -1;
+        *pfn = n;
+    }
+    return pfn_to_page(k, *pfn, page, NULL);
+}
+
 int page_to_pfn(struct kernel *k, uint64_t page, uint64_t *pfn, ks_err *err)
 {
+    uint64_t start;
     if (memmap(k, err)) return -1;
-    uint64_t n = (page - k->memmap.base) / k->memmap.page_size;
-    if (page < k->memmap.base || (page - k->memmap.base) % k->memmap.page_size || n < k->memmap.first_pfn ||
-        n >= k->memmap.first_pfn + k->memmap.count)
-        return ks_fail(err, "%#llx is not a struct page in mem_map", (unsigned long long)page);
-    *pfn = n;
+    if (page_struct_containing(k, page, &start, pfn) || start != page)
+        return ks_fail(err, "%#llx is not a struct page in %s", (unsigned long long)page,
+                       k->memmap.sparse ? "any section's mem_map" : "mem_map");
     return 0;
 }
 
-int mem_map_range(struct kernel *k, uint64_t *first_pfn, uint64_t *count, ks_err *err)
+int memory_model(struct kernel *k, struct memory_model *m, ks_err *err)
 {
     if (memmap(k, err)) return -1;
-    *first_pfn = k->memmap.first_pfn;
-    *count = k->memmap.count;
+    *m = (struct memory_model){ .sparse = k->memmap.sparse, .mem_map = k->memmap.base, .nr_sections = k->memmap.nr_sections,
+                                .sections = k->memmap.sections, .nsections = k->memmap.nsections };
+    if (m->sparse) m->section_size_bits = k->memmap.section_shift + KS_PAGE_SHIFT;
+    return 0;
+}
+
+int mem_map_ranges(struct kernel *k, const struct pfn_range **ranges, size_t *n, ks_err *err)
+{
+    if (memmap(k, err)) return -1;
+    *ranges = k->memmap.ranges;
+    *n = k->memmap.nranges;
+    return 0;
+}
+
+int pageblock_bitmap(struct kernel *k, uint64_t zone, uint64_t zone_start_pfn, uint64_t pfn, unsigned pageblock_order,
+                     uint64_t *bitmap, uint64_t *block, ks_err *err)
+{
+    if (memmap(k, err)) return -1;
+    if (k->memmap.sparse) {
+        const struct mem_section_info *s = sparse_section_of_pfn(k, pfn, err);
+        if (!s) return -1;
+        if (!s->pageblock_flags) return ks_fail(err, "section %llu has no pageblock bitmap", (unsigned long long)s->nr);
+        *bitmap = s->pageblock_flags;
+        *block = (pfn & ((1ull << k->memmap.section_shift) - 1)) >> pageblock_order;
+        return 0;
+    }
+    if (kread_member(k, zone, "struct zone", "pageblock_flags", bitmap, err)) return -1;
+    *block = (pfn - (zone_start_pfn & ~((1ull << pageblock_order) - 1))) >> pageblock_order;
     return 0;
 }
 

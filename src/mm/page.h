@@ -1,7 +1,9 @@
 /*
  * page: struct page and mem_map, with drgn-style helpers.
- *  - pfn_to_page()/page_to_pfn(): FLATMEM (mem_map + pfn). SPARSEMEM kernels are detected (the
- *    mem_section symbol) and refused with a clear error: no sample proves that path yet.
+ *  - pfn_to_page()/page_to_pfn(): FLATMEM (mem_map + pfn) or SPARSEMEM (each section's mem_map,
+ *    mm/sparse.c); the model is chosen in one place, memmap(), by whether mem_section exists.
+ *  - mem_map_ranges(): the frames that have a struct page (SPARSEMEM holes have none);
+ *  - pageblock_bitmap(): where a pageblock's migratetype bits are (zone or section).
  *  - PageBuddy(): page_type's PG_buddy on 4.18+, the _mapcount marker before (page.c).
  *  - flag names from the DWARF enum pageflags.
  */
@@ -20,8 +22,24 @@ struct page_info {
 
 int pfn_to_page(struct kernel *k, uint64_t pfn, uint64_t *page, ks_err *err);
 int page_to_pfn(struct kernel *k, uint64_t page, uint64_t *pfn, ks_err *err);
-/* Frames mem_map describes: [first, first + count). */
-int mem_map_range(struct kernel *k, uint64_t *first_pfn, uint64_t *count, ks_err *err);
+/* If addr lies inside a struct page of mem_map: that struct page and the frame it describes. */
+int page_struct_containing(struct kernel *k, uint64_t addr, uint64_t *page, uint64_t *pfn);
+struct memory_model {
+    bool sparse;
+    uint64_t mem_map;                  /* FLATMEM: mem_map (the struct page of pfn 0) */
+    unsigned section_size_bits;        /* SPARSEMEM */
+    uint64_t nr_sections;              /* NR_MEM_SECTIONS */
+    const struct mem_section_info *sections;   /* those with a mem_map (mm/sparse.h) */
+    size_t nsections;
+};
+int memory_model(struct kernel *k, struct memory_model *m, ks_err *err);
+/* The frames that have a struct page, as ascending ranges (one under FLATMEM). */
+int mem_map_ranges(struct kernel *k, const struct pfn_range **ranges, size_t *n, ks_err *err);
+/* mm/page_alloc.c's get_pageblock_bitmap() and pfn_to_bitidx(): the bitmap holding pfn's pageblock
+ * bits (zone->pageblock_flags under FLATMEM, the section's under SPARSEMEM), and the pageblock's
+ * index in it. Fails for a frame in a SPARSEMEM hole. */
+int pageblock_bitmap(struct kernel *k, uint64_t zone, uint64_t zone_start_pfn, uint64_t pfn, unsigned pageblock_order,
+                     uint64_t *bitmap, uint64_t *block, ks_err *err);
 int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err *err);
 bool page_is_buddy(struct kernel *k, const struct page_info *pi);
 /* The head page of a compound page (a tail page stores head + 1 in compound_head); else page. */

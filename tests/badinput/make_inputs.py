@@ -1,4 +1,5 @@
-"""Build the derived bad inputs (cases.tsv names them @NAME) from the committed np-96m captures.
+"""Build the derived bad inputs (cases.tsv names them @NAME) from the committed np-96m captures
+(and, for the SPARSEMEM cases, sparse-512m's ELF capture).
 Every offset used comes from gdb's reading of the vmlinux or from the sample's truth files — never
 from ksleuth, whose errors these inputs are meant to provoke."""
 import gzip
@@ -79,6 +80,44 @@ class Raw:
         raise KeyError(pid)
 
 
+def gdb_address(vmlinux, expr):
+    out = subprocess.run(["gdb", "-batch", "-nx", "-ex", f"print/x (unsigned long)&{expr}", vmlinux],
+                         capture_output=True, text=True, timeout=300).stdout
+    return int(out.split("=")[1], 16)
+
+
+def patch_elf_phys(path, paddr, data):
+    """Overwrite bytes at a physical address of an ELF64 core (QEMU's dump-guest-memory layout)."""
+    with open(path, "r+b") as f:
+        head = f.read(64)
+        phoff, = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        f.seek(phoff)
+        phdrs = f.read(phentsize * phnum)
+        for i in range(phnum):
+            p_type, _, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", phdrs, i * phentsize)
+            if p_type == 1 and p_paddr <= paddr and paddr + len(data) <= p_paddr + p_filesz:
+                f.seek(p_offset + paddr - p_paddr)
+                f.write(data)
+                return
+    raise ValueError(f"physical {paddr:#x} is in no PT_LOAD segment")
+
+
+def make_sparse(name, dumps, unpacked, out):
+    """sparse-512m with its mem_section[] damaged: every entry cleared, or section 3's mem_map
+    pointed at an address nothing maps."""
+    vmlinux = os.path.join(dumps, "sparse-512m", "vmlinux")
+    sections = gdb_address(vmlinux, "mem_section") - PAGE_OFFSET
+    size = gdb_offsets(vmlinux, [("struct mem_section", "usage")])[0] * 2       # two words: map, usage
+    shutil.copy(os.path.join(unpacked, "sparse-512m", "dump.elf"), out + ".part")
+    if name == "sparse-no-sections":
+        patch_elf_phys(out + ".part", sections, bytes(64 * size))
+    else:                                             # present | has_mem_map, 0x0dead000 - 3 sections
+        patch_elf_phys(out + ".part", sections + 3 * size, struct.pack("<I", 0x0DEAD000 | 3))
+    os.replace(out + ".part", out)
+    return out
+
+
 def make(name, dumps, unpacked, work):
     """Path of the derived input NAME, built into work/ on first use."""
     os.makedirs(work, exist_ok=True)
@@ -86,6 +125,8 @@ def make(name, dumps, unpacked, work):
     out = os.path.join(work, name)
     if os.path.exists(out):
         return out
+    if name.startswith("sparse-"):
+        return make_sparse(name, dumps, unpacked, out)
     if name == "stripped":
         subprocess.run(["objcopy", "--strip-debug", os.path.join(np, "vmlinux"), out], check=True)
         return out

@@ -39,6 +39,7 @@ kmem -i
 kmem -z
 kmem -f
 kmem -s | head -20
+kmem -n
 kmem -p {paddr:x}
 kmem {paddr:x}
 kmem {heap_paddr:x}
@@ -61,7 +62,8 @@ for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     out = os.path.join(top, "tests", "golden", sample)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "golden.conf"), "w") as f:
-        f.write(f"vmlinux=../../../dumps/{sample}/vmlinux\ndump=../../../dumps/{sample}/dump.kdump.gz\n")
+        capture = next(c for c in ("dump.kdump.gz", "dump.elf.gz") if os.path.exists(os.path.join(sdir, c)))
+        f.write(f"vmlinux=../../../dumps/{sample}/vmlinux\ndump=../../../dumps/{sample}/{capture}\n")
     with open(os.path.join(out, "text.cmds"), "w") as f:
         f.write(cmds)
     with open(os.path.join(out, "json.cmds"), "w") as f:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ksleuth against crash 8.0.2 on the same capture (truth/crash/<capture>/, recorded by
 dumps/recipe/crash-truth.sh). Both read the same bytes, so where both are right they agree exactly:
-vtop translations and struct page addresses, the free lists per order and migratetype, zone sizes and
+vtop translations and struct page addresses, SPARSEMEM's sections and their mem_maps (kmem -n), the free lists per order and migratetype, zone sizes and
 watermarks, the memory totals, slab cache totals, and sys's date, uptime, CPUs, memory and release.
 Where crash 8.0.2 is known to differ on 6.1 (ps, kmem -i SHARED and COMMIT LIMIT, kmem -s ALLOCATED)
 docs/crash-comparison.md says why, and the test checks the relation instead of equality.
@@ -43,9 +43,10 @@ def crash_kmem_f(d):
         for order, blocks in rows:
             per_order.setdefault(order, []).append(blocks)
         zones[m.group(1)] = [per_order[o] for o in sorted(per_order)]
-    for m in re.finditer(r"nr_free_pages: \d+\s+\(found (\d+)\)", text):
+    # "(found N)" when its own count of the lists differs from nr_free_pages, "(verified)" when equal.
+    for m in re.finditer(r"nr_free_pages: (\d+)\s+\((?:found (\d+)|verified)\)", text):
         found.setdefault("all", 0)
-        found["all"] += int(m.group(1))
+        found["all"] += int(m.group(2) or m.group(1))
     return zones, found
 
 
@@ -68,6 +69,33 @@ def crash_kmem_s(d):
     return out
 
 
+def crash_kmem_n(d):
+    """({zone: mem_map}, {section nr: (section, coded_mem_map, mem_map, state, pfn)}), or None when
+    this capture's crash truth has no kmem -n (recorded only since the SPARSEMEM sample)."""
+    if not os.path.exists(os.path.join(d, "kmem_n.txt")):
+        return None
+    text = crash_text(d, "kmem_n.txt")
+    zones = {m.group(1): int(m.group(2), 16) for m in re.finditer(r"^\s+\d+\s+(\w+)\s+\d+\s+([0-9a-f]+)\s+[0-9a-f]+\s+\d+$", text, re.M)}
+    sections = {int(m.group(1)): (int(m.group(2), 16), int(m.group(3), 16), int(m.group(4), 16), m.group(5), int(m.group(6)))
+                for m in re.finditer(r"^\s*(\d+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([PMOE]+)\s+(\d+)\s*$", text, re.M)}
+    return zones, sections
+
+
+def kmem_n_checks(c, d, doc, sparse):
+    crash = crash_kmem_n(d)
+    if not c.check(crash is not None or not sparse, "a SPARSEMEM sample's crash truth must have kmem_n.txt"):
+        return
+    if crash is None:
+        return
+    zones, sections = crash
+    for z in doc.get("zones", []):
+        if z["zone"] in zones:
+            c.check(int(z["mem_map"], 16) == zones[z["zone"]], f"kmem -n {z['zone']} MEM_MAP {z['mem_map']} vs crash {zones[z['zone']]:#x}")
+    ours = {x["nr"]: (int(x["section"], 16), int(x["coded_mem_map"], 16), int(x["mem_map"], 16), x["state"], x["pfn"])
+            for x in doc.get("sections", [])}
+    c.check(ours == sections, f"kmem -n sections differ from crash's: ours {ours}, crash {sections}")
+
+
 def crash_sys(d):
     return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s*([A-Z ]+): (.*)$", crash_text(d, "sys.txt"), re.M)}
 
@@ -83,11 +111,14 @@ def main():
     d = os.path.join(a.sample_dir, "truth", "crash", os.path.basename(a.capture))
     c = Checks(f"crash/{os.path.basename(a.sample_dir)}/{os.path.basename(a.capture)}")
     vt = crash_vtop(d)
-    cmds = ["sys", "kmem -f", "kmem -z", "kmem -i", "kmem -s", "p vm_committed_as.count"] + [f"vtop {va:x}" for va in vt]
+    paged = [(va, pa, page) for va, (pa, page) in vt.items() if page is not None]
+    cmds = ["sys", "kmem -f", "kmem -z", "kmem -i", "kmem -s", "p vm_committed_as.count", "kmem -n"] + [f"vtop {va:x}" for va in vt]
+    # The other way round: an address inside the struct page crash named must lead back to its frame.
+    cmds += [f"kmem {page + 4:x}" for _, _, page in paged]
     rc, docs, err = run_ksleuth(a.ksleuth, os.path.join(a.sample_dir, "vmlinux"), a.capture, cmds, raw=a.raw, cache_dir=a.cache_dir)
     if not c.check(rc == 0 and len(docs) == len(cmds), f"ksleuth failed ({rc}): {err.strip()[:300]}"):
         return c.finish()
-    sys_doc, kf, kz, ki, ks, committed_doc = docs[:6]
+    sys_doc, kf, kz, ki, ks, committed_doc, kn = docs[:7]
     raw_committed = committed_doc.get("value")
 
     cs = crash_sys(d)
@@ -100,10 +131,17 @@ def main():
     up = sys_doc["uptime_sec"]
     c.check(0 <= up - (h * 3600 + mi * 60 + sec) <= 2, f"sys uptime {up} vs crash's jiffies-based {cs.get('UPTIME')}")
 
-    for (va, (pa, page)), doc in zip(vt.items(), docs[6:]):
+    with open(os.path.join(a.sample_dir, "config")) as f:
+        kmem_n_checks(c, d, kn, "\nCONFIG_SPARSEMEM=y\n" in f.read())
+
+    for (va, (pa, page)), doc in zip(vt.items(), docs[7:]):
         c.check(doc.get("paddr") == hex(pa), f"vtop {va:#x}: {doc.get('paddr')}, crash says {pa:#x}")
         if page is not None:
             c.check(doc.get("page") == hex(page), f"vtop {va:#x}: page {doc.get('page')}, crash says {page:#x}")
+    for (va, pa, page), doc in zip(paged, docs[7 + len(vt):]):
+        of = doc.get("struct_page_of") or {}
+        c.check(of.get("page") == hex(page) and of.get("paddr") == hex(pa & ~0xFFF),
+                f"kmem {page + 4:#x}: struct page of {of}, crash's vtop {va:#x} says page {page:#x} of {pa & ~0xFFF:#x}")
 
     zones, found = crash_kmem_f(d)
     ours = {z["zone"]: [list(o["by_migratetype"].values()) for o in z["orders"]] for z in kf["zones"]}

@@ -2,7 +2,7 @@
 """Struct layouts from ksleuth's DWARF reader against gdb's `ptype /o` (an independent reader, and the
 one crash itself is built on).
 
-  check_layouts.py KSLEUTH VMLINUX DUMP
+  check_layouts.py KSLEUTH VMLINUX DUMP [STRUCT...]     (extra structs this kernel has, e.g. mem_section)
 
 For each struct ksleuth relies on, every member ksleuth lists (name and byte offset — for a bit-field
 the byte of its first bit, gdb's convention — nested anonymous members included) must appear in gdb's listing at the same offset,
@@ -64,8 +64,9 @@ def gdb_layouts(vmlinux, names):
 
 def main():
     ksleuth, vmlinux, dump = sys.argv[1:4]
+    structs = STRUCTS + sys.argv[4:]
     c = Checks(f"layouts/{os.path.basename(os.path.dirname(vmlinux))}")
-    cmds = "\n".join(f"struct {s} -o" for s in STRUCTS) + "\n"
+    cmds = "\n".join(f"struct {s} -o" for s in structs) + "\n"
     p = subprocess.run([ksleuth, vmlinux, dump], input=cmds, capture_output=True, text=True, timeout=300)
     c.check(p.returncode == 0, f"ksleuth failed: {p.stderr.strip()[:300]}")
     blocks = re.split(r"^(?=struct \w+ \{$)", p.stdout, flags=re.M)
@@ -76,8 +77,8 @@ def main():
             size = re.search(r"^SIZE: (\d+)", b, re.M)
             ours[m.group(1)] = ([(mm.group(2), int(mm.group(1))) for mm in map(MEMBER.match, b.splitlines()) if mm],
                                 int(size.group(1)) if size else None)
-    theirs = gdb_layouts(vmlinux, STRUCTS)
-    for s in STRUCTS:
+    theirs = gdb_layouts(vmlinux, structs)
+    for s in structs:
         if not c.check(s in ours and s in theirs, f"no layout for struct {s} (ksleuth or gdb)"):
             continue
         members, size = ours[s]

@@ -88,13 +88,14 @@ def frag(c, t, doc, kmemf_doc):
                         f"frag {name} order {k}: unusable {o['unusable_index']} far from buddyinfo's {unusable(buddy[name], k) / 1000}")
         pb = z["pageblocks"]
         c.check(pb["order"] == pb_order, f"frag {name}: pageblock order {pb['order']}, pagetypeinfo {pb_order}")
-        # /proc/pagetypeinfo's loop: from the zone's first pfn in steps of a pageblock.
+        # /proc/pagetypeinfo's loop: from the zone's first pfn in steps of a pageblock, skipping
+        # pageblocks without a struct page (pfn_to_online_page: SPARSEMEM holes, null here).
         base = z["start_pfn"] & ~((1 << pb["order"]) - 1)
         names = list(pb["by_migratetype"])
         counted = dict.fromkeys(names, 0)
         for pfn in range(z["start_pfn"], z["start_pfn"] + z["spanned"], 1 << pb["order"]):
             mt = pb["migratetypes"][(pfn - base) >> pb["order"]]
-            if mt < len(names):
+            if mt is not None and mt < len(names):
                 counted[names[mt]] += 1
         want = pb_counts.get(name, {})
         c.check(all(counted[n] == want.get(n) for n in names), f"frag {name}: pageblocks {counted} vs pagetypeinfo {want}")
@@ -115,3 +116,41 @@ def kmem_s(c, t, doc):
         slack = 4 * per_slab
         c.check(abs(x["total"] - num) <= slack and abs(x["allocated"] - active) <= slack,
                 f"kmem -s {name}: {x['allocated']}/{x['total']} objects vs slabinfo {active}/{num}")
+
+
+def ram_sections(t, section_bits):
+    """Sections the kernel must have given a mem_map: those holding any System RAM (memblock.memory
+    is e820's RAM, and sparse_init() marks every section it touches present)."""
+    out = set()
+    for start, end in t.system_ram():
+        out.update(range(start >> section_bits, (end >> section_bits) + 1))
+    return out
+
+
+def kmem_n(c, t, doc):
+    """The memory model against the kernel's own .config, and SPARSEMEM's sections against iomem."""
+    sparse = t.config("SPARSEMEM") == "y"
+    c.check(doc.get("model") == ("SPARSEMEM" if sparse else "FLATMEM"),
+            f"kmem -n model {doc.get('model')}, .config has SPARSEMEM={t.config('SPARSEMEM')}")
+    if not sparse:
+        return
+    # arch/x86/include/asm/sparsemem.h: 64 MB sections without PAE, 512 MB with.
+    bits = 29 if t.config("X86_PAE") == "y" else 26
+    c.check(doc.get("section_size_bits") == bits, f"kmem -n SECTION_SIZE_BITS {doc.get('section_size_bits')}, expected {bits}")
+    c.check(doc.get("nr_sections") == 1 << ((36 if bits == 29 else 32) - bits), f"kmem -n NR_MEM_SECTIONS {doc.get('nr_sections')}")
+    got = {s["nr"] for s in doc.get("sections", [])}
+    want = ram_sections(t, bits)
+    c.check(got == want, f"kmem -n sections {sorted(got)}, iomem's System RAM touches {sorted(want)}")
+    c.check(all("P" in s["state"] and "M" in s["state"] for s in doc.get("sections", [])), "a listed section is not present+mem_map")
+    size = 1 << (bits - 12)
+    c.check(all(s["pfn"] == s["nr"] * size for s in doc.get("sections", [])), "kmem -n PFN != NR << PFN_SECTION_SHIFT")
+
+
+def hole_probes(t):
+    """(physical address, has a struct page) for SPARSEMEM: the first and last frame of every System
+    RAM range, and the first frame of every section below the top of RAM that holds none."""
+    bits = 29 if t.config("X86_PAE") == "y" else 26
+    probes = [(a, True) for start, end in t.system_ram() for a in (start, end & ~0xfff)]
+    ram = ram_sections(t, bits)
+    probes += [(n << bits, False) for n in range(max(ram)) if n not in ram]
+    return probes

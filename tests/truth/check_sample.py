@@ -82,6 +82,19 @@ def vm_checks(c, t, pid, doc):
     c.check(f"{doc.get('total_vm_kb')} kB" == st["VmSize"].strip(), f"vm {pid}: TOTAL_VM {doc.get('total_vm_kb')}, status {st['VmSize']}")
 
 
+def sparse_hole_checks(c, t, a, vmlinux):
+    """Every frame of System RAM has a struct page; a section with no RAM has none (one run per
+    probe, so that one failing command cannot hide another)."""
+    for pa, has_page in check_mem.hole_probes(t):
+        rc, docs, err = run_ksleuth(a.ksleuth, vmlinux, a.dump, [f"kmem -p {pa:x}"], raw=a.raw, cache_dir=a.cache_dir)
+        if has_page:
+            pages = docs[0].get("pages", []) if docs else []
+            c.check(rc == 0 and len(pages) == 1 and int(pages[0].get("paddr", "0x1"), 16) == pa,
+                    f"kmem -p {pa:#x} (System RAM): rc {rc}, {docs} {err.strip()}")
+        else:
+            c.check(rc == 1 and "memory hole" in err, f"kmem -p {pa:#x} (no RAM in its section): rc {rc}, {err.strip()}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ksleuth")
@@ -118,7 +131,7 @@ def main():
     expect.append(("log", None))
     cmds.append("ps")
     expect.append(("ps", None))
-    for cmd in ("kmem -i", "kmem -z", "kmem -f", "frag", "kmem -s"):
+    for cmd in ("kmem -i", "kmem -z", "kmem -f", "frag", "kmem -s", "kmem -n"):
         cmds.append(cmd)
         expect.append((cmd, None))
     # Reverse mapping against pagemap: a page the COW child did not rewrite is mapped by both.
@@ -191,6 +204,8 @@ def main():
             check_mem.frag(c, t, doc, kmemf_doc)
         elif kind == "kmem -s":
             check_mem.kmem_s(c, t, doc)
+        elif kind == "kmem -n":
+            check_mem.kmem_n(c, t, doc)
         elif kind == "kmem-addr":
             va, pids, i = want
             got = {(m["pid"], int(m["vaddr"], 16)) for m in doc.get("mapped_by", [])}
@@ -208,6 +223,8 @@ def main():
                     f"{next((i for i, (x, y) in enumerate(zip(got, want_lines)) if x != y), min(len(got), len(want_lines)))})")
 
     task_slab_checks(c, a, vmlinux, tasks_doc)
+    if t.config("SPARSEMEM") == "y":
+        sparse_hole_checks(c, t, a, vmlinux)
     if a.other_vmlinux:
         rc, _, err = run_ksleuth(a.ksleuth, a.other_vmlinux, a.dump, ["sys"], raw=a.raw, cache_dir=a.cache_dir)
         c.check(rc == 3 and "do not match" in err, f"another kernel's vmlinux was accepted (rc {rc}, {err.strip()})")

@@ -149,6 +149,17 @@ class Truth:
     def cpus(self):
         return len(re.findall(r"\bcpuhp/\d+", self.text("ps")))
 
+    def system_ram(self):
+        """[(start, end_inclusive)] of the top-level "System RAM" ranges of /proc/iomem."""
+        return [(int(m.group(1), 16), int(m.group(2), 16))
+                for m in re.finditer(r"^([0-9a-f]+)-([0-9a-f]+) : System RAM$", self.text("iomem"), re.M)]
+
+    def config(self, option):
+        """The kernel's .config value of CONFIG_<option> (y, a number, a string), or None if unset."""
+        with open(os.path.join(os.path.dirname(self.dir), "config")) as f:
+            m = re.search(rf"^CONFIG_{option}=(.*)$", f.read(), re.M)
+        return m.group(1) if m else None
+
     def present_pages(self):
         return sum(int(n) for n in re.findall(r"^\s+present\s+(\d+)", self.text("zoneinfo"), re.M))
 
