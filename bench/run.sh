@@ -2,7 +2,7 @@
 # Timings, never pass/fail (these machines are noisy): each line is the best of N runs.
 #   bench/run.sh BUILD_DIR [N]
 # Measures: start-up with a fresh and a cached DWARF index, `sys` on each sample, and whole-memory
-# walks (kmem -p over 1.5 M struct pages, kmem -f, frag) on the 5 GB PAE sample.
+# walks (kmem -p over 1.5 M struct pages, kmem -f, frag) on the 5 GB PAE sample and on the SPARSEMEM one.
 set -euo pipefail
 build=$(realpath "$1"); n=${2:-3}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,10 +23,16 @@ KSLEUTH_CACHE_DIR=$cache/none best "start-up, index built (np-96m)" \
     "$build/ksleuth" --no-cache "$np/vmlinux" "$np/dump.kdump.gz" -c sys
 export KSLEUTH_CACHE_DIR=$cache
 "$build/ksleuth" "$np/vmlinux" "$np/dump.kdump.gz" -c sys >/dev/null
-for s in np-96m np-1200m pae-256m pae-5g; do
-    best "start-up, cached index, sys ($s)" "$build/ksleuth" "$top/dumps/$s/vmlinux" "$top/dumps/$s/dump.kdump.gz" -c sys
+capture() { ls "$top/dumps/$1"/dump.kdump.gz "$top/dumps/$1"/dump.elf.gz 2>/dev/null | head -1; }
+for s in np-96m np-1200m pae-256m pae-5g sparse-512m; do
+    best "start-up, cached index, sys ($s)" "$build/ksleuth" "$top/dumps/$s/vmlinux" "$(capture "$s")" -c sys
 done
 p=$top/dumps/pae-5g
 for c in "kmem -p" "kmem -f" "frag" "ps" "vm 45"; do
     best "$c (pae-5g)" "$build/ksleuth" "$p/vmlinux" "$p/dump.kdump.gz" -c "$c"
+done
+# SPARSEMEM: every struct page found through its section (114 688 pages in 7 sections).
+sp=$top/dumps/sparse-512m
+for c in "kmem -p" "kmem -f" "frag"; do
+    best "$c (sparse-512m)" "$build/ksleuth" "$sp/vmlinux" "$sp/dump.elf.gz" -c "$c"
 done
