@@ -24,7 +24,7 @@ KSLEUTH_CACHE_DIR=$cache/none best "start-up, index built (np-96m)" \
 export KSLEUTH_CACHE_DIR=$cache
 "$build/ksleuth" "$np/vmlinux" "$np/dump.kdump.gz" -c sys >/dev/null
 capture() { ls "$top/dumps/$1"/dump.kdump.gz "$top/dumps/$1"/dump.elf.gz 2>/dev/null | head -1; }
-for s in np-96m np-1200m pae-256m pae-5g sparse-512m; do
+for s in np-96m np-1200m pae-256m pae-5g sparse-512m pae-sparse-5g; do
     best "start-up, cached index, sys ($s)" "$build/ksleuth" "$top/dumps/$s/vmlinux" "$(capture "$s")" -c sys
 done
 p=$top/dumps/pae-5g

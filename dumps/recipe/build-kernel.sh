@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build one i386 sample kernel from Debian's linux-source-6.1.
-#   build-kernel.sh FLAVOUR WORKDIR      (FLAVOUR = nonpae | pae | sparse)
+#   build-kernel.sh FLAVOUR WORKDIR      (FLAVOUR = nonpae | pae | sparse | pae-sparse)
 # Leaves WORKDIR/FLAVOUR/{bzImage,vmlinux,.config,version}. Takes ~5 min on 2 cores.
 set -euo pipefail
 flavour=$1; work=$(realpath -m "$2")
@@ -27,16 +27,16 @@ for want in DEBUG_INFO KALLSYMS PROC_PAGE_MONITOR SLUB SLUB_DEBUG SMP SERIAL_825
             BLK_DEV_INITRD TMPFS FW_CFG_SYSFS CRASH_DUMP KEXEC COMPACTION POSIX_TIMERS HIGHMEM; do
     grep -q "^CONFIG_$want=y" "$out/.config" || { echo "config lost CONFIG_$want" >&2; exit 1; }
 done
-if [ "$flavour" = pae ]; then
-    grep -q '^CONFIG_X86_PAE=y' "$out/.config" && grep -q '^CONFIG_RANDOMIZE_BASE=y' "$out/.config"
-else
-    ! grep -q '^CONFIG_X86_PAE=y' "$out/.config"
-fi
-if [ "$flavour" = sparse ]; then
-    grep -q '^CONFIG_SPARSEMEM_STATIC=y' "$out/.config" || { echo "config lost SPARSEMEM_STATIC" >&2; exit 1; }
-else
-    grep -q '^CONFIG_FLATMEM=y' "$out/.config" || { echo "config lost FLATMEM" >&2; exit 1; }
-fi
+has() { grep -q "^CONFIG_$1=y" "$out/.config"; }
+case $flavour in
+    pae)        has X86_PAE && has RANDOMIZE_BASE ;;
+    pae-sparse) has X86_PAE && ! has RANDOMIZE_BASE ;;
+    *)          ! has X86_PAE ;;
+esac
+case $flavour in
+    *sparse) has SPARSEMEM_STATIC || { echo "config lost SPARSEMEM_STATIC" >&2; exit 1; } ;;
+    *)       has FLATMEM || { echo "config lost FLATMEM" >&2; exit 1; } ;;
+esac
 
 make -C "$src" O="$out" ARCH=i386 -j"$(nproc)" bzImage >"$out/build.log" 2>&1
 cp "$out/arch/x86/boot/bzImage" "$out/bzImage"
