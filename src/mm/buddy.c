@@ -58,13 +58,16 @@ static int read_pageblock_types(struct kernel *k, const struct zone_info *z, str
     int64_t nbits = 4, mig_end = 2;
     kdwarf_enumerator(k->dwarf, "NR_PAGEBLOCK_BITS", &nbits);
     kdwarf_enumerator(k->dwarf, "PB_migrate_end", &mig_end);
-    const struct pfn_range *ranges;
-    size_t nranges;
-    if (mem_map_ranges(k, &ranges, &nranges, err)) return -1;    /* a broken model is an error, not holes */
+    /* FLATMEM keeps one bitmap per zone, read once here; a SPARSEMEM zone has none. A model that
+     * cannot be read is an error, not a zone of holes. */
+    struct memory_model m;
+    uint64_t zone_bitmap = 0;
+    if (memory_model(k, &m, err) || (!m.sparse && kread_member(k, z->zone, "struct zone", "pageblock_flags", &zone_bitmap, err)))
+        return -1;
     uint64_t base = z->start_pfn & ~((1ull << c->pageblock_order) - 1);
     for (unsigned pb = 0; pb < c->npageblocks; pb++) {
         uint64_t pfn = base + ((uint64_t)pb << c->pageblock_order), bitmap, block, word;
-        if (pageblock_bitmap(k, z->zone, z->start_pfn, pfn, c->pageblock_order, &bitmap, &block, NULL)) {
+        if (pageblock_bitmap(k, zone_bitmap, z->start_pfn, pfn, c->pageblock_order, &bitmap, &block, NULL)) {
             c->pb_migratetype[pb] = BUDDY_PB_HOLE;
             c->pb_holes++;
             continue;

@@ -100,7 +100,7 @@ int mem_map_ranges(struct kernel *k, const struct pfn_range **ranges, size_t *n,
     return 0;
 }
 
-int pageblock_bitmap(struct kernel *k, uint64_t zone, uint64_t zone_start_pfn, uint64_t pfn, unsigned pageblock_order,
+int pageblock_bitmap(struct kernel *k, uint64_t zone_bitmap, uint64_t zone_start_pfn, uint64_t pfn, unsigned pageblock_order,
                      uint64_t *bitmap, uint64_t *block, ks_err *err)
 {
     if (memmap(k, err)) return -1;
@@ -112,7 +112,8 @@ int pageblock_bitmap(struct kernel *k, uint64_t zone, uint64_t zone_start_pfn, u
         *block = (pfn & ((1ull << k->memmap.section_shift) - 1)) >> pageblock_order;
         return 0;
     }
-    if (kread_member(k, zone, "struct zone", "pageblock_flags", bitmap, err)) return -1;
+    if (!zone_bitmap) return ks_fail(err, "the zone has no pageblock bitmap");
+    *bitmap = zone_bitmap;
     *block = (pfn - (zone_start_pfn & ~((1ull << pageblock_order) - 1))) >> pageblock_order;
     return 0;
 }

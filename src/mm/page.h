@@ -36,9 +36,10 @@ int memory_model(struct kernel *k, struct memory_model *m, ks_err *err);
 /* The frames that have a struct page, as ascending ranges (one under FLATMEM). */
 int mem_map_ranges(struct kernel *k, const struct pfn_range **ranges, size_t *n, ks_err *err);
 /* mm/page_alloc.c's get_pageblock_bitmap() and pfn_to_bitidx(): the bitmap holding pfn's pageblock
- * bits (zone->pageblock_flags under FLATMEM, the section's under SPARSEMEM), and the pageblock's
- * index in it. Fails for a frame in a SPARSEMEM hole. */
-int pageblock_bitmap(struct kernel *k, uint64_t zone, uint64_t zone_start_pfn, uint64_t pfn, unsigned pageblock_order,
+ * bits (under FLATMEM zone_bitmap, the zone's pageblock_flags as the caller read it once; under
+ * SPARSEMEM the section's, zone_bitmap unused), and the pageblock's index in it. Fails for a frame
+ * in a SPARSEMEM hole. */
+int pageblock_bitmap(struct kernel *k, uint64_t zone_bitmap, uint64_t zone_start_pfn, uint64_t pfn, unsigned pageblock_order,
                      uint64_t *bitmap, uint64_t *block, ks_err *err);
 int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err *err);
 bool page_is_buddy(struct kernel *k, const struct page_info *pi);
