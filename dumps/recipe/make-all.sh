@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate every committed sample dump from nothing, on a fresh Debian 12 (amd64) machine.
 #   dumps/recipe/make-all.sh [WORKDIR]        (default WORKDIR: /var/tmp/ksleuth-dumps)
-# About an hour on 2 cores: four kernel builds, then one QEMU (TCG) boot per sample.
+# About an hour and a half on 2 cores: six kernel builds, then one QEMU (TCG) boot per sample.
 # Writes dumps/<sample>/ (vmlinux, config, version, captures, truth/). CI never runs this.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,10 +41,11 @@ sample() {
 }
 
 install_tools
-for flavour in nonpae pae sparse pae-sparse; do
+for flavour in nonpae pae sparse pae-sparse nonpae-mod pae-mod; do
     "$here/build-kernel.sh" "$flavour" "$work"
     slim_vmlinux "$work/$flavour/vmlinux" "$work/$flavour/vmlinux.slim"
-    "$here/make-initramfs.sh" "$work/$flavour/bzImage" "$work/$flavour-initrd"
+    ko=; [ -f "$work/$flavour/ksleuth_crash.ko" ] && ko=$work/$flavour/ksleuth_crash.ko
+    "$here/make-initramfs.sh" "$work/$flavour/bzImage" "$work/$flavour-initrd" $ko
 done
 
 sample np-96m nonpae 96 elf,kdump,raw,vmcore --append "crashkernel=32M"
@@ -65,4 +66,15 @@ sample sparse-512m sparse 512 elf --append 'memmap=64M$128M memmap=16M$288M'
 sample pae-sparse-5g pae-sparse 5120 elf,kdump --qemu qemu-system-x86_64 --cpu qemu64,+nx
 "$here/crash-truth.sh" "$dumps/pae-sparse-5g" dump.elf.gz
 rm "$dumps/pae-sparse-5g/dump.elf.gz"
+# Panic samples: the kernel crashes inside the test module (guest/ksleuth_crash.c) once the host
+# has its QEMU truth, panic_on_oops sends the oops into kexec's capture kernel, which saves
+# /proc/vmcore. np-oops: a NULL dereference three module frames deep; pae-panic: panic() from a
+# timer callback, in softirq context on the soft IRQ stack.
+panic_sample() {
+    sample "$1" "$2" "$3" vmcore --append "crashkernel=$4 panic_on_oops=1 ksleuth.crash=$5"
+    cp "$work/$2/ksleuth_crash.ko" "$dumps/$1/"
+    objdump -d "$work/$2/ksleuth_crash.ko" > "$dumps/$1/truth/objdump-module.txt"
+}
+panic_sample np-oops nonpae-mod 128 32M null
+panic_sample pae-panic pae-mod 256 64M timer
 du -sh "$dumps"/*/

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Build the guest initramfs for one kernel flavour.
-#   make-initramfs.sh BZIMAGE OUTDIR
+#   make-initramfs.sh BZIMAGE OUTDIR [MODULE.ko]
 # Makes OUTDIR/capture.cpio.gz (busybox + init: the kdump capture side) and
 # OUTDIR/initramfs.cpio.gz (workloads, pagemap reader, kexec with its libraries, and the
 # kernel plus capture initramfs that kexec -p loads).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-bzimage=$(realpath "$1"); out=$(realpath -m "$2")
+bzimage=$(realpath "$1"); out=$(realpath -m "$2"); module=${3:-}
 busybox=/bin/busybox        # from busybox-static:i386 (statically linked)
 file -L "$busybox" | grep -q 'Intel 80386.*statically linked' || { echo "need busybox-static:i386" >&2; exit 1; }
 rm -rf "$out/root" "$out/capture-root"; mkdir -p "$out"
@@ -31,5 +31,6 @@ for lib in $(ldd /sbin/kexec | grep -o '/lib[^ ]*'); do
 done
 cp "$bzimage" "$r/boot/bzImage"
 cp "$out/capture.cpio.gz" "$r/boot/capture.cpio.gz"
+if [ -n "$module" ]; then cp "$module" "$r/lib/ksleuth_crash.ko"; fi   # the panic samples' test module
 pack "$r" "$out/initramfs.cpio.gz"
 ls -la "$out"/*.cpio.gz

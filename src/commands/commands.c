@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const struct command *const all[] = {
-    &cmd_help, &cmd_sys, &cmd_ps, &cmd_vm, &cmd_kmem, &cmd_frag, &cmd_task, &cmd_set, &cmd_sym, &cmd_struct, &cmd_union, &cmd_whatis, &cmd_p, &cmd_rd, &cmd_vtop,
+    &cmd_help, &cmd_sys, &cmd_ps, &cmd_vm, &cmd_kmem, &cmd_frag, &cmd_task, &cmd_bt, &cmd_mod, &cmd_dis, &cmd_set, &cmd_sym, &cmd_struct, &cmd_union, &cmd_whatis, &cmd_p, &cmd_rd, &cmd_vtop,
     &cmd_ptov, &cmd_log, &cmd_eval, &cmd_q, &cmd_exit, NULL,
 };
 
@@ -33,6 +33,18 @@ int cmd_fail(struct session *s, const char *cmd, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     session_error(s, cmd, msg);
+    return 1;
+}
+
+int cmd_fail_line(struct session *s, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    FILE *e = s->err ? s->err : stderr;
+    fprintf(e, "%s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(e, fmt, ap);
+    va_end(ap);
+    fputc('\n', e);
     return 1;
 }
 

@@ -23,6 +23,9 @@ const struct command *const *command_all(void);
 
 /* Report an error for this command (stderr line, plus {"error":...} in JSON mode); returns 1. */
 int cmd_fail(struct session *s, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The error line alone, for a command whose own output (text or its JSON document) already shows
+ * the failure, e.g. a backtrace that stopped early; returns 1. */
+int cmd_fail_line(struct session *s, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Print a finished JSON document on its own line. */
 void cmd_json_emit(struct session *s, struct json *j);
 /* The common document shape {"KEY":[ ... ]}: begin returns j (or NULL in text mode) ready for the
@@ -41,6 +44,7 @@ struct page_info;
 void cmd_page_line(struct session *s, const struct page_info *pi, struct json *j);
 
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd,
-    cmd_vtop, cmd_ptov, cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task;
+    cmd_vtop, cmd_ptov, cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task,
+    cmd_bt, cmd_mod, cmd_dis;
 
 #endif

@@ -1,20 +1,24 @@
 /* log — the kernel's message log from the dump, oldest first, as dmesg shows it:
- * "[seconds.micros] text". -m adds the level as <N>. */
+ * "[seconds.micros] text". -m adds the level as <N>; -P shows only the crash report (from the
+ * oops or panic line on). */
 #include <inttypes.h>
 #include <string.h>
 
+#include "../kernel/panic.h"
 #include "../kernel/printk.h"
 #include "commands.h"
 
 struct log_ctx {
     struct session *s;
     bool show_level;
+    uint64_t from_seq;      /* records before this one are not shown */
     struct json *j;
 };
 
 static int print_record(const struct printk_record *r, void *arg)
 {
     struct log_ctx *c = arg;
+    if (r->seq < c->from_seq) return 0;
     if (c->j) {
         char text[1024];
         snprintf(text, sizeof text, "%.*s", (int)r->len, r->text);
@@ -44,21 +48,31 @@ static int print_record(const struct printk_record *r, void *arg)
 static int run_log(struct session *s, int argc, char **argv)
 {
     struct log_ctx c = { .s = s };
+    bool report = false;
+    ks_err err;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-m")) c.show_level = true;
+        else if (!strcmp(argv[i], "-P")) report = true;
         else return cmd_fail(s, argv[0], "unknown option %s", argv[i]);
+    }
+    if (report) {
+        struct panic_info pi;
+        if (panic_find(&s->k, &pi, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+        if (!pi.have_report) return cmd_fail(s, argv[0], "the log holds no oops or panic report");
+        c.from_seq = pi.report_seq;
     }
     struct json j;
     c.j = cmd_json_list_begin(s, &j, "records");
-    ks_err err;
     return cmd_json_list_end(s, c.j, printk_for_each(&s->k, print_record, &c, &err)) ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
 }
 
 const struct command cmd_log = {
-    "log", "log [-m]", "the kernel message log",
+    "log", "log [-m] [-P]", "the kernel message log",
     "Reads the lockless printk ring buffer (5.10+: prb) from the dump and prints each committed\n"
     "record, oldest first, as \"[seconds.microseconds] text\" (each line of a multi-line record gets\n"
-    "the prefix, as dmesg does). -m shows each record's level as <N>.\n"
+    "the prefix, as dmesg does). -m shows each record's level as <N>. -P shows only the crash report:\n"
+    "from the first oops line (BUG:, Oops:, kernel BUG at, general protection fault) or, without\n"
+    "one, the panic line (Kernel panic - not syncing:, sysrq: Trigger a crash) to the end.\n"
     "JSON: {\"records\":[{\"seq\",\"ts_nsec\",\"level\",\"text\"}]}",
     run_log,
 };

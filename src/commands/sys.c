@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../kernel/panic.h"
 #include "../mm/task.h"
 #include "commands.h"
 
@@ -16,6 +17,9 @@ struct sys_info {
     uint64_t cpus, present_pages, tasks;
     int64_t wall_sec, uptime_sec;
     bool have_time;
+    struct panic_info panic;
+    bool have_panic_task;
+    struct task_info panic_task;
 };
 
 static void read_uts(struct kernel *k, const char *field, char *out)
@@ -52,6 +56,15 @@ static int count_task(struct kernel *k, const struct task_info *ti, void *arg)
     return 0;
 }
 
+/* The panic (or the oops that led to it) and the task its CPU was running. */
+static void gather_panic(struct kernel *k, struct sys_info *si)
+{
+    uint64_t task;
+    if (panic_find(k, &si->panic, NULL)) memset(&si->panic, 0, sizeof si->panic);
+    si->have_panic_task = si->panic.have_cpu && cpu_curr(k, si->panic.cpu, &task, NULL) == 0 &&
+                          task_info_read(k, task, &si->panic_task, NULL) == 0;
+}
+
 static void gather(struct kernel *k, struct sys_info *si)
 {
     memset(si, 0, sizeof *si);
@@ -63,6 +76,7 @@ static void gather(struct kernel *k, struct sys_info *si)
     if (kvar_read_int(k, "contig_page_data", "node_present_pages", &si->present_pages, NULL)) si->present_pages = 0;
     read_times(k, si);
     if (for_each_task(k, count_task, &si->tasks, NULL)) si->tasks = 0;
+    gather_panic(k, si);
 }
 
 static void human_size(uint64_t bytes, char *out, size_t n)
@@ -96,10 +110,36 @@ static void print_text(struct session *s, const struct sys_info *si)
     fprintf(o, "     VERSION: %s\n", si->version);
     fprintf(o, "     MACHINE: %s\n", si->machine);
     fprintf(o, "      MEMORY: %s\n", mem);
+    const char *headline = panic_headline(&si->panic);
+    if (headline[0]) fprintf(o, "       PANIC: \"%s\"\n", headline);
+    if (si->have_panic_task) {
+        const struct task_info *t = &si->panic_task;
+        fprintf(o, "         PID: %" PRIu64 "\n     COMMAND: \"%s\"\n        TASK: %" PRIx64 "\n         CPU: %u\n", t->pid, t->comm, t->task, t->cpu);
+    }
     fprintf(o, "      PAGING: %s\n", s->k.paging->name);
     fprintf(o, "       KASLR: offset %#" PRIx64 " (%s)\n", (uint64_t)s->k.kaslr_offset, s->k.kaslr_source);
     for (int c = 0; c < s->k.dump->ncpus; c++)   /* QEMU's per-CPU notes record the page directory each CPU ran on */
         if (s->k.dump->cpu[c].has_cr3) fprintf(o, "%12s%d: CR3 %" PRIx64 "\n", "CPU ", c, s->k.dump->cpu[c].cr3);
+}
+
+static void print_json_panic(struct json *j, const struct sys_info *si)
+{
+    const struct panic_info *p = &si->panic;
+    if (!panic_headline(p)[0] && !p->have_cpu) {
+        json_null(j, "panic");
+        return;
+    }
+    json_obj_begin(j, "panic");
+    json_str(j, "message", panic_headline(p));
+    json_str(j, "panic", p->panic[0] ? p->panic : NULL);
+    json_str(j, "oops", p->oops[0] ? p->oops : NULL);
+    if (p->have_cpu) json_uint(j, "cpu", p->cpu); else json_null(j, "cpu");
+    if (si->have_panic_task) {
+        json_uint(j, "pid", si->panic_task.pid);
+        json_hex(j, "task", si->panic_task.task);
+        json_str(j, "command", si->panic_task.comm);
+    }
+    json_obj_end(j);
 }
 
 static void print_json(struct session *s, const struct sys_info *si)
@@ -122,6 +162,7 @@ static void print_json(struct session *s, const struct sys_info *si)
         if (s->k.dump->cpu[c].has_cr3) json_hex(&j, NULL, s->k.dump->cpu[c].cr3);
     json_arr_end(&j);
     if (si->have_time) { json_int(&j, "date_epoch", si->wall_sec); json_int(&j, "uptime_sec", si->uptime_sec); }
+    print_json_panic(&j, si);
     json_obj_end(&j);
     cmd_json_emit(s, &j);
     json_free(&j);
@@ -143,7 +184,10 @@ const struct command cmd_sys = {
     "thread, each CPU's idle task included), NODENAME, RELEASE, VERSION and MACHINE (from\n"
     "init_uts_ns), MEMORY (present pages of the node), PAGING (2-level or PAE), KASLR (the offset and\n"
     "how it was found), and for QEMU dumps each CPU's CR3 from QEMU's per-CPU notes.\n"
+    "After a crash: PANIC (the oops line of the log if the crash began with one, else the panic()\n"
+    "message), and the PID, COMMAND, TASK and CPU of the task the panicking CPU ran (panic_cpu).\n"
     "JSON: {\"release\",\"version\",\"machine\",\"nodename\",\"pae\",\"kaslr_offset\",\"cpus\",\"tasks\",\"memory_bytes\",\n"
-    "\"format\",\"cr3\":[per CPU, QEMU dumps],\"date_epoch\",\"uptime_sec\"}",
+    "\"format\",\"cr3\":[per CPU, QEMU dumps],\"date_epoch\",\"uptime_sec\",\"panic\":null or {\"message\",\"panic\",\n"
+    "\"oops\",\"cpu\",\"pid\",\"task\",\"command\"}}",
     run_sys,
 };

@@ -139,30 +139,36 @@ void dump_set_vmcoreinfo(struct dump *d, const char *text, size_t len)
     d->vmcoreinfo[strnlen(d->vmcoreinfo, len)] = 0;
 }
 
-/* i386 struct elf_prstatus: pr_reg (17 words: ebx ecx edx esi edi ebp eax ds es fs gs orig_eax
- * eip cs eflags esp ss) starts at byte 72. */
+/* i386 struct elf_prstatus: pr_reg (17 words in the order of enum i386_reg) starts at byte 72. */
 static void note_prstatus(struct dump *d, int index, const uint8_t *desc, size_t n)
 {
-    if (index >= DUMP_MAX_CPUS || n < 72 + 17 * 4) return;
+    if (index >= DUMP_MAX_CPUS || n < 72 + REG_COUNT * 4) return;
     struct dump_cpu *c = &d->cpu[index];
     if (!c->has_cr3) {   /* QEMU's own note is richer; keep it when both exist */
-        c->eip = le32(desc + 72 + 12 * 4);
-        c->esp = le32(desc + 72 + 15 * 4);
+        for (int r = 0; r < REG_COUNT; r++) c->regs.r[r] = le32(desc + 72 + 4 * r);
+        c->regs.valid = true;
     }
     if (index >= d->ncpus) d->ncpus = index + 1;
 }
 
-/* QEMU's "QEMU" note (QEMUCPUState): u32 version, u32 size, 16 GPRs, rip, rflags (u64 each),
- * 10 segment records of 24 bytes, then cr[0..4] as u64. One note per CPU, in CPU order. */
+/* QEMU's "QEMU" note (QEMUCPUState): u32 version, u32 size; rax rbx rcx rdx rsi rdi rsp rbp,
+ * r8-r15, rip, rflags (u64 each); the segments cs ds es fs gs ss, ldt, tr, gdt, idt (24 bytes
+ * each, the selector first); then cr[0..4] as u64. One note per CPU, in CPU order. */
 static void note_qemu(struct dump *d, int index, const uint8_t *desc, size_t n)
 {
-    const size_t cr0 = 8 + 18 * 8 + 10 * 24;
+    static const enum i386_reg gprs[8] = { REG_EAX, REG_EBX, REG_ECX, REG_EDX, REG_ESI, REG_EDI, REG_ESP, REG_EBP };
+    static const enum i386_reg segs[6] = { REG_CS, REG_DS, REG_ES, REG_FS, REG_GS, REG_SS };
+    const size_t gpr0 = 8, seg0 = 8 + 18 * 8, cr0 = seg0 + 10 * 24;
     if (index >= DUMP_MAX_CPUS || n < cr0 + 5 * 8) return;
     struct dump_cpu *c = &d->cpu[index];
     c->has_cr3 = true;
     c->cr3 = le64(desc + cr0 + 3 * 8);
-    c->eip = le64(desc + 8 + 16 * 8);
-    c->esp = le64(desc + 8 + 4 * 8);
+    for (int i = 0; i < 8; i++) c->regs.r[gprs[i]] = (uint32_t)le64(desc + gpr0 + 8 * i);
+    for (int i = 0; i < 6; i++) c->regs.r[segs[i]] = le32(desc + seg0 + 24 * i);
+    c->regs.r[REG_EIP] = (uint32_t)le64(desc + gpr0 + 16 * 8);
+    c->regs.r[REG_EFLAGS] = (uint32_t)le64(desc + gpr0 + 17 * 8);
+    c->regs.r[REG_ORIG_EAX] = 0;     /* not an exception frame */
+    c->regs.valid = true;
     if (index >= d->ncpus) d->ncpus = index + 1;
 }
 

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../arch/i386/regs.h"
 #include "../util/util.h"
 
 #define KS_PAGE_SIZE 4096u
@@ -27,7 +28,7 @@ enum dump_page_status { DUMP_PAGE_OK = 0, DUMP_PAGE_ZERO = 1, DUMP_PAGE_ABSENT =
 struct dump_cpu {
     bool has_cr3;
     uint64_t cr3;          /* from QEMU's per-CPU note */
-    uint64_t eip, esp;     /* from NT_PRSTATUS or the QEMU note */
+    struct cpu_regs regs;  /* from QEMU's note where there is one, else NT_PRSTATUS */
 };
 
 struct dump;

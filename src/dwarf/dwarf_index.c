@@ -302,6 +302,7 @@ void kdwarf_close(struct kdwarf *kd)
     hm_free(&kd->built);
     hm_free(&kd->var_types);
     for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);
+    kd_lines_free(kd->lines);
     if (kd->dbg) dwarf_finish(kd->dbg, NULL);
     if (kd->fd > 0) close(kd->fd);
     free(kd);

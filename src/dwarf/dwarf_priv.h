@@ -5,6 +5,7 @@
 #include <libdwarf/libdwarf.h>
 
 #include "../util/hashmap.h"
+#include "lines.h"
 #include "types.h"
 
 enum kd_ns { NS_STRUCT, NS_UNION, NS_ENUM, NS_TYPEDEF, NS_VAR, NS_VARDECL, NS_ENUMERATOR, NS_COUNT };
@@ -19,6 +20,7 @@ struct kdwarf {
     size_t nowned, capowned;
     unsigned long errors;            /* libdwarf errors met without an error argument */
     char origin[512];
+    struct kd_lines *lines;          /* line tables decoded so far (lines.c) */
     struct ktype void_type;
 };
 

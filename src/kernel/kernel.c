@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "../dump/vmcoreinfo.h"
+#include "../arch/i386/disasm.h"
+#include "module.h"
 #include "placement.h"
 
 /* PAE or not is a build-time choice the DWARF records: pte_t is 8 bytes under PAE. */
@@ -49,6 +51,8 @@ void kernel_close(struct kernel *k)
     free(k->memmap.sections);
     free(k->memmap.section_index);
     free(k->memmap.ranges);
+    kernel_modules_free(k);
+    disasm_close(k->disasm);
     kdwarf_close(k->dwarf);
     if (k->dump) physmem_fini(&k->mem);
     dump_close(k->dump);
@@ -70,6 +74,45 @@ const struct ksym *ksym_at(struct kernel *k, uint64_t addr, uint64_t *delta)
     const struct ksym *s = symtab_by_addr(&k->syms, link);
     if (s && delta) *delta = link - s->addr;
     return s;
+}
+
+/* A module's symbol: its own kallsyms table, kept in the dump. */
+static bool module_sym_where(struct kernel *k, uint64_t addr, struct ksym_where *w)
+{
+    const struct kmod_sym *sym;
+    const struct kmodule *m = module_at(k, addr, &sym);
+    if (!m || !sym) return false;
+    w->name = sym->name;
+    w->offset = addr - sym->addr;
+    w->size = sym->size;
+    w->module = m->name;
+    w->text = sym->type ? strchr("tTwW", sym->type) != NULL : addr < m->base + m->text_size;
+    return true;
+}
+
+bool ksym_where(struct kernel *k, uint64_t addr, struct ksym_where *w)
+{
+    uint64_t delta;
+    const struct ksym *s = ksym_at(k, addr, &delta);
+    memset(w, 0, sizeof *w);
+    if (!s) return module_sym_where(k, addr, w);
+    w->name = s->name;
+    w->offset = delta;
+    w->size = s->size;
+    w->text = s->type && strchr("tTwW", s->type) != NULL;
+    return true;
+}
+
+void ksym_format(struct kernel *k, uint64_t addr, char *out, size_t n)
+{
+    struct ksym_where w;
+    if (!ksym_where(k, addr, &w)) {
+        snprintf(out, n, "%#llx", (unsigned long long)addr);
+        return;
+    }
+    int len = snprintf(out, n, "%s", w.name);
+    if (w.offset && len >= 0 && (size_t)len < n) len += snprintf(out + len, n - (size_t)len, "+%#llx", (unsigned long long)w.offset);
+    if (w.module && len >= 0 && (size_t)len < n) snprintf(out + len, n - (size_t)len, " [%s]", w.module);
 }
 
 unsigned kpossible_cpus(struct kernel *k)

@@ -20,6 +20,8 @@
 #include "../util/hashmap.h"
 
 struct mem_section_info;
+struct kmodules;
+struct disasm;
 /* Frames [start, start + count). */
 struct pfn_range {
     uint64_t start, count;
@@ -53,6 +55,8 @@ struct kernel {
         struct pfn_range *ranges;            /* frames that have a struct page, merged */
         size_t nranges;
     } memmap;
+    struct kmodules *modules;    /* loaded modules, read on first use (kernel/module.c) */
+    struct disasm *disasm;       /* the instruction decoder, opened on first use (dis) */
 };
 
 /* A member path resolved once: where it is, what it is. */
@@ -83,6 +87,18 @@ void kernel_close(struct kernel *k);
 int ksym_addr(struct kernel *k, const char *name, uint64_t *addr, ks_err *err);
 /* The symbol holding a runtime address, and the offset into it. */
 const struct ksym *ksym_at(struct kernel *k, uint64_t addr, uint64_t *delta);
+
+/* What an address is, for printing: a symbol of the vmlinux or of a loaded module. */
+struct ksym_where {
+    const char *name;
+    uint64_t offset, size;
+    const char *module;          /* NULL for the vmlinux */
+    bool text;                   /* a function (nm's t/T/w/W) */
+};
+/* false if no symbol holds addr. */
+bool ksym_where(struct kernel *k, uint64_t addr, struct ksym_where *w);
+/* "schedule+0x42" / "level3+0x1c [ksleuth_crash]" / "0xc1234567" (out of at least 128 bytes). */
+void ksym_format(struct kernel *k, uint64_t addr, char *out, size_t n);
 
 /* CPUs the kernel was built for (NR_CPUS: the size of __per_cpu_offset[]). */
 unsigned kpossible_cpus(struct kernel *k);

@@ -125,3 +125,16 @@ int pread_full(int fd, void *buf, size_t n, uint64_t off, ks_err *err, const cha
     }
     return 0;
 }
+
+size_t ks_count_le(const void *base, size_t n, size_t elem_size, size_t key_offset, uint64_t value)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t key;
+        memcpy(&key, (const char *)base + mid * elem_size + key_offset, sizeof key);
+        if (key <= value) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}

@@ -62,6 +62,10 @@ static inline uint64_t be64(const void *p)
 /* Read exactly n bytes at off; -1 with err set on short read. */
 int pread_full(int fd, void *buf, size_t n, uint64_t off, ks_err *err, const char *what);
 
+/* In an array sorted by a uint64_t key (at key_offset in each element of elem_size bytes): how many
+ * elements have a key <= value. The element at the result minus one is the last at or below value. */
+size_t ks_count_le(const void *base, size_t n, size_t elem_size, size_t key_offset, uint64_t value);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define KS_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define KS_MAX(a, b) ((a) > (b) ? (a) : (b))

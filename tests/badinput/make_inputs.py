@@ -186,6 +186,19 @@ def make(name, dumps, unpacked, work):
         root = raw.u32(mm + off["root"])
         slot = off["aslot"] if (root >> 3) & 0xF == 3 else off["rslot"]
         raw.put((root & ~0xFF) + slot, root)               # the root's first child is the root
+    elif name.startswith("bt-"):
+        # pid 40 (the deadbeef workload) sleeps in pause(): thread.sp points at its switch frame,
+        # whose bp member is __schedule's frame pointer.
+        sp_off, bp_off = gdb_offsets(vmlinux, [("struct task_struct", "thread.sp"), ("struct inactive_task_frame", "bp")])
+        task = raw.task_of(init_task, off, 40)
+        sp = raw.u32(task + sp_off)
+        frame = raw.u32(sp + bp_off)
+        if name == "bt-stack-outside":
+            raw.put(task + sp_off, 0xC0001000)
+        elif name == "bt-cyclic-frames":
+            raw.put(frame, frame)                          # __schedule's caller frame is itself
+        else:                                              # an entry-frame pointer to nowhere
+            raw.put(frame, 0x7EAD0000)
     elif name == "wild-pgd-pointer":
         mm = raw.u32(raw.task_of(init_task, off, 40) + off["mm"])
         raw.put(mm + off["pgd"], 0xDEADB000)

@@ -44,8 +44,21 @@ kmem -p {paddr:x}
 kmem {paddr:x}
 kmem {heap_paddr:x}
 frag
+bt -a
+bt {pid}
+bt -f {pid} | head -12
+bt -l {pid} | head -8
+dis schedule 8
+dis -l schedule 4
 help
 help vtop
+"""
+
+# The panic samples: why the kernel died.
+PANIC = """mod
+log -P | head -40
+bt
+bt -e | tail -12
 """
 
 for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
@@ -59,10 +72,12 @@ for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     heap = dict(t.pagemap(int(w["heap"]["pid"])))[int(w["heap"]["base"], 16)]
     banner = next(int(l.split()[0], 16) for l in t.text("kallsyms").splitlines() if l.split()[2] == "linux_banner")
     cmds = COMMON.format(pid=pid, var=f"{var:x}", paddr=(pfn << 12) | (var & 0xFFF), heap_paddr=heap << 12, sym_addr=banner + 0x10)
+    if t.exists("modules"):
+        cmds += PANIC
     out = os.path.join(top, "tests", "golden", sample)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "golden.conf"), "w") as f:
-        capture = next(c for c in ("dump.kdump.gz", "dump.elf.gz") if os.path.exists(os.path.join(sdir, c)))
+        capture = next(c for c in ("dump.kdump.gz", "dump.elf.gz", "vmcore.gz") if os.path.exists(os.path.join(sdir, c)))
         f.write(f"vmlinux=../../../dumps/{sample}/vmlinux\ndump=../../../dumps/{sample}/{capture}\n")
     with open(os.path.join(out, "text.cmds"), "w") as f:
         f.write(cmds)

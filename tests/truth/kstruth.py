@@ -164,6 +164,19 @@ class Truth:
         return sum(int(n) for n in re.findall(r"^\s+present\s+(\d+)", self.text("zoneinfo"), re.M))
 
 
+def sample_args(doc):
+    """KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR], with .vmlinux = SAMPLE_DIR/vmlinux."""
+    import argparse
+    p = argparse.ArgumentParser(description=doc)
+    p.add_argument("ksleuth")
+    p.add_argument("sample")
+    p.add_argument("dump")
+    p.add_argument("--cache-dir")
+    args = p.parse_args()
+    args.vmlinux = os.path.join(args.sample, "vmlinux")
+    return args
+
+
 def run_ksleuth(ksleuth, vmlinux, dump, commands, raw=False, cache_dir=None, expect_rc=None):
     """Run commands (one per line) in batch with --json; returns (rc, [doc per command], stderr)."""
     args = [ksleuth, "--json"] + (["--raw"] if raw else []) + [vmlinux, dump]

@@ -127,7 +127,7 @@ static void mode_fragmenter(unsigned npages)
 
 /* PID 1's last step: say READY on the console and stay still. For kdump samples, wait until the
  * host (done with its own captures) writes "PANIC" on the second serial port, then crash. */
-static void mode_idle(int wait_for_panic)
+static void mode_idle(int wait_for_panic, const char *crash_kind)
 {
     int fd = open("/dev/console", O_WRONLY);
     if (fd >= 0) { dprintf(fd, "KSLEUTH-READY\n"); close(fd); }
@@ -140,8 +140,11 @@ static void mode_idle(int wait_for_panic)
             line[n] = 0;
             if (strstr(line, "PANIC")) break;
         }
-        int t = open("/proc/sysrq-trigger", O_WRONLY);
-        if (t >= 0 && write(t, "c", 1) != 1) perror("sysrq");
+        /* The panic samples crash inside the test module (ksleuth_crash.ko); the others by sysrq. */
+        const char *path = crash_kind ? "/proc/ksleuth_crash" : "/proc/sysrq-trigger";
+        const char *word = crash_kind ? crash_kind : "c";
+        int t = open(path, O_WRONLY);
+        if (t >= 0 && write(t, word, strlen(word)) != (ssize_t)strlen(word)) perror(path);
     }
     for (;;) pause();
 }
@@ -158,8 +161,8 @@ int main(int argc, char **argv)
     else if (!strcmp(m, "shmfile")) mode_shmfile(n ? n : 32);
     else if (!strcmp(m, "manyvma")) mode_manyvma(n ? n : 4000);
     else if (!strcmp(m, "fragmenter")) mode_fragmenter(n ? n : 2048);
-    else if (!strcmp(m, "idle")) mode_idle(0);
-    else if (!strcmp(m, "idle-panic")) mode_idle(1);
+    else if (!strcmp(m, "idle")) mode_idle(0, NULL);
+    else if (!strcmp(m, "idle-panic")) mode_idle(1, argc > 2 ? argv[2] : NULL);
     fprintf(stderr, "unknown mode %s\n", m);
     return 2;
 }

@@ -1,0 +1,181 @@
+/*
+ * dis — disassemble kernel code from the dump, as crash does (AT&T syntax, like gdb):
+ *   0xc1205d90 <schedule+0>:      push   %ebp
+ * The bytes are read through the kernel's own page tables, so module code and KASLR kernels
+ * need nothing more; names come from the vmlinux symbols or a module's kallsyms. The decoding
+ * is capstone's (src/arch/i386/disasm.c).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../arch/i386/disasm.h"
+#include "../dwarf/lines.h"
+#include "commands.h"
+
+#define DIS_MAX_INSNS 100000u
+#define DIS_MAX_FUNCTION (1u << 20)
+
+struct dis_args {
+    bool lines, reverse;
+    const char *where;
+    uint64_t addr, count;
+    bool have_count;
+};
+
+static int parse_args(struct session *s, int argc, char **argv, struct dis_args *a, ks_err *err)
+{
+    memset(a, 0, sizeof *a);
+    const char *count = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-l")) a->lines = true;
+        else if (!strcmp(argv[i], "-r")) a->reverse = true;
+        else if (argv[i][0] == '-') return ks_fail(err, "unknown option %s", argv[i]);
+        else if (!a->where) a->where = argv[i];
+        else if (!count) count = argv[i];
+        else return ks_fail(err, "too many arguments");
+    }
+    if (!a->where) return ks_fail(err, "usage: dis [-l] [-r] ADDRESS|SYMBOL[+OFFSET] [COUNT]");
+    if (cmd_parse_addr(s, a->where, &a->addr, err)) return -1;
+    if (count && (!parse_u64(count, 10, &a->count) || !a->count || a->count > DIS_MAX_INSNS))
+        return ks_fail(err, "bad count %s (1 to %u instructions)", count, DIS_MAX_INSNS);
+    a->have_count = count != NULL;
+    return 0;
+}
+
+/* The range to decode: [start, end) and at most max instructions. */
+static int choose_range(struct session *s, const struct dis_args *a, uint64_t *start, uint64_t *end, uint64_t *max, ks_err *err)
+{
+    struct ksym_where w;
+    bool known = ksym_where(&s->k, a->addr, &w) && w.text;
+    *start = a->addr;
+    *end = UINT64_MAX;
+    *max = a->have_count ? a->count : 1;
+    if (a->reverse) {
+        if (!known) return ks_fail(err, "%#llx is in no known function: -r needs one", (unsigned long long)a->addr);
+        *start = a->addr - w.offset;
+        *end = a->addr + 1;
+        *max = DIS_MAX_INSNS;
+    } else if (known && w.offset == 0 && !a->have_count && w.size) {
+        *end = a->addr + KS_MIN(w.size, (uint64_t)DIS_MAX_FUNCTION);   /* a whole function */
+        *max = DIS_MAX_INSNS;
+    }
+    return 0;
+}
+
+/* gdb's way of naming a branch target: 0xADDRESS <symbol+decimal offset>. */
+static void target_text(struct session *s, const struct insn *in, char *out, size_t n)
+{
+    struct ksym_where w;
+    if (!ksym_where(&s->k, in->target, &w)) snprintf(out, n, "0x%" PRIx64, in->target);
+    else if (w.offset) snprintf(out, n, "0x%" PRIx64 " <%s+%" PRIu64 ">", in->target, w.name, w.offset);
+    else snprintf(out, n, "0x%" PRIx64 " <%s>", in->target, w.name);
+}
+
+/* Operands as gdb separates them ("%esp,%ebp"); capstone writes ", ". */
+static void gdb_operands(const char *in, char *out, size_t n)
+{
+    size_t o = 0;
+    for (const char *p = in; *p && o + 1 < n; p++) {
+        if (p[0] == ',' && p[1] == ' ') {
+            out[o++] = ',';
+            p++;
+            continue;
+        }
+        out[o++] = *p;
+    }
+    out[o] = 0;
+}
+
+struct dis_line {
+    char where[160], text[384], file[512];
+    unsigned line;
+    bool have_line;
+};
+
+static void describe(struct session *s, const struct dis_args *a, const struct insn *in, struct dis_line *d)
+{
+    struct ksym_where w;
+    if (ksym_where(&s->k, in->addr, &w)) snprintf(d->where, sizeof d->where, "%s+%" PRIu64, w.name, w.offset);
+    else snprintf(d->where, sizeof d->where, "%s", "?");
+    char ops[200];
+    if (in->has_target) target_text(s, in, ops, sizeof ops);
+    else gdb_operands(in->operands, ops, sizeof ops);
+    snprintf(d->text, sizeof d->text, "%-6s %s", in->mnemonic, ops);
+    size_t n = strlen(d->text);
+    while (n && d->text[n - 1] == ' ') d->text[--n] = 0;
+    d->have_line = a->lines && kdwarf_line_at(s->k.dwarf, in->addr - (uint64_t)s->k.kaslr_offset, d->file, sizeof d->file, &d->line, NULL) == 0;
+}
+
+static void emit(struct session *s, struct json *j, const struct insn *in, const struct dis_line *d, const struct dis_line *prev)
+{
+    if (j) {
+        struct ksym_where w;
+        bool known = ksym_where(&s->k, in->addr, &w);
+        json_obj_begin(j, NULL);
+        json_hex(j, "address", in->addr);
+        json_str(j, "symbol", known ? w.name : NULL);
+        if (known) json_uint(j, "offset", w.offset); else json_null(j, "offset");
+        json_uint(j, "length", in->len);
+        json_str(j, "mnemonic", in->mnemonic);
+        json_str(j, "text", d->text);
+        if (in->has_target) json_hex(j, "target", in->target); else json_null(j, "target");
+        json_str(j, "file", d->have_line ? d->file : NULL);
+        if (d->have_line) json_uint(j, "line", d->line); else json_null(j, "line");
+        json_obj_end(j);
+        return;
+    }
+    if (d->have_line && (!prev || !prev->have_line || prev->line != d->line || strcmp(prev->file, d->file)))
+        fprintf(s->out, "%s: %u\n", d->file, d->line);
+    fprintf(s->out, "0x%" PRIx64 " <%s>:\t%s\n", in->addr, d->where, d->text);
+}
+
+static int disassemble(struct session *s, const struct dis_args *a, struct json *j, ks_err *err)
+{
+    uint64_t pc, end, max;
+    if (choose_range(s, a, &pc, &end, &max, err)) return -1;
+    if (!s->k.disasm && !(s->k.disasm = disasm_open(err))) return -1;
+    struct dis_line cur, prev;
+    bool have_prev = false;
+    for (uint64_t n = 0; n < max && pc < end; n++) {
+        uint8_t code[16];
+        struct insn in;
+        if (kread(&s->k, pc, code, sizeof code, NULL) && kread(&s->k, pc, code, 1, err)) return -1;
+        if (disasm_one(s->k.disasm, code, sizeof code, pc, &in, err)) return -1;
+        describe(s, a, &in, &cur);
+        emit(s, j, &in, &cur, have_prev ? &prev : NULL);
+        prev = cur;
+        have_prev = true;
+        pc += in.len;
+    }
+    return 0;
+}
+
+static int run_dis(struct session *s, int argc, char **argv)
+{
+    struct dis_args a;
+    ks_err err;
+    if (parse_args(s, argc, argv, &a, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+    struct json jbuf, *j = cmd_json_list_begin(s, &jbuf, "instructions");
+    int rc = disassemble(s, &a, j, &err);
+    cmd_json_list_end(s, j, rc ? 1 : 0);
+    return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+}
+
+const struct command cmd_dis = {
+    "dis", "dis [-l] [-r] ADDRESS|SYMBOL[+OFFSET] [COUNT]", "disassemble kernel or module code",
+    "Decodes i386 instructions (capstone, AT&T syntax as gdb and crash print them) from the dump's\n"
+    "memory, read through the kernel's page tables. Each line: `0xADDRESS <symbol+offset>:` and the\n"
+    "instruction; direct calls and jumps name their target as `0xADDRESS <symbol+offset>`. Offsets\n"
+    "are decimal and operands comma-separated, as gdb prints them; mnemonics keep capstone's size\n"
+    "suffixes (movl, pushl, calll) where gdb leaves out the ones the operands imply.\n"
+    "  ADDRESS|SYMBOL  where to start; a function's name (or its first address) with no COUNT\n"
+    "                  disassembles the whole function (its ELF symbol size)\n"
+    "  COUNT           that many instructions (default 1 from an address inside a function)\n"
+    "  -r              from the start of the function up to and including the instruction at\n"
+    "                  ADDRESS: the instructions that led to it (e.g. a faulting EIP from bt)\n"
+    "  -l              the source file and line (DWARF line tables) before each new line's code\n"
+    "Module code is named from the module's kallsyms in the dump (file/line: vmlinux only).\n"
+    "JSON: {\"instructions\":[{\"address\",\"symbol\",\"offset\",\"length\",\"mnemonic\",\"text\",\"target\",\"file\",\"line\"}]}",
+    run_dis,
+};
