@@ -26,7 +26,9 @@ base_tree "$r"
 gcc -m32 -static -O2 -Wall -Werror -o "$r/bin/workload" "$here/guest/workload.c"
 gcc -m32 -static -O2 -Wall -Werror -o "$r/bin/pagemap" "$here/guest/pagemap.c"
 cp /sbin/kexec "$r/sbin/kexec"                       # kexec-tools:i386
-for lib in $(ldd /sbin/kexec | grep -o '/lib[^ ]*'); do
+# Its interpreter and libraries, read from the ELF itself: ldd would have to run the i386 loader,
+# which a host without 32-bit execution support cannot.
+for lib in /lib/ld-linux.so.2 $(objdump -p /sbin/kexec | awk '/NEEDED/ { print "/lib/i386-linux-gnu/" $2 }'); do
     mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"
 done
 cp "$bzimage" "$r/boot/bzImage"

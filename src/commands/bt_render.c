@@ -114,7 +114,8 @@ static void scan_text(struct session *s, const struct backtrace *bt, enum bt_tex
 }
 
 /* -e: pt_regs-shaped words on the task stack: a kernel or user code selector (the i386 GDT's
- * __KERNEL_CS 0x60, __USER_CS 0x73), an EIP that is kernel text or user space to match, and
+ * __KERNEL_CS 0x60, __USER_CS 0x73), DS and ES holding __USER_DS (0x7b: the entry code loads it
+ * for kernel and user entries alike), an EIP that is kernel text or user space to match, and
  * EFLAGS with its always-one bit 1. */
 static void scan_exceptions(struct session *s, const struct backtrace *bt, struct json *j)
 {
@@ -128,7 +129,8 @@ static void scan_exceptions(struct session *s, const struct backtrace *bt, struc
         uint64_t cs = r.r[REG_CS] & 0xffff, ip = r.r[REG_EIP];
         bool kernel = cs == 0x60 && ip >= s->k.page_offset && ksym_where(&s->k, ip, &w) && w.text;
         bool user = cs == 0x73 && ip < s->k.page_offset && ip && r.r[REG_ESP] < s->k.page_offset;
-        if ((!kernel && !user) || !(r.r[REG_EFLAGS] & 2) || r.r[REG_EFLAGS] > 0x3fffff) continue;
+        bool data_segs = (r.r[REG_DS] & 0xffff) == 0x7b && (r.r[REG_ES] & 0xffff) == 0x7b;
+        if ((!kernel && !user) || !data_segs || !(r.r[REG_EFLAGS] & 2) || r.r[REG_EFLAGS] > 0x3fffff) continue;
         if (j) {
             json_obj_begin(j, NULL);
             json_hex(j, "address", a);

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 
+#include "../kernel/module.h"
 #include "../mm/page.h"
 #include "../mm/task.h"
 
@@ -99,7 +100,7 @@ int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *er
         *plus = 0;
         if (!parse_u64(plus + 1, 16, &add)) return ks_fail(err, "bad offset in %s", arg);
     }
-    if (ksym_addr(&s->k, name, out, NULL) == 0) { *out += add; return 0; }
+    if (ksym_addr(&s->k, name, out, NULL) == 0 || module_sym_addr(&s->k, name, out) == 0) { *out += add; return 0; }
     return ks_fail(err, "not an address, number or symbol: %s", arg);
 }
 

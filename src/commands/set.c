@@ -3,14 +3,25 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "../kernel/panic.h"
 #include "../mm/task.h"
 #include "commands.h"
 
-/* A decimal number below PAGE_OFFSET is a PID; anything else is a task_struct address. */
+/* The task the panicking CPU was running (crash's set -p). */
+static int panic_task(struct session *s, uint64_t *task, ks_err *err)
+{
+    struct panic_info pi;
+    if (panic_find(&s->k, &pi, err)) return -1;
+    if (!pi.have_cpu) return ks_fail(err, "the kernel did not panic (panic_cpu is not set)");
+    return cpu_curr(&s->k, pi.cpu, task, err);
+}
+
+/* A decimal number below PAGE_OFFSET is a PID; anything else is a task_struct address; -p the
+ * panic task. */
 static int set_context(struct session *s, const char *arg, ks_err *err)
 {
     uint64_t task, pid;
-    if (cmd_parse_task(s, arg, &task, err)) return -1;
+    if (!strcmp(arg, "-p") ? panic_task(s, &task, err) : cmd_parse_task(s, arg, &task, err)) return -1;
     char comm[17];
     if (task_pid(&s->k, task, &pid, err) || task_comm(&s->k, task, comm, sizeof comm, err)) return -1;
     s->context_task = task;
@@ -43,8 +54,9 @@ static int run_set(struct session *s, int argc, char **argv)
 }
 
 const struct command cmd_set = {
-    "set", "set [PID|TASK] [json on|off] [radix 10|16]", "choose the task context, or show/change settings",
-    "set PID / set TASK: the task whose address space vtop, rd -u (and vm) use.\n"
+    "set", "set [PID|TASK|-p] [json on|off] [radix 10|16]", "choose the task context, or show/change settings",
+    "set PID / set TASK: the task whose address space vtop, rd -u (and vm) use, and that bt shows.\n"
+    "set -p: the task the panicking CPU was running (panic_cpu), as crash starts.\n"
     "json on: every data command prints one JSON document per command, on one line (as --json).\n"
     "radix 16: p and struct print integers in hex (default 10, as gdb and crash do).",
     run_set,

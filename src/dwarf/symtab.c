@@ -5,6 +5,7 @@
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -128,19 +129,19 @@ const struct ksym *symtab_lookup(const struct symtab *st, const char *name)
 
 const struct ksym *symtab_by_addr(const struct symtab *st, uint64_t addr)
 {
-    size_t lo = 0, hi = st->nsyms;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (st->syms[mid].addr <= addr) lo = mid + 1; else hi = mid;
-    }
-    /* lo-1 is the last symbol at or below addr; prefer a sized one that contains addr. */
+    size_t lo = ks_count_le(st->syms, st->nsyms, sizeof *st->syms, offsetof(struct ksym, addr), addr);
+    /* lo-1 is the last symbol at or below addr. A sized symbol that contains addr wins over a
+     * marker without a size (__do_softirq over __softirqentry_text_start at the same place); a
+     * marker is taken within 64 KB when no sized symbol holds addr. */
+    const struct ksym *marker = NULL;
     for (size_t i = lo; i-- > 0 && lo - i < 8;) {
         const struct ksym *s = &st->syms[i];
         if (s->type == 'a' || s->type == 'A') continue;
-        if (s->size ? addr < s->addr + s->size : addr - s->addr < 0x10000) return s;
-        if (s->size) break;
+        if (s->size) return addr < s->addr + s->size ? s : marker;
+        if (marker && s->addr < marker->addr) return marker;
+        if (!marker && addr - s->addr < 0x10000) marker = s;
     }
-    return NULL;
+    return marker;
 }
 
 int symtab_read_image(const struct symtab *st, uint64_t vaddr, void *buf, size_t len, ks_err *err)

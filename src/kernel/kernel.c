@@ -87,6 +87,7 @@ static bool module_sym_where(struct kernel *k, uint64_t addr, struct ksym_where 
     w->size = sym->size;
     w->module = m->name;
     w->text = sym->type ? strchr("tTwW", sym->type) != NULL : addr < m->base + m->text_size;
+    w->type = sym->type ? sym->type : w->text ? 't' : 'd';
     return true;
 }
 
@@ -100,6 +101,7 @@ bool ksym_where(struct kernel *k, uint64_t addr, struct ksym_where *w)
     w->offset = delta;
     w->size = s->size;
     w->text = s->type && strchr("tTwW", s->type) != NULL;
+    w->type = s->type;
     return true;
 }
 

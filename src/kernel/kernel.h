@@ -94,6 +94,7 @@ struct ksym_where {
     uint64_t offset, size;
     const char *module;          /* NULL for the vmlinux */
     bool text;                   /* a function (nm's t/T/w/W) */
+    char type;                   /* nm's letter */
 };
 /* false if no symbol holds addr. */
 bool ksym_where(struct kernel *k, uint64_t addr, struct ksym_where *w);

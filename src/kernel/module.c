@@ -180,3 +180,15 @@ const struct kmodule *module_at(struct kernel *k, uint64_t addr, const struct km
     }
     return NULL;
 }
+
+int module_sym_addr(struct kernel *k, const char *name, uint64_t *addr)
+{
+    const struct kmodules *ms = kernel_modules(k, NULL);
+    for (size_t i = 0; ms && i < ms->n; i++)
+        for (size_t j = 0; j < ms->mods[i].nsyms; j++)
+            if (!strcmp(ms->mods[i].syms[j].name, name)) {
+                *addr = ms->mods[i].syms[j].addr;
+                return 0;
+            }
+    return -1;
+}

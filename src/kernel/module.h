@@ -49,6 +49,8 @@ struct kmodules {
 /* The module list (loaded on first call): NULL with err when the kernel has no modules support. */
 const struct kmodules *kernel_modules(struct kernel *k, ks_err *err);
 void kernel_modules_free(struct kernel *k);
+/* A module symbol by name (the first module that has it): 0, or -1 if none has it. */
+int module_sym_addr(struct kernel *k, const char *name, uint64_t *addr);
 /* The module whose core holds addr, and the symbol in it (sym NULL if none). */
 const struct kmodule *module_at(struct kernel *k, uint64_t addr, const struct kmod_sym **sym);
 

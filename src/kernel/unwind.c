@@ -119,9 +119,8 @@ static int step_frame(struct walker *w, uint64_t fp, uint64_t *next_bp)
     if (enter_stack(w, fp, 8)) return 1;
     if (kread_ulong(w->k, fp + 4, &ret, NULL) || kread_ulong(w->k, fp, &caller, NULL))
         return stop(w, "cannot read the frame at %#llx", fp);
-    /* The last frame of the task stack sits right below the top entry frame, or a few words
-     * lower where gcc realigned the stack (is_last_task_frame(), GCC_REALIGN_WORDS = 3 on i386). */
-    if (w->last_regs && w->cur->type == STACK_TASK && (fp + 8 == w->last_regs || fp + 8 + 12 == w->last_regs)) {
+    /* The last frame of the task stack sits right below the top entry frame (is_last_task_frame()). */
+    if (w->last_regs && w->cur->type == STACK_TASK && fp + 8 == w->last_regs) {
         struct cpu_regs regs;
         add_frame(w, fp + 4, ret, fp, false, -1);
         if (read_pt_regs(w->k, w->last_regs, &regs, NULL) == 0 && i386_user_mode(&regs)) add_exception(w, w->last_regs, &regs);

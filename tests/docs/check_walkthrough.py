@@ -19,7 +19,7 @@ def run_block(ksleuth, sample, body, dumps, work, n):
     os.makedirs(folder)
     d = os.path.join(os.path.abspath(dumps), sample)
     with open(os.path.join(folder, "golden.conf"), "w") as f:
-        capture = next(c for c in ("dump.kdump.gz", "dump.elf.gz") if os.path.exists(os.path.join(d, c)))
+        capture = next(c for c in ("dump.kdump.gz", "dump.elf.gz", "vmcore.gz") if os.path.exists(os.path.join(d, c)))
         f.write(f"vmlinux={d}/vmlinux\ndump={d}/{capture}\n")
     cmds = [l[len("ksleuth> "):] for l in body.splitlines() if l.startswith("ksleuth> ")]
     with open(os.path.join(folder, "doc.cmds"), "w") as f:

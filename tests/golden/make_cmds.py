@@ -57,8 +57,10 @@ help vtop
 # The panic samples: why the kernel died.
 PANIC = """mod
 log -P | head -40
+set -p
 bt
 bt -e | tail -12
+sym ksleuth_crash_write
 """
 
 for sample in sorted(os.listdir(os.path.join(top, "dumps"))):

@@ -16,11 +16,13 @@ usage: check_bt.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR]
 """
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kstruth import Checks, Truth, run_ksleuth, sample_args  # noqa: E402
 
+REGS_LINE = re.compile(r"^(EIP: \S+\+0x|Code: |EAX: |ESI: |DS: |CR0: )")
 STAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 ENTRY = re.compile(r"^\s*(\? )?([\w.]+)\+0x([0-9a-f]+)/0x([0-9a-f]+)(?: \[(\w+)\])?\s*$")
 TASK_LINE = re.compile(r"CPU: (\d+) PID: (\d+) Comm: (\S+)")
@@ -42,6 +44,9 @@ def trace_after(lines, i):
             j += 1
             continue
         m = ENTRY.match(line)
+        if not m and REGS_LINE.match(line):
+            j += 1          # an entry frame's registers, printed inside the trace: it goes on after them
+            continue
         if not m:
             break
         if not m.group(1):
@@ -114,12 +119,31 @@ def sysrq_traces(lines):
 
 
 def ours(doc):
-    """bt's frames as the kernel names return addresses: (function, offset, module)."""
-    return [(f["function"], f["offset"], f["module"]) for f in doc["frames"] if f["function"] is not None]
+    """bt's return-address frames as the kernel names them: (function, offset, module). Frames
+    from registers are left out: the kernel prints those as an EIP: line, not in the trace."""
+    return [(f["function"], f["offset"], f["module"]) for f in doc["frames"] if f["function"] is not None and not f["exact"]]
+
+
+ALIASES = {}   # symbol name -> its address in the vmlinux (nm): aliases name one function
+
+
+def load_aliases(vmlinux):
+    out = subprocess.run(["nm", vmlinux], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3 and f[1] in "tTwW":
+            ALIASES.setdefault(f[2], int(f[0], 16))
+
+
+def canonical(frames):
+    """Frames with each function named by its address where the vmlinux knows it: the kernel's
+    kallsyms and the ELF symbol table may pick different aliases (__do_sys_pause, __ia32_sys_pause)."""
+    return [(ALIASES.get(f, f), o, m) for f, o, m in frames]
 
 
 def compare(checks, what, kernel, mine):
     """kernel's reliable frames from the first one bt also has, against bt's from there."""
+    kernel, mine = canonical(kernel), canonical(mine)
     names = [f[0] for f in mine]
     start = next((k for k, f in enumerate(kernel) if f[0] in names), None)
     if not checks.check(start is not None, f"{what}: no frame of the kernel's trace {kernel[:3]} in bt's {mine[:4]}"):
@@ -127,7 +151,7 @@ def compare(checks, what, kernel, mine):
     kernel = kernel[start:]
     at = names.index(kernel[0][0])
     got = mine[at:at + len(kernel)]
-    if kernel[0][0] == "panic" and got:
+    if kernel[0][0] == ALIASES.get("panic", "panic") and got:
         # panic() printed its trace from dump_stack() and saved the dump's registers later, in
         # __crash_kexec(): the same frame, at another call inside it.
         kernel = [(got[0][0], got[0][1], kernel[0][2])] + kernel[1:]
@@ -193,7 +217,7 @@ def check_sysrq(checks, args, truth):
         mine = ours(by_pid[pid])
         if pid in workloads:   # asleep from the sysrq dump to the crash: the stack cannot have changed
             compare(checks, f"sysrq-t trace of workload {pid}", trace, mine)
-        same += [(f, o) for f, o, _ in mine] == [(f, o) for f, o, _ in trace]
+        same += [(f, o) for f, o, _ in canonical(mine)] == [(f, o) for f, o, _ in canonical(trace)]
     # Other tasks may run between the sysrq dump and the crash; most sleep where they slept.
     checks.check(same * 10 >= len(traces) * 7, f"only {same} of {len(traces)} sysrq-t traces equal bt's")
     print(f"sysrq-t: {same} of {len(traces)} traces identical")
@@ -212,6 +236,7 @@ def check_proc_stack(checks, args, truth):
 
 def main():
     args = sample_args(__doc__)
+    load_aliases(args.vmlinux)
     truth = Truth(args.sample)
     checks = Checks(f"bt {os.path.basename(args.sample)}")
     console = next((n for n in ("console-with-capture.log", "console.log") if truth.exists(n)), None)
