@@ -118,6 +118,35 @@ def make_sparse(name, dumps, unpacked, out):
     return out
 
 
+def patch_elf32_phys(path, paddr, data):
+    """Overwrite bytes at a physical address of an ELF32 core (a kdump /proc/vmcore)."""
+    with open(path, "r+b") as f:
+        head = f.read(52)
+        phoff, = struct.unpack_from("<I", head, 28)
+        phentsize, phnum = struct.unpack_from("<HH", head, 42)
+        f.seek(phoff)
+        phdrs = f.read(phentsize * phnum)
+        for i in range(phnum):
+            p_type, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIIII", phdrs, i * phentsize)
+            if p_type == 1 and p_paddr <= paddr and paddr + len(data) <= p_paddr + p_filesz:
+                f.seek(p_offset + paddr - p_paddr)
+                f.write(data)
+                return
+    raise ValueError(f"physical {paddr:#x} is in no PT_LOAD segment")
+
+
+def make_module_loop(dumps, unpacked, out):
+    """np-oops with the module list's head pointing into the task list: a walk that never comes
+    back to `modules`."""
+    vmlinux = os.path.join(dumps, "np-oops", "vmlinux")
+    head = gdb_address(vmlinux, "modules") - PAGE_OFFSET
+    tasks = gdb_address(vmlinux, "init_task.tasks")
+    shutil.copy(os.path.join(unpacked, "np-oops", "vmcore"), out + ".part")
+    patch_elf32_phys(out + ".part", head, struct.pack("<I", tasks))
+    os.replace(out + ".part", out)
+    return out
+
+
 def make(name, dumps, unpacked, work):
     """Path of the derived input NAME, built into work/ on first use."""
     os.makedirs(work, exist_ok=True)
@@ -127,6 +156,8 @@ def make(name, dumps, unpacked, work):
         return out
     if name.startswith("sparse-"):
         return make_sparse(name, dumps, unpacked, out)
+    if name == "module-list-loop":
+        return make_module_loop(dumps, unpacked, out)
     if name == "stripped":
         subprocess.run(["objcopy", "--strip-debug", os.path.join(np, "vmlinux"), out], check=True)
         return out
