@@ -22,8 +22,8 @@
 struct bt_args {
     struct bt_opts o;
     bool all_cpus;
-    const char *cpus;          /* -c LIST */
-    const char *target;        /* PID or TASK */
+    const char *cpus;   /* -c LIST */
+    const char *target; /* PID or TASK */
 };
 
 static int parse_args(int argc, char **argv, struct bt_args *a, ks_err *err)
@@ -31,18 +31,29 @@ static int parse_args(int argc, char **argv, struct bt_args *a, ks_err *err)
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (!strcmp(o, "-a")) a->all_cpus = true;
-        else if (!strcmp(o, "-f")) a->o.words = true;
-        else if (!strcmp(o, "-l")) a->o.lines = true;
-        else if (!strcmp(o, "-t")) a->o.text = BT_TEXT_FROM_SP;
-        else if (!strcmp(o, "-T")) a->o.text = BT_TEXT_WHOLE;
-        else if (!strcmp(o, "-e")) a->o.exceptions = true;
-        else if (!strcmp(o, "-c") && i + 1 < argc) a->cpus = argv[++i];
-        else if (o[0] == '-') return ks_fail(err, "unknown option %s", o);
-        else if (!a->target) a->target = o;
-        else return ks_fail(err, "too many arguments");
+        if (!strcmp(o, "-a"))
+            a->all_cpus = true;
+        else if (!strcmp(o, "-f"))
+            a->o.words = true;
+        else if (!strcmp(o, "-l"))
+            a->o.lines = true;
+        else if (!strcmp(o, "-t"))
+            a->o.text = BT_TEXT_FROM_SP;
+        else if (!strcmp(o, "-T"))
+            a->o.text = BT_TEXT_WHOLE;
+        else if (!strcmp(o, "-e"))
+            a->o.exceptions = true;
+        else if (!strcmp(o, "-c") && i + 1 < argc)
+            a->cpus = argv[++i];
+        else if (o[0] == '-')
+            return ks_fail(err, "unknown option %s", o);
+        else if (!a->target)
+            a->target = o;
+        else
+            return ks_fail(err, "too many arguments");
     }
-    if (a->all_cpus + (a->cpus != NULL) + (a->target != NULL) > 1) return ks_fail(err, "give one of -a, -c CPU, PID or TASK");
+    if (a->all_cpus + (a->cpus != NULL) + (a->target != NULL) > 1)
+        return ks_fail(err, "give one of -a, -c CPU, PID or TASK");
     return 0;
 }
 
@@ -50,11 +61,14 @@ static int parse_args(int argc, char **argv, struct bt_args *a, ks_err *err)
 static int bt_task(struct session *s, const struct bt_args *a, uint64_t task, struct json *j, ks_err *err)
 {
     struct task_info ti;
-    if (task_info_read(&s->k, task, &ti, err)) return -1;
+    if (task_info_read(&s->k, task, &ti, err))
+        return -1;
     struct backtrace *bt = xcalloc(1, sizeof *bt);
     int rc = unwind_task(&s->k, task, ti.cpu, ti.running, bt, err);
-    if (rc == 0) bt_render(s, &ti, bt, &a->o, j);
-    if (rc == 0 && bt->stop[0]) rc = cmd_fail_line(s, "bt", "PID %" PRIu64 ": stopped: %s", ti.pid, bt->stop);
+    if (rc == 0)
+        bt_render(s, &ti, bt, &a->o, j);
+    if (rc == 0 && bt->stop[0])
+        rc = cmd_fail_line(s, "bt", "PID %" PRIu64 ": stopped: %s", ti.pid, bt->stop);
     free(bt);
     return rc;
 }
@@ -63,23 +77,29 @@ static int bt_task(struct session *s, const struct bt_args *a, uint64_t task, st
 static int bt_cpus(struct session *s, const struct bt_args *a, struct json *j, ks_err *err)
 {
     unsigned n = online_cpus(&s->k);
-    bool want[256] = { false };
+    bool want[256] = {false};
     if (!a->cpus) {
-        for (unsigned c = 0; c < n && c < 256; c++) want[c] = true;
+        for (unsigned c = 0; c < n && c < 256; c++)
+            want[c] = true;
     } else if (parse_cpu_list(a->cpus, want, 256, err)) {
         return -1;
     }
     int rc = 0;
     bool first = true;
     for (unsigned c = 0; c < 256; c++) {
-        if (!want[c]) continue;
-        if (c >= n) return ks_fail(err, "CPU %u is not online (%u online)", c, n);
+        if (!want[c])
+            continue;
+        if (c >= n)
+            return ks_fail(err, "CPU %u is not online (%u online)", c, n);
         uint64_t task;
-        if (cpu_curr(&s->k, c, &task, err)) return -1;
-        if (!first && !j) fputc('\n', s->out);
+        if (cpu_curr(&s->k, c, &task, err))
+            return -1;
+        if (!first && !j)
+            fputc('\n', s->out);
         first = false;
         int one = bt_task(s, a, task, j, err);
-        if (one < 0) return -1;
+        if (one < 0)
+            return -1;
         rc |= one;
     }
     return rc;
@@ -93,8 +113,10 @@ static int default_task(struct session *s, uint64_t *task, ks_err *err)
         return 0;
     }
     struct panic_info pi;
-    if (panic_find(&s->k, &pi, err)) return -1;
-    if (!pi.have_cpu) return ks_fail(err, "no task given and the kernel did not panic: give a PID or TASK, or -a");
+    if (panic_find(&s->k, &pi, err))
+        return -1;
+    if (!pi.have_cpu)
+        return ks_fail(err, "no task given and the kernel did not panic: give a PID or TASK, or -a");
     return cpu_curr(&s->k, pi.cpu, task, err);
 }
 
@@ -102,9 +124,11 @@ static int run_bt(struct session *s, int argc, char **argv)
 {
     struct bt_args a;
     ks_err err;
-    if (parse_args(argc, argv, &a, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+    if (parse_args(argc, argv, &a, &err))
+        return cmd_fail(s, argv[0], "%s", err.msg);
     struct json jbuf, *j = NULL;
-    if (s->json && (a.all_cpus || a.cpus)) j = cmd_json_list_begin(s, &jbuf, "tasks");
+    if (s->json && (a.all_cpus || a.cpus))
+        j = cmd_json_list_begin(s, &jbuf, "tasks");
     else if (s->json) {
         json_init(&jbuf);
         j = &jbuf;
@@ -121,16 +145,19 @@ static int run_bt(struct session *s, int argc, char **argv)
     }
     uint64_t task;
     rc = a.target ? cmd_parse_task(s, a.target, &task, &err) : default_task(s, &task, &err);
-    if (!rc) rc = bt_task(s, &a, task, j, &err);
+    if (!rc)
+        rc = bt_task(s, &a, task, j, &err);
     if (j) {
-        if (rc >= 0) cmd_json_emit(s, j);
+        if (rc >= 0)
+            cmd_json_emit(s, j);
         json_free(j);
     }
     return rc < 0 ? cmd_fail(s, argv[0], "%s", err.msg) : rc;
 }
 
 const struct command cmd_bt = {
-    "bt", "bt [-a | -c CPU[,CPU] | PID | TASK] [-f] [-l] [-t | -T] [-e]",
+    "bt",
+    "bt [-a | -c CPU[,CPU] | PID | TASK] [-f] [-l] [-t | -T] [-e]",
     "a task's kernel stack: frames, exception frames, IRQ stacks",
     "Unwinds the kernel stack by the kernel's own i386 frame-pointer rules (unwind_frame.c): each\n"
     "frame's saved frame pointer and return address, bounded to the task's stack and its CPU's\n"
@@ -157,7 +184,8 @@ const struct command cmd_bt = {
     "  -e         search the task stack for exception frames (pt_regs with a valid CS and EIP)\n"
     "JSON: {\"pid\",\"task\",\"cpu\",\"command\",\"start\",\"stop\",\"frames\":[{\"level\",\"sp\",\"pc\",\"call_pc\",\n"
     "\"function\",\"offset\",\"module\",\"stack\",\"exact\",\"file\",\"line\"}],\"exception_frames\":[{\"address\",\n"
-    "\"before_level\",\"user\",\"start\",\"regs\":{\"eax\",...}}]}; -t/-T add \"text\":[{\"sp\",\"value\",\"function\",\"offset\"}],\n"
+    "\"before_level\",\"user\",\"start\",\"regs\":{\"eax\",...}}]}; -t/-T add "
+    "\"text\":[{\"sp\",\"value\",\"function\",\"offset\"}],\n"
     "-e \"found_exceptions\"; -a and -c give {\"tasks\":[...]}.",
     run_bt,
 };

@@ -7,7 +7,7 @@
 
 #include "../dwarf/lines.h"
 
-#define BT_WORDS_MAX 256     /* -f: words shown for one frame at the most */
+#define BT_WORDS_MAX 256 /* -f: words shown for one frame at the most */
 
 static const char *stack_marker(enum stack_type t)
 {
@@ -25,8 +25,10 @@ static uint64_t frame_at(struct kernel *k, const struct bt_frame *f)
  * stays the return address's own. */
 static bool frame_symbol(struct kernel *k, const struct bt_frame *f, struct ksym_where *w)
 {
-    if (f->exact) return ksym_where(k, f->pc, w);
-    if (!ksym_where(k, f->pc - 1, w)) return false;
+    if (f->exact)
+        return ksym_where(k, f->pc, w);
+    if (!ksym_where(k, f->pc - 1, w))
+        return false;
     w->offset++;
     return true;
 }
@@ -41,10 +43,14 @@ static bool frame_line(struct kernel *k, const struct bt_frame *f, char *file, s
 static void print_regs(FILE *o, const struct cpu_regs *r)
 {
     const uint64_t *v = r->r;
-    fprintf(o, "    EAX: %08" PRIx64 "  EBX: %08" PRIx64 "  ECX: %08" PRIx64 "  EDX: %08" PRIx64 "\n", v[REG_EAX], v[REG_EBX], v[REG_ECX], v[REG_EDX]);
-    fprintf(o, "    DS:  %04" PRIx64 "      ESI: %08" PRIx64 "  ES:  %04" PRIx64 "      EDI: %08" PRIx64 "\n", v[REG_DS], v[REG_ESI], v[REG_ES], v[REG_EDI]);
-    fprintf(o, "    SS:  %04" PRIx64 "      ESP: %08" PRIx64 "  EBP: %08" PRIx64 "  GS:  %04" PRIx64 "\n", v[REG_SS], v[REG_ESP], v[REG_EBP], v[REG_GS]);
-    fprintf(o, "    CS:  %04" PRIx64 "      EIP: %08" PRIx64 "  ERR: %08" PRIx64 "  EFLAGS: %08" PRIx64 "\n", v[REG_CS], v[REG_EIP], v[REG_ORIG_EAX], v[REG_EFLAGS]);
+    fprintf(o, "    EAX: %08" PRIx64 "  EBX: %08" PRIx64 "  ECX: %08" PRIx64 "  EDX: %08" PRIx64 "\n", v[REG_EAX], v[REG_EBX],
+            v[REG_ECX], v[REG_EDX]);
+    fprintf(o, "    DS:  %04" PRIx64 "      ESI: %08" PRIx64 "  ES:  %04" PRIx64 "      EDI: %08" PRIx64 "\n", v[REG_DS],
+            v[REG_ESI], v[REG_ES], v[REG_EDI]);
+    fprintf(o, "    SS:  %04" PRIx64 "      ESP: %08" PRIx64 "  EBP: %08" PRIx64 "  GS:  %04" PRIx64 "\n", v[REG_SS], v[REG_ESP],
+            v[REG_EBP], v[REG_GS]);
+    fprintf(o, "    CS:  %04" PRIx64 "      EIP: %08" PRIx64 "  ERR: %08" PRIx64 "  EFLAGS: %08" PRIx64 "\n", v[REG_CS],
+            v[REG_EIP], v[REG_ORIG_EAX], v[REG_EFLAGS]);
 }
 
 static void print_exception(struct session *s, const struct bt_exception *e)
@@ -62,12 +68,18 @@ static void print_words(struct session *s, const struct backtrace *bt, size_t i)
 {
     const struct bt_frame *f = &bt->frames[i];
     uint64_t end = f->sp + 16 * 4;
-    if (i + 1 < bt->nframes && bt->frames[i + 1].stack == f->stack && bt->frames[i + 1].sp > f->sp) end = bt->frames[i + 1].sp;
-    if (end - f->sp > BT_WORDS_MAX * 4) end = f->sp + BT_WORDS_MAX * 4;
+    if (i + 1 < bt->nframes && bt->frames[i + 1].stack == f->stack && bt->frames[i + 1].sp > f->sp)
+        end = bt->frames[i + 1].sp;
+    if (end - f->sp > BT_WORDS_MAX * 4)
+        end = f->sp + BT_WORDS_MAX * 4;
     for (uint64_t a = f->sp; a < end; a += 4) {
         uint64_t v;
-        if ((a - f->sp) % 16 == 0) fprintf(s->out, "%s    %08" PRIx64 ":", a == f->sp ? "" : "\n", a);
-        if (kread_ulong(&s->k, a, &v, NULL)) { fputs(" (unreadable)", s->out); break; }
+        if ((a - f->sp) % 16 == 0)
+            fprintf(s->out, "%s    %08" PRIx64 ":", a == f->sp ? "" : "\n", a);
+        if (kread_ulong(&s->k, a, &v, NULL)) {
+            fputs(" (unreadable)", s->out);
+            break;
+        }
         fprintf(s->out, " %08" PRIx64 " ", v);
     }
     fputc('\n', s->out);
@@ -78,12 +90,14 @@ static void print_frame(struct session *s, const struct backtrace *bt, size_t i,
     const struct bt_frame *f = &bt->frames[i];
     struct ksym_where w;
     const char *name = frame_symbol(&s->k, f, &w) ? w.name : "(unknown)";
-    fprintf(s->out, "%s#%zu [%08" PRIx64 "] %s at %08" PRIx64 "%s%s%s\n", i < 10 ? " " : "", i, f->sp, name,
-            frame_at(&s->k, f), w.module ? " [" : "", w.module ? w.module : "", w.module ? "]" : "");
+    fprintf(s->out, "%s#%zu [%08" PRIx64 "] %s at %08" PRIx64 "%s%s%s\n", i < 10 ? " " : "", i, f->sp, name, frame_at(&s->k, f),
+            w.module ? " [" : "", w.module ? w.module : "", w.module ? "]" : "");
     char file[512];
     unsigned line;
-    if (o->lines && frame_line(&s->k, f, file, sizeof file, &line)) fprintf(s->out, "    %s: %u\n", file, line);
-    if (o->words) print_words(s, bt, i);
+    if (o->lines && frame_line(&s->k, f, file, sizeof file, &line))
+        fprintf(s->out, "    %s: %u\n", file, line);
+    if (o->words)
+        print_words(s, bt, i);
 }
 
 /* -t / -T: every word on the stack that is a kernel text address. */
@@ -91,14 +105,19 @@ static void scan_text(struct session *s, const struct backtrace *bt, enum bt_tex
 {
     const struct stack_info *st = &bt->stacks.s[0];
     uint64_t from = st->begin;
-    if (how == BT_TEXT_FROM_SP && bt->nframes && bt->frames[0].stack == STACK_TASK) from = bt->frames[0].sp;
-    if (j) json_arr_begin(j, "text");
-    else fprintf(s->out, "    text addresses found on the stack from %08" PRIx64 " (by scanning, not unwinding):\n", from);
+    if (how == BT_TEXT_FROM_SP && bt->nframes && bt->frames[0].stack == STACK_TASK)
+        from = bt->frames[0].sp;
+    if (j)
+        json_arr_begin(j, "text");
+    else
+        fprintf(s->out, "    text addresses found on the stack from %08" PRIx64 " (by scanning, not unwinding):\n", from);
     for (uint64_t a = from & ~3ull; a + 4 <= st->end; a += 4) {
         uint64_t v;
         struct ksym_where w;
-        if (kread_ulong(&s->k, a, &v, NULL)) break;
-        if (v < s->k.page_offset || !ksym_where(&s->k, v, &w) || !w.text || (w.size && w.offset >= w.size)) continue;
+        if (kread_ulong(&s->k, a, &v, NULL))
+            break;
+        if (v < s->k.page_offset || !ksym_where(&s->k, v, &w) || !w.text || (w.size && w.offset >= w.size))
+            continue;
         if (j) {
             json_obj_begin(j, NULL);
             json_hex(j, "sp", a);
@@ -110,7 +129,8 @@ static void scan_text(struct session *s, const struct backtrace *bt, enum bt_tex
             fprintf(s->out, "  [%08" PRIx64 "] %s at %08" PRIx64 "\n", a, w.name, v);
         }
     }
-    if (j) json_arr_end(j);
+    if (j)
+        json_arr_end(j);
 }
 
 /* -e: pt_regs-shaped words on the task stack: a kernel or user code selector (the i386 GDT's
@@ -121,16 +141,19 @@ static void scan_exceptions(struct session *s, const struct backtrace *bt, struc
 {
     const struct stack_info *st = &bt->stacks.s[0];
     uint64_t size = ktype_size(&s->k, "struct pt_regs");
-    if (j) json_arr_begin(j, "found_exceptions");
+    if (j)
+        json_arr_begin(j, "found_exceptions");
     for (uint64_t a = st->begin; size && a + size <= st->end; a += 4) {
         struct cpu_regs r;
         struct ksym_where w;
-        if (read_pt_regs(&s->k, a, &r, NULL)) break;
+        if (read_pt_regs(&s->k, a, &r, NULL))
+            break;
         uint64_t cs = r.r[REG_CS] & 0xffff, ip = r.r[REG_EIP];
         bool kernel = cs == 0x60 && ip >= s->k.page_offset && ksym_where(&s->k, ip, &w) && w.text;
         bool user = cs == 0x73 && ip < s->k.page_offset && ip && r.r[REG_ESP] < s->k.page_offset;
         bool data_segs = (r.r[REG_DS] & 0xffff) == 0x7b && (r.r[REG_ES] & 0xffff) == 0x7b;
-        if ((!kernel && !user) || !data_segs || !(r.r[REG_EFLAGS] & 2) || r.r[REG_EFLAGS] > 0x3fffff) continue;
+        if ((!kernel && !user) || !data_segs || !(r.r[REG_EFLAGS] & 2) || r.r[REG_EFLAGS] > 0x3fffff)
+            continue;
         if (j) {
             json_obj_begin(j, NULL);
             json_hex(j, "address", a);
@@ -139,9 +162,10 @@ static void scan_exceptions(struct session *s, const struct backtrace *bt, struc
             continue;
         }
         fprintf(s->out, "  %s exception frame at %08" PRIx64 ":\n", user ? "USER-MODE" : "KERNEL-MODE", a);
-        print_exception(s, &(struct bt_exception){ .addr = a, .regs = r, .user = user });
+        print_exception(s, &(struct bt_exception){.addr = a, .regs = r, .user = user});
     }
-    if (j) json_arr_end(j);
+    if (j)
+        json_arr_end(j);
 }
 
 static void render_text(struct session *s, const struct task_info *ti, const struct backtrace *bt, const struct bt_opts *o)
@@ -150,13 +174,18 @@ static void render_text(struct session *s, const struct task_info *ti, const str
     size_t e = 0;
     for (size_t i = 0; i < bt->nframes; i++) {
         const char *marker = i ? stack_marker(bt->frames[i - 1].stack) : NULL;
-        if (marker && bt->frames[i].stack != bt->frames[i - 1].stack) fprintf(s->out, "%s\n", marker);
-        for (; e < bt->nexc && bt->exc[e].before == i; e++) print_exception(s, &bt->exc[e]);
+        if (marker && bt->frames[i].stack != bt->frames[i - 1].stack)
+            fprintf(s->out, "%s\n", marker);
+        for (; e < bt->nexc && bt->exc[e].before == i; e++)
+            print_exception(s, &bt->exc[e]);
         print_frame(s, bt, i, o);
     }
-    for (; e < bt->nexc; e++) print_exception(s, &bt->exc[e]);
-    if (o->text) scan_text(s, bt, o->text, NULL);
-    if (o->exceptions) scan_exceptions(s, bt, NULL);
+    for (; e < bt->nexc; e++)
+        print_exception(s, &bt->exc[e]);
+    if (o->text)
+        scan_text(s, bt, o->text, NULL);
+    if (o->exceptions)
+        scan_exceptions(s, bt, NULL);
 }
 
 static void json_regs(struct json *j, const struct cpu_regs *r)
@@ -166,7 +195,8 @@ static void json_regs(struct json *j, const struct cpu_regs *r)
         char name[8];
         const char *n = i386_reg_name(i);
         size_t k = 0;
-        for (; n[k] && k + 1 < sizeof name; k++) name[k] = (char)(n[k] | 0x20);   /* EAX -> eax */
+        for (; n[k] && k + 1 < sizeof name; k++)
+            name[k] = (char)(n[k] | 0x20); /* EAX -> eax */
         name[k] = 0;
         json_hex(j, i == REG_ORIG_EAX ? "orig_eax" : name, r->r[i]);
     }
@@ -184,7 +214,10 @@ static void json_frame(struct session *s, struct json *j, const struct backtrace
     json_hex(j, "pc", f->pc);
     json_hex(j, "call_pc", frame_at(&s->k, f));
     json_str(j, "function", known ? w.name : NULL);
-    if (known) json_uint(j, "offset", w.offset); else json_null(j, "offset");
+    if (known)
+        json_uint(j, "offset", w.offset);
+    else
+        json_null(j, "offset");
     json_str(j, "module", known ? w.module : NULL);
     json_str(j, "stack", stack_type_name(f->stack));
     json_bool(j, "exact", f->exact);
@@ -192,11 +225,15 @@ static void json_frame(struct session *s, struct json *j, const struct backtrace
     unsigned line;
     bool have_line = o->lines && frame_line(&s->k, f, file, sizeof file, &line);
     json_str(j, "file", have_line ? file : NULL);
-    if (have_line) json_uint(j, "line", line); else json_null(j, "line");
+    if (have_line)
+        json_uint(j, "line", line);
+    else
+        json_null(j, "line");
     json_obj_end(j);
 }
 
-static void render_json(struct session *s, const struct task_info *ti, const struct backtrace *bt, const struct bt_opts *o, struct json *j)
+static void render_json(struct session *s, const struct task_info *ti, const struct backtrace *bt, const struct bt_opts *o,
+                        struct json *j)
 {
     json_obj_begin(j, NULL);
     json_uint(j, "pid", ti->pid);
@@ -206,7 +243,8 @@ static void render_json(struct session *s, const struct task_info *ti, const str
     json_str(j, "start", bt->start);
     json_str(j, "stop", bt->stop[0] ? bt->stop : NULL);
     json_arr_begin(j, "frames");
-    for (size_t i = 0; i < bt->nframes; i++) json_frame(s, j, bt, i, o);
+    for (size_t i = 0; i < bt->nframes; i++)
+        json_frame(s, j, bt, i, o);
     json_arr_end(j);
     json_arr_begin(j, "exception_frames");
     for (size_t e = 0; e < bt->nexc; e++) {
@@ -219,15 +257,19 @@ static void render_json(struct session *s, const struct task_info *ti, const str
         json_obj_end(j);
     }
     json_arr_end(j);
-    if (o->text) scan_text(s, bt, o->text, j);
-    if (o->exceptions) scan_exceptions(s, bt, j);
+    if (o->text)
+        scan_text(s, bt, o->text, j);
+    if (o->exceptions)
+        scan_exceptions(s, bt, j);
     json_obj_end(j);
 }
 
 void bt_render(struct session *s, const struct task_info *ti, const struct backtrace *bt, const struct bt_opts *o, struct json *j)
 {
-    if (j) render_json(s, ti, bt, o, j);
-    else render_text(s, ti, bt, o);
+    if (j)
+        render_json(s, ti, bt, o, j);
+    else
+        render_text(s, ti, bt, o);
 }
 
 int parse_cpu_list(const char *list, bool *want, unsigned max, ks_err *err)
@@ -236,16 +278,22 @@ int parse_cpu_list(const char *list, bool *want, unsigned max, ks_err *err)
     while (*p) {
         char *end;
         unsigned long a = strtoul(p, &end, 10), b = a;
-        if (end == p) return ks_fail(err, "bad CPU list %s", list);
+        if (end == p)
+            return ks_fail(err, "bad CPU list %s", list);
         if (*end == '-') {
             p = end + 1;
             b = strtoul(p, &end, 10);
-            if (end == p || b < a) return ks_fail(err, "bad CPU list %s", list);
+            if (end == p || b < a)
+                return ks_fail(err, "bad CPU list %s", list);
         }
-        if (b >= max) return ks_fail(err, "CPU %lu is out of range", b);
-        for (unsigned long c = a; c <= b; c++) want[c] = true;
-        if (*end == ',') end++;
-        else if (*end) return ks_fail(err, "bad CPU list %s", list);
+        if (b >= max)
+            return ks_fail(err, "CPU %lu is out of range", b);
+        for (unsigned long c = a; c <= b; c++)
+            want[c] = true;
+        if (*end == ',')
+            end++;
+        else if (*end)
+            return ks_fail(err, "bad CPU list %s", list);
         p = end;
     }
     return 0;

@@ -13,7 +13,8 @@ struct bt_opts {
 };
 
 /* Render one task's backtrace (text to s->out, or as an object appended to j). */
-void bt_render(struct session *s, const struct task_info *ti, const struct backtrace *bt, const struct bt_opts *o, struct json *j);
+void bt_render(struct session *s, const struct task_info *ti, const struct backtrace *bt, const struct bt_opts *o,
+               struct json *j);
 /* "0", "0,1", "0-1" -> want[cpu] = true. */
 int parse_cpu_list(const char *list, bool *want, unsigned max, ks_err *err);
 

@@ -13,7 +13,7 @@
 #include "../dwarf/lines.h"
 #include "commands.h"
 
-#define DIS_MAX_INSNS 100000u
+#define DIS_MAX_INSNS    100000u
 #define DIS_MAX_FUNCTION (1u << 20)
 
 struct dis_args {
@@ -28,15 +28,23 @@ static int parse_args(struct session *s, int argc, char **argv, struct dis_args 
     memset(a, 0, sizeof *a);
     const char *count = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-l")) a->lines = true;
-        else if (!strcmp(argv[i], "-r")) a->reverse = true;
-        else if (argv[i][0] == '-') return ks_fail(err, "unknown option %s", argv[i]);
-        else if (!a->where) a->where = argv[i];
-        else if (!count) count = argv[i];
-        else return ks_fail(err, "too many arguments");
+        if (!strcmp(argv[i], "-l"))
+            a->lines = true;
+        else if (!strcmp(argv[i], "-r"))
+            a->reverse = true;
+        else if (argv[i][0] == '-')
+            return ks_fail(err, "unknown option %s", argv[i]);
+        else if (!a->where)
+            a->where = argv[i];
+        else if (!count)
+            count = argv[i];
+        else
+            return ks_fail(err, "too many arguments");
     }
-    if (!a->where) return ks_fail(err, "usage: dis [-l] [-r] ADDRESS|SYMBOL[+OFFSET] [COUNT]");
-    if (cmd_parse_addr(s, a->where, &a->addr, err)) return -1;
+    if (!a->where)
+        return ks_fail(err, "usage: dis [-l] [-r] ADDRESS|SYMBOL[+OFFSET] [COUNT]");
+    if (cmd_parse_addr(s, a->where, &a->addr, err))
+        return -1;
     if (count && (!parse_u64(count, 10, &a->count) || !a->count || a->count > DIS_MAX_INSNS))
         return ks_fail(err, "bad count %s (1 to %u instructions)", count, DIS_MAX_INSNS);
     a->have_count = count != NULL;
@@ -52,12 +60,13 @@ static int choose_range(struct session *s, const struct dis_args *a, uint64_t *s
     *end = UINT64_MAX;
     *max = a->have_count ? a->count : 1;
     if (a->reverse) {
-        if (!known) return ks_fail(err, "%#llx is in no known function: -r needs one", (unsigned long long)a->addr);
+        if (!known)
+            return ks_fail(err, "%#llx is in no known function: -r needs one", (unsigned long long)a->addr);
         *start = a->addr - w.offset;
         *end = a->addr + 1;
         *max = DIS_MAX_INSNS;
     } else if (known && w.offset == 0 && !a->have_count && w.size) {
-        *end = a->addr + KS_MIN(w.size, (uint64_t)DIS_MAX_FUNCTION);   /* a whole function */
+        *end = a->addr + KS_MIN(w.size, (uint64_t)DIS_MAX_FUNCTION); /* a whole function */
         *max = DIS_MAX_INSNS;
     }
     return 0;
@@ -67,9 +76,12 @@ static int choose_range(struct session *s, const struct dis_args *a, uint64_t *s
 static void target_text(struct session *s, const struct insn *in, char *out, size_t n)
 {
     struct ksym_where w;
-    if (!ksym_where(&s->k, in->target, &w)) snprintf(out, n, "0x%" PRIx64, in->target);
-    else if (w.offset) snprintf(out, n, "0x%" PRIx64 " <%s+%" PRIu64 ">", in->target, w.name, w.offset);
-    else snprintf(out, n, "0x%" PRIx64 " <%s>", in->target, w.name);
+    if (!ksym_where(&s->k, in->target, &w))
+        snprintf(out, n, "0x%" PRIx64, in->target);
+    else if (w.offset)
+        snprintf(out, n, "0x%" PRIx64 " <%s+%" PRIu64 ">", in->target, w.name, w.offset);
+    else
+        snprintf(out, n, "0x%" PRIx64 " <%s>", in->target, w.name);
 }
 
 /* Operands as gdb separates them ("%esp,%ebp"); capstone writes ", ". */
@@ -96,15 +108,21 @@ struct dis_line {
 static void describe(struct session *s, const struct dis_args *a, const struct insn *in, struct dis_line *d)
 {
     struct ksym_where w;
-    if (ksym_where(&s->k, in->addr, &w)) snprintf(d->where, sizeof d->where, "%s+%" PRIu64, w.name, w.offset);
-    else snprintf(d->where, sizeof d->where, "%s", "?");
+    if (ksym_where(&s->k, in->addr, &w))
+        snprintf(d->where, sizeof d->where, "%s+%" PRIu64, w.name, w.offset);
+    else
+        snprintf(d->where, sizeof d->where, "%s", "?");
     char ops[200];
-    if (in->has_target) target_text(s, in, ops, sizeof ops);
-    else gdb_operands(in->operands, ops, sizeof ops);
+    if (in->has_target)
+        target_text(s, in, ops, sizeof ops);
+    else
+        gdb_operands(in->operands, ops, sizeof ops);
     snprintf(d->text, sizeof d->text, "%-6s %s", in->mnemonic, ops);
     size_t n = strlen(d->text);
-    while (n && d->text[n - 1] == ' ') d->text[--n] = 0;
-    d->have_line = a->lines && kdwarf_line_at(s->k.dwarf, in->addr - (uint64_t)s->k.kaslr_offset, d->file, sizeof d->file, &d->line, NULL) == 0;
+    while (n && d->text[n - 1] == ' ')
+        d->text[--n] = 0;
+    d->have_line = a->lines && kdwarf_line_at(s->k.dwarf, in->addr - (uint64_t)s->k.kaslr_offset, d->file, sizeof d->file,
+                                              &d->line, NULL) == 0;
 }
 
 static void emit(struct session *s, struct json *j, const struct insn *in, const struct dis_line *d, const struct dis_line *prev)
@@ -115,13 +133,22 @@ static void emit(struct session *s, struct json *j, const struct insn *in, const
         json_obj_begin(j, NULL);
         json_hex(j, "address", in->addr);
         json_str(j, "symbol", known ? w.name : NULL);
-        if (known) json_uint(j, "offset", w.offset); else json_null(j, "offset");
+        if (known)
+            json_uint(j, "offset", w.offset);
+        else
+            json_null(j, "offset");
         json_uint(j, "length", in->len);
         json_str(j, "mnemonic", in->mnemonic);
         json_str(j, "text", d->text);
-        if (in->has_target) json_hex(j, "target", in->target); else json_null(j, "target");
+        if (in->has_target)
+            json_hex(j, "target", in->target);
+        else
+            json_null(j, "target");
         json_str(j, "file", d->have_line ? d->file : NULL);
-        if (d->have_line) json_uint(j, "line", d->line); else json_null(j, "line");
+        if (d->have_line)
+            json_uint(j, "line", d->line);
+        else
+            json_null(j, "line");
         json_obj_end(j);
         return;
     }
@@ -133,15 +160,19 @@ static void emit(struct session *s, struct json *j, const struct insn *in, const
 static int disassemble(struct session *s, const struct dis_args *a, struct json *j, ks_err *err)
 {
     uint64_t pc, end, max;
-    if (choose_range(s, a, &pc, &end, &max, err)) return -1;
-    if (!s->k.disasm && !(s->k.disasm = disasm_open(err))) return -1;
+    if (choose_range(s, a, &pc, &end, &max, err))
+        return -1;
+    if (!s->k.disasm && !(s->k.disasm = disasm_open(err)))
+        return -1;
     struct dis_line cur, prev;
     bool have_prev = false;
     for (uint64_t n = 0; n < max && pc < end; n++) {
         uint8_t code[16];
         struct insn in;
-        if (kread(&s->k, pc, code, sizeof code, NULL) && kread(&s->k, pc, code, 1, err)) return -1;
-        if (disasm_one(s->k.disasm, code, sizeof code, pc, &in, err)) return -1;
+        if (kread(&s->k, pc, code, sizeof code, NULL) && kread(&s->k, pc, code, 1, err))
+            return -1;
+        if (disasm_one(s->k.disasm, code, sizeof code, pc, &in, err))
+            return -1;
         describe(s, a, &in, &cur);
         emit(s, j, &in, &cur, have_prev ? &prev : NULL);
         prev = cur;
@@ -155,7 +186,8 @@ static int run_dis(struct session *s, int argc, char **argv)
 {
     struct dis_args a;
     ks_err err;
-    if (parse_args(s, argc, argv, &a, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+    if (parse_args(s, argc, argv, &a, &err))
+        return cmd_fail(s, argv[0], "%s", err.msg);
     struct json jbuf, *j = cmd_json_list_begin(s, &jbuf, "instructions");
     int rc = disassemble(s, &a, j, &err);
     cmd_json_list_end(s, j, rc ? 1 : 0);
@@ -163,7 +195,9 @@ static int run_dis(struct session *s, int argc, char **argv)
 }
 
 const struct command cmd_dis = {
-    "dis", "dis [-l] [-r] ADDRESS|SYMBOL[+OFFSET] [COUNT]", "disassemble kernel or module code",
+    "dis",
+    "dis [-l] [-r] ADDRESS|SYMBOL[+OFFSET] [COUNT]",
+    "disassemble kernel or module code",
     "Decodes i386 instructions (capstone, AT&T syntax as gdb and crash print them) from the dump's\n"
     "memory, read through the kernel's page tables. Each line: `0xADDRESS <symbol+offset>:` and the\n"
     "instruction; direct calls and jumps name their target as `0xADDRESS <symbol+offset>`. Offsets\n"
@@ -176,6 +210,7 @@ const struct command cmd_dis = {
     "                  ADDRESS: the instructions that led to it (e.g. a faulting EIP from bt)\n"
     "  -l              the source file and line (DWARF line tables) before each new line's code\n"
     "Module code is named from the module's kallsyms in the dump (file/line: vmlinux only).\n"
-    "JSON: {\"instructions\":[{\"address\",\"symbol\",\"offset\",\"length\",\"mnemonic\",\"text\",\"target\",\"file\",\"line\"}]}",
+    "JSON: "
+    "{\"instructions\":[{\"address\",\"symbol\",\"offset\",\"length\",\"mnemonic\",\"text\",\"target\",\"file\",\"line\"}]}",
     run_dis,
 };

@@ -16,8 +16,8 @@ struct arange {
 
 struct line_row {
     uint64_t addr;
-    uint32_t line, file;     /* file: index into the CU's file names */
-    bool end;                /* the end of a sequence: no code from here */
+    uint32_t line, file; /* file: index into the CU's file names */
+    bool end;            /* the end of a sequence: no code from here */
 };
 
 struct cu_lines {
@@ -26,7 +26,7 @@ struct cu_lines {
     size_t nrows;
     char **files;
     size_t nfiles;
-    int status;              /* 0, or -1: the CU has no usable line table */
+    int status; /* 0, or -1: the CU has no usable line table */
 };
 
 struct kd_lines {
@@ -46,8 +46,9 @@ static int by_start(const void *a, const void *b)
 static int by_addr(const void *a, const void *b)
 {
     const struct line_row *x = a, *y = b;
-    if (x->addr != y->addr) return x->addr < y->addr ? -1 : 1;
-    return (int)y->end - (int)x->end;     /* an end of sequence before the next one's start */
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return (int)y->end - (int)x->end; /* an end of sequence before the next one's start */
 }
 
 static int load_aranges(struct kdwarf *kd, struct kd_lines *l, ks_err *err)
@@ -62,7 +63,7 @@ static int load_aranges(struct kdwarf *kd, struct kd_lines *l, ks_err *err)
         Dwarf_Addr start;
         Dwarf_Off cu;
         if (dwarf_get_arange_info_b(ar[i], &seg, &segsz, &start, &len, &cu, NULL) == DW_DLV_OK && len)
-            l->ar[l->nar++] = (struct arange){ start, len, cu };
+            l->ar[l->nar++] = (struct arange){start, len, cu};
         dwarf_dealloc(kd->dbg, ar[i], DW_DLA_ARANGE);
     }
     dwarf_dealloc(kd->dbg, ar, DW_DLA_LIST);
@@ -75,7 +76,8 @@ static const struct arange *arange_of(const struct kd_lines *l, uint64_t addr)
     size_t lo = ks_count_le(l->ar, l->nar, sizeof *l->ar, offsetof(struct arange, start), addr);
     /* Ranges of different CUs do not overlap; search back a little for a containing one. */
     for (size_t i = lo; i > 0 && lo - i < 64; i--)
-        if (addr < l->ar[i - 1].start + l->ar[i - 1].len) return &l->ar[i - 1];
+        if (addr < l->ar[i - 1].start + l->ar[i - 1].len)
+            return &l->ar[i - 1];
     return NULL;
 }
 
@@ -83,7 +85,8 @@ static const struct arange *arange_of(const struct kd_lines *l, uint64_t addr)
 static uint32_t intern_file(struct cu_lines *c, struct hashmap *names, const char *name)
 {
     uint64_t idx;
-    if (hm_get(names, name, &idx)) return (uint32_t)idx;
+    if (hm_get(names, name, &idx))
+        return (uint32_t)idx;
     c->files = xrealloc(c->files, (c->nfiles + 1) * sizeof *c->files);
     c->files[c->nfiles] = xstrdup(name);
     hm_put(names, name, c->nfiles);
@@ -100,14 +103,15 @@ static int read_rows(struct kdwarf *kd, struct cu_lines *c, Dwarf_Line *lines, D
         Dwarf_Unsigned lineno;
         Dwarf_Bool end = 0;
         char *src = NULL;
-        if (dwarf_lineaddr(lines[i], &addr, NULL) != DW_DLV_OK || dwarf_lineno(lines[i], &lineno, NULL) != DW_DLV_OK) continue;
+        if (dwarf_lineaddr(lines[i], &addr, NULL) != DW_DLV_OK || dwarf_lineno(lines[i], &lineno, NULL) != DW_DLV_OK)
+            continue;
         dwarf_lineendsequence(lines[i], &end, NULL);
         uint32_t file = 0;
         if (dwarf_linesrc(lines[i], &src, NULL) == DW_DLV_OK) {
             file = intern_file(c, &names, src);
             dwarf_dealloc(kd->dbg, src, DW_DLA_STRING);
         }
-        c->rows[c->nrows++] = (struct line_row){ .addr = addr, .line = (uint32_t)lineno, .file = file, .end = end };
+        c->rows[c->nrows++] = (struct line_row){.addr = addr, .line = (uint32_t)lineno, .file = file, .end = end};
     }
     hm_free(&names);
     qsort(c->rows, c->nrows, sizeof *c->rows, by_addr);
@@ -123,7 +127,8 @@ static void load_cu(struct kdwarf *kd, struct cu_lines *c)
     Dwarf_Line *lines = NULL;
     Dwarf_Signed n = 0;
     c->status = -1;
-    if (dwarf_offdie_b(kd->dbg, c->cu, 1, &die, NULL) != DW_DLV_OK) return;
+    if (dwarf_offdie_b(kd->dbg, c->cu, 1, &die, NULL) != DW_DLV_OK)
+        return;
     if (dwarf_srclines_b(die, &version, &tables, &ctx, NULL) == DW_DLV_OK) {
         if (dwarf_srclines_from_linecontext(ctx, &lines, &n, NULL) == DW_DLV_OK && n > 0 && n < MAX_ROWS_PER_CU)
             c->status = read_rows(kd, c, lines, n);
@@ -135,7 +140,8 @@ static void load_cu(struct kdwarf *kd, struct cu_lines *c)
 static struct cu_lines *cu_lines_of(struct kdwarf *kd, struct kd_lines *l, uint64_t cu)
 {
     for (size_t i = 0; i < l->ncus; i++)
-        if (l->cus[i].cu == cu) return &l->cus[i];
+        if (l->cus[i].cu == cu)
+            return &l->cus[i];
     l->cus = xrealloc(l->cus, (l->ncus + 1) * sizeof *l->cus);
     struct cu_lines *c = memset(&l->cus[l->ncus++], 0, sizeof *c);
     c->cu = cu;
@@ -152,18 +158,22 @@ static const struct line_row *row_at(const struct cu_lines *c, uint64_t addr)
 
 int kdwarf_line_at(struct kdwarf *kd, uint64_t link_addr, char *file, size_t filesz, unsigned *line, ks_err *err)
 {
-    if (!kd || !kd->dbg) return ks_fail(err, "no DWARF");
+    if (!kd || !kd->dbg)
+        return ks_fail(err, "no DWARF");
     if (!kd->lines) {
         kd->lines = xcalloc(1, sizeof *kd->lines);
         kd->lines->status = load_aranges(kd, kd->lines, err);
     }
     struct kd_lines *l = kd->lines;
-    if (l->status) return ks_fail(err, "the vmlinux has no usable .debug_aranges");
+    if (l->status)
+        return ks_fail(err, "the vmlinux has no usable .debug_aranges");
     const struct arange *a = arange_of(l, link_addr);
-    if (!a) return ks_fail(err, "no compile unit holds %#llx", (unsigned long long)link_addr);
+    if (!a)
+        return ks_fail(err, "no compile unit holds %#llx", (unsigned long long)link_addr);
     const struct cu_lines *c = cu_lines_of(kd, l, a->cu);
     const struct line_row *r = c->status ? NULL : row_at(c, link_addr);
-    if (!r) return ks_fail(err, "no line table row for %#llx", (unsigned long long)link_addr);
+    if (!r)
+        return ks_fail(err, "no line table row for %#llx", (unsigned long long)link_addr);
     snprintf(file, filesz, "%s", r->file < c->nfiles ? c->files[r->file] : "?");
     *line = r->line;
     return 0;
@@ -171,9 +181,11 @@ int kdwarf_line_at(struct kdwarf *kd, uint64_t link_addr, char *file, size_t fil
 
 void kd_lines_free(struct kd_lines *l)
 {
-    if (!l) return;
+    if (!l)
+        return;
     for (size_t i = 0; i < l->ncus; i++) {
-        for (size_t f = 0; f < l->cus[i].nfiles; f++) free(l->cus[i].files[f]);
+        for (size_t f = 0; f < l->cus[i].nfiles; f++)
+            free(l->cus[i].files[f]);
         free(l->cus[i].files);
         free(l->cus[i].rows);
     }

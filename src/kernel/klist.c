@@ -7,7 +7,8 @@ int klist_for_each(struct kernel *k, uint64_t head, uint64_t link_off, unsigned 
                    int (*fn)(struct kernel *k, uint64_t entry, void *arg), void *arg, ks_err *err)
 {
     uint64_t node;
-    if (kread_ulong(k, head, &node, err)) return -1;
+    if (kread_ulong(k, head, &node, err))
+        return -1;
     struct u64set seen;
     u64set_init(&seen);
     int rc = 0;

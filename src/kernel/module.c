@@ -14,16 +14,17 @@ struct module_layout_names {
 };
 
 static const struct module_layout_names layout_candidates[] = {
-    { "mem[0].base", "mem[0].size", NULL },   /* mem[MOD_TEXT]: the whole text region */
-    { "core_layout.base", "core_layout.size", "core_layout.text_size" },
-    { "module_core", "core_size", "core_text_size" },
+    {"mem[0].base", "mem[0].size", NULL}, /* mem[MOD_TEXT]: the whole text region */
+    {"core_layout.base", "core_layout.size", "core_layout.text_size"},
+    {"module_core", "core_size", "core_text_size"},
 };
 
 static const struct module_layout_names *module_layout_names(struct kernel *k)
 {
     for (size_t i = 0; i < ARRAY_SIZE(layout_candidates); i++) {
         uint64_t off;
-        if (kmember_off(k, "struct module", layout_candidates[i].base, &off, NULL) == 0) return &layout_candidates[i];
+        if (kmember_off(k, "struct module", layout_candidates[i].base, &off, NULL) == 0)
+            return &layout_candidates[i];
     }
     return NULL;
 }
@@ -49,13 +50,16 @@ static int read_kallsyms_ref(struct kernel *k, uint64_t mod, struct kallsyms_ref
 {
     uint64_t ks;
     memset(r, 0, sizeof *r);
-    if (kread_member(k, mod, "struct module", "kallsyms", &ks, err)) return -1;
+    if (kread_member(k, mod, "struct module", "kallsyms", &ks, err))
+        return -1;
     if (kread_member(k, ks, "struct mod_kallsyms", "symtab", &r->symtab, err) ||
         kread_member(k, ks, "struct mod_kallsyms", "num_symtab", &r->num, err) ||
         kread_member(k, ks, "struct mod_kallsyms", "strtab", &r->strtab, err))
         return -1;
-    if (kread_member(k, ks, "struct mod_kallsyms", "typetab", &r->typetab, NULL)) r->typetab = 0;
-    if (r->num > MAX_MODULE_SYMS) return ks_fail(err, "%llu symbols is not believable", (unsigned long long)r->num);
+    if (kread_member(k, ks, "struct mod_kallsyms", "typetab", &r->typetab, NULL))
+        r->typetab = 0;
+    if (r->num > MAX_MODULE_SYMS)
+        return ks_fail(err, "%llu symbols is not believable", (unsigned long long)r->num);
     return 0;
 }
 
@@ -63,11 +67,14 @@ static int read_kallsyms_ref(struct kernel *k, uint64_t mod, struct kallsyms_ref
 static int read_strings(struct kernel *k, struct kmodule *m, uint64_t strtab, uint64_t max_name, ks_err *err)
 {
     uint64_t len = max_name + 256;
-    if (len > (8u << 20)) return ks_fail(err, "string table of %llu bytes is not believable", (unsigned long long)len);
+    if (len > (8u << 20))
+        return ks_fail(err, "string table of %llu bytes is not believable", (unsigned long long)len);
     m->strings = xcalloc(1, len + 1);
     /* The table may end before a page that is not mapped: read as much as there is. */
-    while (len && kread(k, strtab, m->strings, len, NULL)) len = len > 4096 ? len - 4096 : 0;
-    if (len <= max_name) return ks_fail(err, "cannot read the string table at %#llx", (unsigned long long)strtab);
+    while (len && kread(k, strtab, m->strings, len, NULL))
+        len = len > 4096 ? len - 4096 : 0;
+    if (len <= max_name)
+        return ks_fail(err, "cannot read the string table at %#llx", (unsigned long long)strtab);
     m->strings[len] = 0;
     return 0;
 }
@@ -76,24 +83,32 @@ static int read_module_syms(struct kernel *k, struct kmodule *m, ks_err *err)
 {
     struct kallsyms_ref r;
     uint64_t esize = ktype_size(k, "Elf32_Sym");
-    if (!esize) return ks_fail(err, "the vmlinux DWARF has no Elf32_Sym");
-    if (read_kallsyms_ref(k, m->module, &r, err)) return -1;
+    if (!esize)
+        return ks_fail(err, "the vmlinux DWARF has no Elf32_Sym");
+    if (read_kallsyms_ref(k, m->module, &r, err))
+        return -1;
     uint8_t *raw = xmalloc(r.num * esize + 1);
     int rc = kread(k, r.symtab, raw, r.num * esize, err);
     uint64_t max_name = 0;
-    for (uint64_t i = 0; !rc && i < r.num; i++) max_name = KS_MAX(max_name, sym_field(k, raw + i * esize, "st_name"));
-    if (!rc) rc = read_strings(k, m, r.strtab, max_name, err);
+    for (uint64_t i = 0; !rc && i < r.num; i++)
+        max_name = KS_MAX(max_name, sym_field(k, raw + i * esize, "st_name"));
+    if (!rc)
+        rc = read_strings(k, m, r.strtab, max_name, err);
     m->syms = rc ? NULL : xcalloc(r.num ? r.num : 1, sizeof *m->syms);
     for (uint64_t i = 0; !rc && i < r.num; i++) {
         const uint8_t *e = raw + i * esize;
         uint64_t name = sym_field(k, e, "st_name"), value = sym_field(k, e, "st_value");
         char type = 0;
-        if (r.typetab) kread(k, r.typetab + i, &type, 1, NULL);
-        if (!name || !m->strings[name] || value < m->base || value >= m->base + m->size) continue;
-        m->syms[m->nsyms++] = (struct kmod_sym){ .addr = value, .size = sym_field(k, e, "st_size"), .name = m->strings + name, .type = type };
+        if (r.typetab)
+            kread(k, r.typetab + i, &type, 1, NULL);
+        if (!name || !m->strings[name] || value < m->base || value >= m->base + m->size)
+            continue;
+        m->syms[m->nsyms++] =
+            (struct kmod_sym){.addr = value, .size = sym_field(k, e, "st_size"), .name = m->strings + name, .type = type};
     }
     free(raw);
-    if (!rc) qsort(m->syms, m->nsyms, sizeof *m->syms, sym_by_addr);
+    if (!rc)
+        qsort(m->syms, m->nsyms, sizeof *m->syms, sym_by_addr);
     return rc;
 }
 
@@ -111,26 +126,30 @@ static int load_one(struct kernel *k, uint64_t mod, void *arg)
     struct kmodule *m = memset(&ms->mods[ms->n++], 0, sizeof *m);
     uint64_t name_addr, state = 0;
     m->module = mod;
-    if (kmember_off(k, "struct module", "name", &name_addr, c->err) || kread_string(k, mod + name_addr, m->name, sizeof m->name, c->err))
+    if (kmember_off(k, "struct module", "name", &name_addr, c->err) ||
+        kread_string(k, mod + name_addr, m->name, sizeof m->name, c->err))
         return -1;
     if (kread_member(k, mod, "struct module", c->names->base, &m->base, c->err) ||
         kread_member(k, mod, "struct module", c->names->size, &m->size, c->err))
         return -1;
-    if (c->names->text_size) kread_member(k, mod, "struct module", c->names->text_size, &m->text_size, NULL);
+    if (c->names->text_size)
+        kread_member(k, mod, "struct module", c->names->text_size, &m->text_size, NULL);
     kread_member(k, mod, "struct module", "state", &state, NULL);
     m->state = (int)state;
     ks_err serr;
-    if (read_module_syms(k, m, &serr)) snprintf(m->sym_error, sizeof m->sym_error, "%s", serr.msg);
+    if (read_module_syms(k, m, &serr))
+        snprintf(m->sym_error, sizeof m->sym_error, "%s", serr.msg);
     return 0;
 }
 
 static int load_modules(struct kernel *k, struct kmodules *ms, ks_err *err)
 {
     uint64_t head, link;
-    struct load_ctx c = { .ms = ms, .names = module_layout_names(k), .err = err };
+    struct load_ctx c = {.ms = ms, .names = module_layout_names(k), .err = err};
     if (ksym_addr(k, "modules", &head, NULL) || !c.names)
         return ks_fail(err, "this kernel has no loadable modules (no `modules` list in the vmlinux)");
-    if (kmember_off(k, "struct module", "list", &link, err)) return -1;
+    if (kmember_off(k, "struct module", "list", &link, err))
+        return -1;
     return klist_for_each(k, head, link, MAX_MODULES, "module list", load_one, &c, err);
 }
 
@@ -140,7 +159,8 @@ const struct kmodules *kernel_modules(struct kernel *k, ks_err *err)
         k->modules = xcalloc(1, sizeof *k->modules);
         ks_err e;
         k->modules->status = load_modules(k, k->modules, &e);
-        if (k->modules->status) snprintf(k->modules->msg, sizeof k->modules->msg, "%s", e.msg);
+        if (k->modules->status)
+            snprintf(k->modules->msg, sizeof k->modules->msg, "%s", e.msg);
         k->modules->ready = true;
     }
     if (k->modules->status) {
@@ -152,7 +172,8 @@ const struct kmodules *kernel_modules(struct kernel *k, ks_err *err)
 
 void kernel_modules_free(struct kernel *k)
 {
-    if (!k->modules) return;
+    if (!k->modules)
+        return;
     for (size_t i = 0; i < k->modules->n; i++) {
         free(k->modules->mods[i].syms);
         free(k->modules->mods[i].strings);
@@ -174,7 +195,8 @@ const struct kmodule *module_at(struct kernel *k, uint64_t addr, const struct km
     *sym = NULL;
     for (size_t i = 0; ms && i < ms->n; i++) {
         const struct kmodule *m = &ms->mods[i];
-        if (addr < m->base || addr >= m->base + m->size) continue;
+        if (addr < m->base || addr >= m->base + m->size)
+            continue;
         *sym = sym_in(m, addr);
         return m;
     }

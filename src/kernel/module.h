@@ -17,30 +17,30 @@
 
 #include "kernel.h"
 
-#define MAX_MODULES 4096
+#define MAX_MODULES     4096
 #define MAX_MODULE_SYMS 200000
 
 struct kmod_sym {
     uint64_t addr, size;
-    const char *name;     /* into the module's string copy */
+    const char *name; /* into the module's string copy */
     char type;
 };
 
 struct kmodule {
-    uint64_t module;              /* struct module address */
+    uint64_t module; /* struct module address */
     char name[64];
-    uint64_t base, size;          /* the core (text, rodata, data) */
+    uint64_t base, size; /* the core (text, rodata, data) */
     uint64_t text_size;
-    int state;                    /* enum module_state */
-    struct kmod_sym *syms;        /* sorted by address */
+    int state;             /* enum module_state */
+    struct kmod_sym *syms; /* sorted by address */
     size_t nsyms;
     char *strings;
-    char sym_error[KS_ERR_MAX];        /* why no symbols ("" if they were read) */
+    char sym_error[KS_ERR_MAX]; /* why no symbols ("" if they were read) */
 };
 
 struct kmodules {
     bool ready;
-    int status;                   /* 0, or -1 with msg */
+    int status; /* 0, or -1 with msg */
     char msg[KS_ERR_MAX];
     struct kmodule *mods;
     size_t n;

@@ -9,9 +9,9 @@
 #define PANIC_PREFIX "Kernel panic - not syncing: "
 
 /* Lines an oops report starts with (die(), page_fault_oops(), report_bug(), die_general_protection()). */
-static const char *const oops_starts[] = { "BUG: ", "Oops: ", "kernel BUG at ", "general protection fault" };
+static const char *const oops_starts[] = {"BUG: ", "Oops: ", "kernel BUG at ", "general protection fault"};
 /* Lines a crash report without an oops starts with. */
-static const char *const other_starts[] = { PANIC_PREFIX, "sysrq: Trigger a crash" };
+static const char *const other_starts[] = {PANIC_PREFIX, "sysrq: Trigger a crash"};
 
 static bool has_prefix(const struct printk_record *r, const char *prefix)
 {
@@ -22,7 +22,8 @@ static bool has_prefix(const struct printk_record *r, const char *prefix)
 static bool has_any_prefix(const struct printk_record *r, const char *const *prefixes, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        if (has_prefix(r, prefixes[i])) return true;
+        if (has_prefix(r, prefixes[i]))
+            return true;
     return false;
 }
 
@@ -32,7 +33,8 @@ static void copy_line(char *out, size_t n, const struct printk_record *r, size_t
     const char *text = r->text + skip;
     size_t len = r->len - skip;
     const char *nl = memchr(text, '\n', len);
-    if (nl) len = (size_t)(nl - text);
+    if (nl)
+        len = (size_t)(nl - text);
     snprintf(out, n, "%.*s", (int)len, text);
 }
 
@@ -40,8 +42,10 @@ static int scan_record(const struct printk_record *r, void *arg)
 {
     struct panic_info *pi = arg;
     bool oops = has_any_prefix(r, oops_starts, ARRAY_SIZE(oops_starts));
-    if (has_prefix(r, PANIC_PREFIX)) copy_line(pi->panic, sizeof pi->panic, r, strlen(PANIC_PREFIX));
-    if (oops && !pi->oops[0]) copy_line(pi->oops, sizeof pi->oops, r, 0);
+    if (has_prefix(r, PANIC_PREFIX))
+        copy_line(pi->panic, sizeof pi->panic, r, strlen(PANIC_PREFIX));
+    if (oops && !pi->oops[0])
+        copy_line(pi->oops, sizeof pi->oops, r, 0);
     if (!pi->have_report && (oops || has_any_prefix(r, other_starts, ARRAY_SIZE(other_starts)))) {
         pi->have_report = true;
         pi->report_seq = r->seq;

@@ -15,10 +15,10 @@
 struct panic_info {
     bool have_cpu;
     unsigned cpu;
-    char panic[256];        /* the panic() message, "" if none */
-    char oops[256];         /* the oops line, "" if none */
+    char panic[256]; /* the panic() message, "" if none */
+    char oops[256];  /* the oops line, "" if none */
     bool have_report;
-    uint64_t report_seq;    /* first log record of the crash report (oops or panic) */
+    uint64_t report_seq; /* first log record of the crash report (oops or panic) */
 };
 
 int panic_find(struct kernel *k, struct panic_info *pi, ks_err *err);

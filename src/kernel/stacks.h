@@ -18,9 +18,9 @@ enum stack_type { STACK_TASK, STACK_HARDIRQ, STACK_SOFTIRQ, STACK_UNKNOWN };
 
 struct stack_info {
     enum stack_type type;
-    uint64_t begin, end;    /* [begin, end) */
-    uint64_t next_sp;       /* IRQ stacks: where the interrupted stack's pointer was saved (0: none) */
-    unsigned cpu;           /* IRQ stacks: whose */
+    uint64_t begin, end; /* [begin, end) */
+    uint64_t next_sp;    /* IRQ stacks: where the interrupted stack's pointer was saved (0: none) */
+    unsigned cpu;        /* IRQ stacks: whose */
 };
 
 /* Every stack a task's frames may use: its own, then the IRQ stacks of its CPU (up to 3). */

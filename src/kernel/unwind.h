@@ -23,32 +23,32 @@
 #define BT_MAX_FRAMES 256
 
 struct bt_frame {
-    uint64_t sp;            /* where the frame lies: the return-address slot, or the stack pointer */
-    uint64_t pc;            /* a return address, or (exact) the instruction the CPU was at */
-    uint64_t fp;            /* the frame header (0 for a frame from registers) */
-    bool exact;             /* pc came from registers, not from a return address */
+    uint64_t sp; /* where the frame lies: the return-address slot, or the stack pointer */
+    uint64_t pc; /* a return address, or (exact) the instruction the CPU was at */
+    uint64_t fp; /* the frame header (0 for a frame from registers) */
+    bool exact;  /* pc came from registers, not from a return address */
     enum stack_type stack;
-    int exception;          /* >= 0: the index of the exception frame this frame's registers came from */
+    int exception; /* >= 0: the index of the exception frame this frame's registers came from */
 };
 
 struct bt_exception {
-    uint64_t addr;          /* of the struct pt_regs */
+    uint64_t addr; /* of the struct pt_regs */
     struct cpu_regs regs;
-    bool user;              /* user-mode registers: where the task entered the kernel */
-    bool start;             /* the registers the walk started from (addr 0: not on a stack) */
-    size_t before;          /* printed before frames[before] (== nframes: after the last) */
+    bool user;     /* user-mode registers: where the task entered the kernel */
+    bool start;    /* the registers the walk started from (addr 0: not on a stack) */
+    size_t before; /* printed before frames[before] (== nframes: after the last) */
 };
 
 struct backtrace {
     uint64_t task;
     unsigned cpu;
-    const char *start;      /* "CPU registers (QEMU note)", "NT_PRSTATUS", "saved switch frame" */
+    const char *start; /* "CPU registers (QEMU note)", "NT_PRSTATUS", "saved switch frame" */
     struct bt_frame frames[BT_MAX_FRAMES];
     size_t nframes;
     struct bt_exception exc[16];
     size_t nexc;
     struct task_stacks stacks;
-    char stop[KS_ERR_MAX];  /* "" after a normal end; else why the walk stopped */
+    char stop[KS_ERR_MAX]; /* "" after a normal end; else why the walk stopped */
 };
 
 /* The dump's registers of a CPU, if it has them for this task. */
@@ -58,7 +58,8 @@ const struct cpu_regs *cpu_note_regs(struct kernel *k, unsigned cpu);
  * be found. */
 int unwind_task(struct kernel *k, uint64_t task, unsigned cpu, bool on_cpu, struct backtrace *bt, ks_err *err);
 /* Unwind from given registers (an exception frame found on a stack: bt -e). */
-int unwind_from_regs(struct kernel *k, uint64_t task, unsigned cpu, const struct cpu_regs *regs, struct backtrace *bt, ks_err *err);
+int unwind_from_regs(struct kernel *k, uint64_t task, unsigned cpu, const struct cpu_regs *regs, struct backtrace *bt,
+                     ks_err *err);
 /* Read a struct pt_regs by its DWARF members. */
 int read_pt_regs(struct kernel *k, uint64_t addr, struct cpu_regs *regs, ks_err *err);
 /* The address of the call instruction a return address follows (i386 call encodings). */

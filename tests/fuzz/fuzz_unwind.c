@@ -14,10 +14,13 @@ static uint64_t stack_off, sp_off, thread_size;
 
 static int setup(void)
 {
-    if (fuzz_kernel_setup(&kern, "init_task")) return -1;
+    if (fuzz_kernel_setup(&kern, "init_task"))
+        return -1;
     ks_err err;
-    if (kmember_off(&kern, "struct task_struct", "stack", &stack_off, &err)) return -1;
-    if (kmember_off(&kern, "struct task_struct", "thread.sp", &sp_off, &err)) return -1;
+    if (kmember_off(&kern, "struct task_struct", "stack", &stack_off, &err))
+        return -1;
+    if (kmember_off(&kern, "struct task_struct", "thread.sp", &sp_off, &err))
+        return -1;
     return kthread_size(&kern, &thread_size, &err);
 }
 
@@ -29,24 +32,29 @@ static void put32(uint8_t *p, uint64_t v)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!ready) ready = setup() == 0 ? 1 : -1;
-    if (ready < 0 || size < 4 + 4 * REG_COUNT || size > (1u << 20)) return 0;
+    if (!ready)
+        ready = setup() == 0 ? 1 : -1;
+    if (ready < 0 || size < 4 + 4 * REG_COUNT || size > (1u << 20))
+        return 0;
     size_t total = KS_MAX(size, (size_t)thread_size);
-    if (total < stack_off + 4 || total < sp_off + 4) return 0;
+    if (total < stack_off + 4 || total < sp_off + 4)
+        return 0;
     uint8_t *mem = calloc(1, total);
     memcpy(mem, data, size);
-    uint64_t base = kern.page_offset + KS_PAGE_SIZE;   /* where fuzz_kernel_map puts the input */
+    uint64_t base = kern.page_offset + KS_PAGE_SIZE; /* where fuzz_kernel_map puts the input */
     put32(mem + stack_off, base);
     put32(mem + sp_off, base + le32(data) % thread_size);
     int fd = fuzz_kernel_map(&kern, mem, total, "init_task");
     free(mem);
-    if (fd < 0) return 0;
+    if (fd < 0)
+        return 0;
     struct backtrace *bt = calloc(1, sizeof *bt);
     ks_err err;
     uint64_t task = base;
     unwind_task(&kern, task, 0, false, bt, &err);
-    struct cpu_regs regs = { .valid = true };
-    for (int r = 0; r < REG_COUNT; r++) regs.r[r] = le32(data + 4 + 4 * r);
+    struct cpu_regs regs = {.valid = true};
+    for (int r = 0; r < REG_COUNT; r++)
+        regs.r[r] = le32(data + 4 + 4 * r);
     regs.r[REG_ESP] = base + regs.r[REG_ESP] % thread_size;
     regs.r[REG_EBP] = base + regs.r[REG_EBP] % thread_size;
     unwind_from_regs(&kern, task, 0, &regs, bt, &err);

@@ -8,7 +8,7 @@
 
 struct disasm {
     csh handle;
-    cs_insn *insn;          /* capstone's scratch instruction, reused */
+    cs_insn *insn; /* capstone's scratch instruction, reused */
 };
 
 struct disasm *disasm_open(ks_err *err)
@@ -27,7 +27,8 @@ struct disasm *disasm_open(ks_err *err)
 
 void disasm_close(struct disasm *d)
 {
-    if (!d) return;
+    if (!d)
+        return;
     cs_free(d->insn, 1);
     cs_close(&d->handle);
     free(d);
@@ -39,8 +40,10 @@ static void branch_target(const cs_insn *ci, struct insn *out)
     const cs_detail *det = ci->detail;
     bool jump = false;
     for (unsigned g = 0; det && g < det->groups_count; g++) {
-        if (det->groups[g] == X86_GRP_CALL) out->is_call = jump = true;
-        if (det->groups[g] == X86_GRP_JUMP) jump = true;
+        if (det->groups[g] == X86_GRP_CALL)
+            out->is_call = jump = true;
+        if (det->groups[g] == X86_GRP_JUMP)
+            jump = true;
     }
     if (jump && det->x86.op_count == 1 && det->x86.operands[0].type == X86_OP_IMM) {
         out->has_target = true;
@@ -55,7 +58,8 @@ int disasm_one(struct disasm *d, const uint8_t *code, size_t n, uint64_t addr, s
     uint64_t at = addr;
     memset(out, 0, sizeof *out);
     if (!cs_disasm_iter(d->handle, &p, &left, &at, d->insn))
-        return ks_fail(err, "no instruction at %#llx (bytes %02x %02x ...)", (unsigned long long)addr, n ? code[0] : 0, n > 1 ? code[1] : 0);
+        return ks_fail(err, "no instruction at %#llx (bytes %02x %02x ...)", (unsigned long long)addr, n ? code[0] : 0,
+                       n > 1 ? code[1] : 0);
     const cs_insn *ci = d->insn;
     out->addr = addr;
     out->len = ci->size;

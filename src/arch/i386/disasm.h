@@ -19,7 +19,7 @@ struct insn {
     uint8_t bytes[16];
     char mnemonic[32];
     char operands[160];
-    bool has_target;        /* a direct call or jump */
+    bool has_target; /* a direct call or jump */
     bool is_call;
     uint64_t target;
 };

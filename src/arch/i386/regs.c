@@ -4,19 +4,15 @@
 #include <stddef.h>
 
 static const char *const crash_names[REG_COUNT] = {
-    [REG_EBX] = "EBX",   [REG_ECX] = "ECX", [REG_EDX] = "EDX",      [REG_ESI] = "ESI",
-    [REG_EDI] = "EDI",   [REG_EBP] = "EBP", [REG_EAX] = "EAX",      [REG_DS] = "DS",
-    [REG_ES] = "ES",     [REG_FS] = "FS",   [REG_GS] = "GS",        [REG_ORIG_EAX] = "ERR",
-    [REG_EIP] = "EIP",   [REG_CS] = "CS",   [REG_EFLAGS] = "EFLAGS", [REG_ESP] = "ESP",
-    [REG_SS] = "SS",
+    [REG_EBX] = "EBX", [REG_ECX] = "ECX", [REG_EDX] = "EDX",       [REG_ESI] = "ESI", [REG_EDI] = "EDI", [REG_EBP] = "EBP",
+    [REG_EAX] = "EAX", [REG_DS] = "DS",   [REG_ES] = "ES",         [REG_FS] = "FS",   [REG_GS] = "GS",   [REG_ORIG_EAX] = "ERR",
+    [REG_EIP] = "EIP", [REG_CS] = "CS",   [REG_EFLAGS] = "EFLAGS", [REG_ESP] = "ESP", [REG_SS] = "SS",
 };
 
 static const char *const pt_regs_members[REG_COUNT] = {
-    [REG_EBX] = "bx",    [REG_ECX] = "cx", [REG_EDX] = "dx",      [REG_ESI] = "si",
-    [REG_EDI] = "di",    [REG_EBP] = "bp", [REG_EAX] = "ax",      [REG_DS] = "ds",
-    [REG_ES] = "es",     [REG_FS] = "fs",  [REG_GS] = "gs",       [REG_ORIG_EAX] = "orig_ax",
-    [REG_EIP] = "ip",    [REG_CS] = "cs",  [REG_EFLAGS] = "flags", [REG_ESP] = "sp",
-    [REG_SS] = "ss",
+    [REG_EBX] = "bx", [REG_ECX] = "cx", [REG_EDX] = "dx",       [REG_ESI] = "si", [REG_EDI] = "di", [REG_EBP] = "bp",
+    [REG_EAX] = "ax", [REG_DS] = "ds",  [REG_ES] = "es",        [REG_FS] = "fs",  [REG_GS] = "gs",  [REG_ORIG_EAX] = "orig_ax",
+    [REG_EIP] = "ip", [REG_CS] = "cs",  [REG_EFLAGS] = "flags", [REG_ESP] = "sp", [REG_SS] = "ss",
 };
 
 const char *i386_reg_name(enum i386_reg r)
