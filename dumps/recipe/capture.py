@@ -17,6 +17,9 @@ def parse_args():
     p.add_argument("--append", default="")
     p.add_argument("--formats", default="kdump", help="comma list of elf,kdump,raw,vmcore")
     p.add_argument("--out", required=True)
+    p.add_argument("--hang", action="store_true",
+                   help="panic sample without kexec (panic=0): let the guest crash, wait for the panic "
+                        "on the console, then stop it and take QEMU's truth and captures of the hung machine")
     return p.parse_args()
 
 
@@ -180,6 +183,33 @@ def record_qemu_truth(qmp, truthdir):
         f.writelines(xp)
 
 
+REPORT_END = re.compile(r"---\[ end (trace|Kernel panic)")
+NEXT_BOOT = re.compile(r"^(?:\[[\s\d.]+\] )?Linux version |^KSLEUTH-")
+
+
+def crash_reports(console, truthdir):
+    """Cut the crash report out of the console log, after KSLEUTH-READY: truth/oops from the first
+    "BUG:"/"kernel BUG at"/"Oops:" line, truth/panic from the "Kernel panic - not syncing" line, each through the
+    kernel's "---[ end trace"/"---[ end Kernel panic" line or, when kexec takes over first, up to the
+    capture kernel's first line."""
+    lines = console.replace("\r", "").split("\n")
+    ready = next((i for i, l in enumerate(lines) if l.startswith("KSLEUTH-READY")), 0)
+    written = []
+    for name, start in (("oops", re.compile(r"(BUG: |kernel BUG at |Oops: )")), ("panic", re.compile(r"Kernel panic - not syncing"))):
+        i = next((i for i in range(ready, len(lines)) if start.search(lines[i])), None)
+        if i is None:
+            continue
+        j = i + 1
+        while j < len(lines) and not NEXT_BOOT.search(lines[j]):
+            j += 1
+            if REPORT_END.search(lines[j - 1]):
+                break
+        with open(os.path.join(truthdir, name), "w") as f:
+            f.write("\n".join(lines[i:j]).rstrip("\n") + "\n")
+        written.append(name)
+    return written
+
+
 def elf_file_size(path):
     """Bytes an ELF core really occupies (the disk image it sits on is larger)."""
     with open(path, "rb") as f:
@@ -247,8 +277,9 @@ def main():
         truth = TruthPort(f"{work}/truth.sock", f"{work}/truth.raw")   # QEMU waits for this before it runs
         qmp = Qmp(f"{work}/qmp.sock")
         wait_for(f"{work}/console.log", "KSLEUTH-READY", 900, proc)
-        qmp.call("stop")
-        print(f"READY seen and guest stopped at {time.time() - t_start:.1f} s: {qmp.call('query-status')}", flush=True)
+        if not a.hang:
+            qmp.call("stop")
+            print(f"READY seen and guest stopped at {time.time() - t_start:.1f} s: {qmp.call('query-status')}", flush=True)
         t0 = time.time()
         while "### TRUTH-DONE" not in open(f"{work}/truth.raw", errors="replace").read():
             if time.time() - t0 > 30:
@@ -256,6 +287,14 @@ def main():
             time.sleep(0.2)
         names = split_truth(open(f"{work}/truth.raw", errors="replace").read(), truthdir)
         print(f"truth: {len(names)} files", flush=True)
+        if a.hang:
+            # The guest crashes itself (init's idle step writes the crash kind once it reads PANIC);
+            # with panic=0 the machine then hangs in panic(). QEMU's truth is taken of that state.
+            truth.send(b"PANIC\n")
+            wait_for(f"{work}/console.log", "Kernel panic - not syncing", 300, proc)
+            time.sleep(2)
+            qmp.call("stop")
+            print(f"panic seen and guest stopped at {time.time() - t_start:.1f} s", flush=True)
         record_qemu_truth(qmp, truthdir)
         if "elf" in formats:
             qmp.call("dump-guest-memory", paging=False, protocol=f"file:{work}/dump.elf")
@@ -280,6 +319,9 @@ def main():
             shutil.copy(f"{work}/console.log", f"{out}/truth/console-with-capture.log")
         else:
             shutil.copy(f"{work}/console.log", f"{out}/truth/console.log")
+        reports = crash_reports(open(f"{work}/console.log", errors="replace").read(), truthdir)
+        if reports:
+            print(f"crash report: {', '.join(reports)}", flush=True)
     finally:
         if proc.poll() is None:
             proc.kill()
