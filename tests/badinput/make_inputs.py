@@ -87,15 +87,20 @@ def gdb_address(vmlinux, expr):
 
 
 def patch_elf_phys(path, paddr, data):
-    """Overwrite bytes at a physical address of an ELF64 core (QEMU's dump-guest-memory layout)."""
+    """Overwrite bytes at a physical address of an ELF core, ELF64 (QEMU's dump-guest-memory) or
+    ELF32 (a kdump /proc/vmcore): the PT_LOAD that holds it says where in the file."""
     with open(path, "r+b") as f:
         head = f.read(64)
-        phoff, = struct.unpack_from("<Q", head, 32)
-        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        is64 = head[4] == 2
+        phoff, = struct.unpack_from("<Q" if is64 else "<I", head, 32 if is64 else 28)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54 if is64 else 42)
         f.seek(phoff)
         phdrs = f.read(phentsize * phnum)
         for i in range(phnum):
-            p_type, _, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", phdrs, i * phentsize)
+            if is64:
+                p_type, _, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", phdrs, i * phentsize)
+            else:
+                p_type, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIIII", phdrs, i * phentsize)
             if p_type == 1 and p_paddr <= paddr and paddr + len(data) <= p_paddr + p_filesz:
                 f.seek(p_offset + paddr - p_paddr)
                 f.write(data)
@@ -118,23 +123,6 @@ def make_sparse(name, dumps, unpacked, out):
     return out
 
 
-def patch_elf32_phys(path, paddr, data):
-    """Overwrite bytes at a physical address of an ELF32 core (a kdump /proc/vmcore)."""
-    with open(path, "r+b") as f:
-        head = f.read(52)
-        phoff, = struct.unpack_from("<I", head, 28)
-        phentsize, phnum = struct.unpack_from("<HH", head, 42)
-        f.seek(phoff)
-        phdrs = f.read(phentsize * phnum)
-        for i in range(phnum):
-            p_type, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIIII", phdrs, i * phentsize)
-            if p_type == 1 and p_paddr <= paddr and paddr + len(data) <= p_paddr + p_filesz:
-                f.seek(p_offset + paddr - p_paddr)
-                f.write(data)
-                return
-    raise ValueError(f"physical {paddr:#x} is in no PT_LOAD segment")
-
-
 def make_module_loop(dumps, unpacked, out):
     """np-oops with the module list's head pointing into the task list: a walk that never comes
     back to `modules`."""
@@ -142,7 +130,7 @@ def make_module_loop(dumps, unpacked, out):
     head = gdb_address(vmlinux, "modules") - PAGE_OFFSET
     tasks = gdb_address(vmlinux, "init_task.tasks")
     shutil.copy(os.path.join(unpacked, "np-oops", "vmcore"), out + ".part")
-    patch_elf32_phys(out + ".part", head, struct.pack("<I", tasks))
+    patch_elf_phys(out + ".part", head, struct.pack("<I", tasks))
     os.replace(out + ".part", out)
     return out
 
