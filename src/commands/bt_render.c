@@ -133,10 +133,9 @@ static void scan_text(struct session *s, const struct backtrace *bt, enum bt_tex
         json_arr_end(j);
 }
 
-/* -e: pt_regs-shaped words on the task stack: a kernel or user code selector (the i386 GDT's
- * __KERNEL_CS 0x60, __USER_CS 0x73), DS and ES holding __USER_DS (0x7b: the entry code loads it
- * for kernel and user entries alike), an EIP that is kernel text or user space to match, and
- * EFLAGS with its always-one bit 1. */
+/* -e: pt_regs-shaped words on the task stack: a kernel or user code selector, DS and ES holding
+ * the user data segment (the entry code loads it for kernel and user entries alike), an EIP that
+ * is kernel text or user space to match, and EFLAGS with its always-one bit 1. */
 static void scan_exceptions(struct session *s, const struct backtrace *bt, struct json *j)
 {
     const struct stack_info *st = &bt->stacks.s[0];
@@ -149,9 +148,9 @@ static void scan_exceptions(struct session *s, const struct backtrace *bt, struc
         if (read_pt_regs(&s->k, a, &r, NULL))
             break;
         uint64_t cs = r.r[REG_CS] & 0xffff, ip = r.r[REG_EIP];
-        bool kernel = cs == 0x60 && ip >= s->k.page_offset && ksym_where(&s->k, ip, &w) && w.text;
-        bool user = cs == 0x73 && ip < s->k.page_offset && ip && r.r[REG_ESP] < s->k.page_offset;
-        bool data_segs = (r.r[REG_DS] & 0xffff) == 0x7b && (r.r[REG_ES] & 0xffff) == 0x7b;
+        bool kernel = cs == I386_KERNEL_CS && ip >= s->k.page_offset && ksym_where(&s->k, ip, &w) && w.text;
+        bool user = cs == I386_USER_CS && ip < s->k.page_offset && ip && r.r[REG_ESP] < s->k.page_offset;
+        bool data_segs = (r.r[REG_DS] & 0xffff) == I386_USER_DS && (r.r[REG_ES] & 0xffff) == I386_USER_DS;
         if ((!kernel && !user) || !data_segs || !(r.r[REG_EFLAGS] & 2) || r.r[REG_EFLAGS] > 0x3fffff)
             continue;
         if (j) {

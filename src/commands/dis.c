@@ -157,6 +157,17 @@ static void emit(struct session *s, struct json *j, const struct insn *in, const
     fprintf(s->out, "0x%" PRIx64 " <%s>:\t%s\n", in->addr, d->where, d->text);
 }
 
+/* The longest i386 instruction is 15 bytes; near the end of mapped code, only what is left of
+ * the page is read, so no byte is decoded that the dump does not hold. */
+static int read_code(struct session *s, uint64_t pc, uint8_t *code, size_t *len, ks_err *err)
+{
+    *len = 16;
+    if (kread(&s->k, pc, code, *len, NULL) == 0)
+        return 0;
+    *len = KS_MIN((size_t)16, (size_t)(KS_PAGE_SIZE - (pc & (KS_PAGE_SIZE - 1))));
+    return kread(&s->k, pc, code, *len, err);
+}
+
 static int disassemble(struct session *s, const struct dis_args *a, struct json *j, ks_err *err)
 {
     uint64_t pc, end, max;
@@ -168,10 +179,11 @@ static int disassemble(struct session *s, const struct dis_args *a, struct json 
     bool have_prev = false;
     for (uint64_t n = 0; n < max && pc < end; n++) {
         uint8_t code[16];
+        size_t len;
         struct insn in;
-        if (kread(&s->k, pc, code, sizeof code, NULL) && kread(&s->k, pc, code, 1, err))
+        if (read_code(s, pc, code, &len, err))
             return -1;
-        if (disasm_one(s->k.disasm, code, sizeof code, pc, &in, err))
+        if (disasm_one(s->k.disasm, code, len, pc, &in, err))
             return -1;
         describe(s, a, &in, &cur);
         emit(s, j, &in, &cur, have_prev ? &prev : NULL);

@@ -32,28 +32,12 @@ const struct cpu_regs *cpu_note_regs(struct kernel *k, unsigned cpu)
     return &k->dump->cpu[cpu].regs;
 }
 
-/* i386 calls end at the return address: e8 rel32 (5 bytes), ff /2 with a register (2), with
- * disp8 (3), with disp32 (6), or with a SIB byte (3, 4 or 7). The first that decodes wins. */
 uint64_t call_site(struct kernel *k, uint64_t ret)
 {
-    uint8_t b[8];
+    uint8_t b[7];
     if (ret < 7 || kread(k, ret - 7, b, 7, NULL))
         return ret;
-    if (b[2] == 0xe8)
-        return ret - 5;
-    if (b[5] == 0xff && (b[6] & 0xf8) == 0xd0)
-        return ret - 2;
-    if (b[4] == 0xff && b[5] == 0x14)
-        return ret - 3;
-    if (b[4] == 0xff && (b[5] & 0xf8) == 0x50 && (b[5] & 7) != 4)
-        return ret - 3;
-    if (b[3] == 0xff && b[4] == 0x54)
-        return ret - 4;
-    if (b[1] == 0xff && ((b[2] & 0xf8) == 0x90 || b[2] == 0x15))
-        return ret - 6;
-    if (b[0] == 0xff && b[1] == 0x94)
-        return ret - 7;
-    return ret;
+    return ret - i386_call_length(b);
 }
 
 struct walker {

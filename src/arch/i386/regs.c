@@ -24,3 +24,22 @@ const char *i386_pt_regs_member(enum i386_reg r)
 {
     return (unsigned)r < REG_COUNT ? pt_regs_members[r] : NULL;
 }
+
+unsigned i386_call_length(const uint8_t b[7])
+{
+    if (b[2] == 0xe8)
+        return 5;
+    if (b[5] == 0xff && (b[6] & 0xf8) == 0xd0)
+        return 2;
+    if (b[4] == 0xff && b[5] == 0x14)
+        return 3;
+    if (b[4] == 0xff && (b[5] & 0xf8) == 0x50 && (b[5] & 7) != 4)
+        return 3;
+    if (b[3] == 0xff && b[4] == 0x54)
+        return 4;
+    if (b[1] == 0xff && ((b[2] & 0xf8) == 0x90 || b[2] == 0x15))
+        return 6;
+    if (b[0] == 0xff && b[1] == 0x94)
+        return 7;
+    return 0;
+}

@@ -34,6 +34,16 @@ struct cpu_regs {
     bool valid;
 };
 
+/* Selectors of the i386 GDT layout (arch/x86/include/asm/segment.h): the kernel's code segment,
+ * user code, and the user data segment the entry code loads into DS and ES on every entry. */
+#define I386_KERNEL_CS 0x60
+#define I386_USER_CS   0x73
+#define I386_USER_DS   0x7b
+
+/* The length of the call instruction that ends at a return address, from the 7 bytes before it
+ * (e8 rel32; ff /2 through a register, disp8, disp32 or a SIB byte); 0 if none decodes. */
+unsigned i386_call_length(const uint8_t before[7]);
+
 /* crash's names: "EAX", "EIP", "ERR" for orig_eax. */
 const char *i386_reg_name(enum i386_reg r);
 /* The struct pt_regs member that holds it: "ax", "ip", "orig_ax", "cs". */
