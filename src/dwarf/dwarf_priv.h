@@ -22,6 +22,8 @@ struct kdwarf {
     char origin[512];
     struct kd_lines *lines;          /* line tables decoded so far (lines.c) */
     struct ktype void_type;
+    struct kdwarf *const *extra;     /* modules' DWARF searched by the *_any lookups (not owned) */
+    size_t nextra;
 };
 
 /* Attribute helpers over libdwarf (0 on success). */

@@ -61,6 +61,10 @@ set -p
 bt
 bt -e | tail -12
 sym ksleuth_crash_write
+mod -s ksleuth_crash > /dev/null
+struct ksleuth_victim
+bt -l | head -10
+dis -l ksleuth_crash_write 6
 """
 
 for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
