@@ -163,7 +163,15 @@ static int build_index(struct kdwarf *kd, bool progress, ks_err *err)
             return -1;
         }
         Dwarf_Die cu = NULL;
-        if (dwarf_siblingof_b(kd->dbg, NULL, 1, &cu, NULL) == DW_DLV_OK) {
+        r = dwarf_siblingof_b(kd->dbg, NULL, 1, &cu, &e);
+        if (r == DW_DLV_ERROR) {
+            /* Going on to the next unit after this makes libdwarf 20210528 free its range-list
+             * contexts twice (found by fuzz_relobj): a unit that cannot be read ends the index. */
+            ks_fail(err, "DWARF: cannot read compile unit %u: %s", ncu, e ? dwarf_errmsg(e) : "?");
+            if (e) dwarf_dealloc(kd->dbg, e, DW_DLA_ERROR);
+            return -1;
+        }
+        if (r == DW_DLV_OK) {
             index_cu(kd, cu);
             dwarf_dealloc_die(cu);
         }
@@ -257,6 +265,8 @@ static int kdwarf_init(struct kdwarf *kd, int fd, const char *name, ks_err *err)
     /* A linked vmlinux may keep .rel.debug_* (emit-relocs); its values are final already. A module's
      * copy is relocated by relobj.c before it gets here. */
     dwarf_set_reloc_application(0);
+    if (kd_check_list_tables(fd, name, err))
+        return -1;
     Dwarf_Error e = NULL;
     if (dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, on_dwarf_error, kd, &kd->dbg, &e) != DW_DLV_OK) {
         ks_fail(err, "%s: libdwarf cannot read its DWARF: %s", name, e ? dwarf_errmsg(e) : "no DWARF");
