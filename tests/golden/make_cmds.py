@@ -48,6 +48,8 @@ bt -a
 bt {pid}
 bt -f {pid} | head -12
 bt -l {pid} | head -8
+foreach -u bt | head -20
+foreach {pid} task pid,comm
 dis schedule 8
 dis -l schedule 4
 help
