@@ -291,15 +291,11 @@ static int run_script(struct session *s, const char *path)
     return failed;
 }
 
-/* Commands on standard input — unless standard input is the vmlinux or the dump itself. */
-static int run_stdin(struct session *s)
+/* Commands come from standard input: it must not be the vmlinux or the dump itself (`< vmlinux`). */
+static int check_stdin(const char *vmlinux, const char *dump)
 {
-    if (fd_is_file(STDIN_FILENO, s->vmlinux_path) || fd_is_file(STDIN_FILENO, s->dump_path)) {
-        fprintf(stderr, "ksleuth: standard input is %s, not commands\n",
-                fd_is_file(STDIN_FILENO, s->vmlinux_path) ? s->vmlinux_path : s->dump_path);
-        return 2;
-    }
-    return run_stream(s, stdin);
+    const char *input = fd_is_file(STDIN_FILENO, vmlinux) ? vmlinux : fd_is_file(STDIN_FILENO, dump) ? dump : NULL;
+    return input ? usage_error("standard input is %s, not commands", input) : 0;
 }
 
 static int open_kernel(struct session *s, const struct options *o)
@@ -335,10 +331,10 @@ static int batch(struct session *s, const struct options *o)
     if (o->script && !ks_interrupted())
         failed |= run_script(s, o->script);
     if (!o->commands && !o->script)
-        failed |= run_stdin(s);
+        failed |= run_stream(s, stdin);
     if (ks_interrupted())
         return 130;
-    return failed == 2 ? 2 : failed ? 1 : 0;
+    return failed;
 }
 
 int main(int argc, char **argv)
@@ -359,6 +355,8 @@ int main(int argc, char **argv)
         .out = stdout, .err = stderr, .json = o.json, .radix = 10, .vmlinux_path = vmlinux, .dump_path = dumpfile};
     bool interactive = !o.commands && !o.script && isatty(STDIN_FILENO);
     s.batch = !interactive;
+    if (s.batch && !o.commands && !o.script && (rc = check_stdin(vmlinux, dumpfile)))
+        return rc;
     /* In batch mode Ctrl-C also ends a wait for the next line of standard input. */
     ks_interrupt_install(interactive);
     if ((rc = open_kernel(&s, &o)))

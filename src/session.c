@@ -11,6 +11,7 @@
 
 #include "commands/commands.h"
 #include "plumbing.h"
+#include "util/interrupt.h"
 #include "util/json.h"
 
 void session_error(struct session *s, const char *cmd, const char *msg)
@@ -93,11 +94,15 @@ static int run_plumbed(struct session *s, const struct command *c, int argc, cha
     if (spec)
         s->out = p.f;
     int rc = c->run(s, argc, argv);
+    /* A command that took Ctrl-C's failed reads for missing data still stopped short: say so. */
+    if (!rc && ks_interrupted())
+        rc = cmd_fail(s, argv[0], "interrupted");
     s->out = saved;
     int out_rc = spec ? plumbing_close(s, &p, &err) : plumbing_check(s->out, &err);
     if (spec && !out_rc)
         out_rc = plumbing_check(s->out, &err);
-    if (out_rc)
+    /* After Ctrl-C the command has said "interrupted"; a pipeline killed by it says nothing more. */
+    if (out_rc && !(rc && ks_interrupted()))
         rc = output_fail(s, argv[0], err.msg);
     return rc;
 }

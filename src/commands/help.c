@@ -64,7 +64,8 @@ const struct command cmd_help = {
     "it prints and its JSON form.\n"
     "Output: \"CMD | PIPELINE\" sends it through the shell, \"CMD > FILE\" writes FILE (quote a name with\n"
     "spaces), \">> FILE\" appends; one file per command. As in crash, a > or | outside parentheses is\n"
-    "always plumbing, also in eval: \"eval 1 >> 2\" appends to the file 2, \"eval (1 >> 2)\" shifts.\n"
+    "always plumbing, also in eval: \"eval 1 > 2\" writes 1 to a file named 2, as crash does;\n"
+    "\"eval (1 >> 2)\" keeps the operator in the expression.\n"
     "A write error, or a pipeline that exits non-zero, fails the command. Ctrl-C stops a command\n"
     "(\"interrupted\") and returns to the prompt; in batch mode it ends the batch (exit status 130).\n"
     "JSON: help {\"commands\":[{\"name\",\"summary\"}]}; help CMD {\"name\",\"summary\",\"usage\",\"help\"}",

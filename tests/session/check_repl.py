@@ -29,6 +29,7 @@ class Terminal:
             finally:
                 os._exit(127)
         self.seen = self.before = b""
+        self.transcript = b""     # all the terminal showed, for sanitizer reports
 
     def expect(self, text, wait=WAIT):
         """Read until text appears after what was already consumed; True if it did."""
@@ -41,7 +42,9 @@ class Terminal:
             ready, _, _ = select.select([self.fd], [], [], 0.2)
             if ready:
                 try:
-                    self.seen += os.read(self.fd, 65536)
+                    data = os.read(self.fd, 65536)
+                    self.seen += data
+                    self.transcript += data
                 except OSError:      # the other side is closed: ksleuth ended
                     break
         self.before = self.seen
@@ -116,6 +119,8 @@ def main():
     t.expect(PROMPT)
     t.send(b"q\n")
     c.check(t.finish() == 0, "q did not end the REPL with status 0")
+    c.check(b"Sanitizer" not in t.transcript and b"runtime error:" not in t.transcript,
+            f"sanitizer report: {t.transcript[-600:]!r}")
     lines = open(hist).read().splitlines()
     c.check(len(lines) <= 1000, f"history file has {len(lines)} lines, more than 1000")
     c.check(lines[-2:] == ["sys", "q"] and "kmem -p" in lines, f"history file does not end with what was typed: {lines[-4:]}")

@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from kstruth import Checks  # noqa: E402
 
 GUARD = 120   # seconds: a hang is a failure, not a wait
+SANITIZER = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
 
 class Run:
@@ -25,14 +26,23 @@ class Run:
         self.k, self.work, self.env = ksleuth, work, env
         self.v, self.d = os.path.join(sample, "vmlinux"), os.path.join(sample, "dump.kdump.gz")
 
+        self.reports = []     # sanitizer reports of any run
+
+    def noted(self, p):
+        if any(w in p.stderr for w in SANITIZER):
+            self.reports.append(p.stderr[-600:])
+        return p
+
     def __call__(self, *args, stdin=subprocess.DEVNULL, files=True):
         argv = [self.k, *args] + ([self.v, self.d] if files else [])
-        return subprocess.run(argv, stdin=stdin, capture_output=True, text=True, timeout=GUARD, env=self.env, cwd=self.work)
+        return self.noted(subprocess.run(argv, stdin=stdin, capture_output=True, text=True, timeout=GUARD, env=self.env,
+                                         cwd=self.work))
 
     def sh(self, script):
         """A shell line with $K $V $D, for descriptors only a shell closes (<&-, >&-)."""
         env = dict(self.env, K=self.k, V=self.v, D=self.d)
-        return subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=GUARD, env=env, cwd=self.work)
+        return self.noted(subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=GUARD, env=env,
+                                         cwd=self.work))
 
     def path(self, name):
         return os.path.join(self.work, name)
@@ -149,6 +159,7 @@ def batch_interrupt(c, r):
         p.kill()
         out, err = p.communicate()
     out = first + out
+    c.check(not any(w.encode() in err for w in SANITIZER), f"batch Ctrl-C: sanitizer report: {err[-600:]!r}")
     c.check(p.returncode == 130, f"batch Ctrl-C: exit status {p.returncode}, expected 130")
     c.check(b"rd: interrupted" in err, f"batch Ctrl-C: no 'rd: interrupted': {err[-300:]!r}")
     c.check(b"RELEASE" not in out and len(out) < 16_000_000 * 4, "batch Ctrl-C: the batch went on")
@@ -232,6 +243,7 @@ def main():
                  json_documents, batch_interrupt, golden_kit):
         step(c, r)
     checks_of_nothing(c)
+    c.check(not r.reports, f"sanitizer reports: {r.reports[:2]}")
     print(f"session checks took {time.time() - start:.0f} s", file=sys.stderr)
     return c.finish()
 
