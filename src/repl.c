@@ -142,14 +142,15 @@ static char **complete(const char *text, int start, int end)
     return cands.n ? rl_completion_matches(text, next_candidate) : NULL;
 }
 
-/* Ctrl-C at the prompt: readline's wait for a key ends (no SA_RESTART there) and calls this. The
- * half-typed line is dropped and a fresh prompt drawn, as a shell does. */
+/* Ctrl-C at the prompt: readline restores the terminal, echoes ^C, passes the signal on to our
+ * handler and then calls this. The half-typed line is dropped and a fresh prompt drawn, as a shell
+ * does. */
 static int on_signal_event(void)
 {
     if (!ks_interrupted())
         return 0;
     ks_interrupt_clear();
-    fputs("^C\n", rl_outstream ? rl_outstream : stdout);
+    rl_crlf();
     rl_replace_line("", 0);
     rl_on_new_line();
     rl_redisplay();
@@ -180,12 +181,10 @@ static void history_add(const char *path, const char *line)
     append_history(1, path);
 }
 
-/* One prompt: Ctrl-C must end the wait for a key, but not a write to the terminal. */
+/* One prompt; a Ctrl-C pressed while the previous command was finishing is for that one. */
 static char *prompt(void)
 {
-    ks_interrupt_install(false);
     char *line = readline("ksleuth> ");
-    ks_interrupt_install(true);
     ks_interrupt_clear();
     return line;
 }
@@ -195,7 +194,6 @@ int repl_run(struct session *s)
     repl_session = s;
     rl_readline_name = "ksleuth";
     rl_attempted_completion_function = complete;
-    rl_catch_signals = 0;
     rl_signal_event_hook = on_signal_event;
     char hist[1024];
     history_path(hist, sizeof hist);

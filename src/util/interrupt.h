@@ -8,8 +8,8 @@
 #include <stdbool.h>
 
 /* Install the SIGINT handler. restart: whether slow system calls resume after it (SA_RESTART):
- * yes while a command runs, so a write to the terminal is not cut short; no while waiting for
- * input, so the wait itself ends and the front end can act on the interrupt. */
+ * yes in the REPL, so a write to the terminal is not cut short (readline has its own handler while
+ * it waits for a key); no in batch mode, so a wait for the next line of standard input ends too. */
 void ks_interrupt_install(bool restart);
 /* Whether Ctrl-C was pressed since the last ks_interrupt_clear(). */
 bool ks_interrupted(void);

@@ -82,6 +82,7 @@ def redirections(c, r):
     expect(c, r("-c", "sys > one > two"), 1, "one output file at a time", "sys > one > two")
     c.check(not os.path.exists(r.path("one")) and not os.path.exists(r.path("two")), "sys > one > two wrote a file")
     expect(c, r("-c", "sys >"), 1, "no file name after >", "sys >")
+    expect(c, r("-c", "sys > one | cat"), 1, "a pipeline after a file", "sys > one | cat")
     p = r("-c", "sys > app; sys >> app")
     c.check(p.returncode == 0 and open(r.path("app")).read().count("RELEASE") == 2, "sys >> app did not append")
     with open(r.path("crlf.cmds"), "wb") as f:
@@ -165,6 +166,23 @@ def batch_interrupt(c, r):
     c.check(b"RELEASE" not in out and len(out) < 16_000_000 * 4, "batch Ctrl-C: the batch went on")
 
 
+def interrupt_waiting(c, r):
+    """Ctrl-C while the batch waits for its next command on standard input ends it (130), no hang."""
+    p = subprocess.Popen([r.k, r.v, r.d], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=r.env)
+    p.stdin.write(b"sys\n")
+    p.stdin.flush()
+    first = p.stdout.readline()
+    while b"RELEASE" not in first and first:
+        first = p.stdout.readline()
+    p.send_signal(signal.SIGINT)
+    try:
+        p.communicate(timeout=GUARD)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+    c.check(p.returncode == 130, f"Ctrl-C while waiting for a command: exit status {p.returncode}, expected 130")
+
+
 def golden_case(c, r, name, files, want, update=False):
     """A golden folder that would pass on nothing must fail, with a line saying why."""
     folder = r.path(f"golden-{name}")
@@ -240,7 +258,7 @@ def main():
     c = Checks("session")
     start = time.time()
     for step in (standard_fds, pipelines, redirections, exit_statuses, truncated, partial_reads, set_command,
-                 json_documents, batch_interrupt, golden_kit):
+                 json_documents, batch_interrupt, interrupt_waiting, golden_kit):
         step(c, r)
     checks_of_nothing(c)
     c.check(not r.reports, f"sanitizer reports: {r.reports[:2]}")
