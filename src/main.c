@@ -357,10 +357,11 @@ int main(int argc, char **argv)
     s.batch = !interactive;
     if (s.batch && !o.commands && !o.script && (rc = check_stdin(vmlinux, dumpfile)))
         return rc;
-    /* In batch mode Ctrl-C also ends a wait for the next line of standard input. */
-    ks_interrupt_install(interactive);
     if ((rc = open_kernel(&s, &o)))
         return rc;
+    /* From here Ctrl-C stops a command, not ksleuth (while the dump is opened it still quits). In
+     * batch mode it also ends a wait for the next line of standard input. */
+    ks_interrupt_install(interactive);
     if (interactive && !o.quiet)
         banner(&s);
     rc = interactive ? repl_run(&s) : batch(&s, &o);
