@@ -81,6 +81,8 @@ static int open_pipe(struct session *s, const char *pipeline, struct plumbing *p
 {
     p->is_pipe = true;
     p->name = xstrdup(pipeline);
+    if (!pipeline[strspn(pipeline, " \t")])
+        return ks_fail(err, "no command after |");
     fflush(s->out);
     if (s->out == stdout) {
         p->f = popen(pipeline, "w");
@@ -97,7 +99,10 @@ static int open_pipe(struct session *s, const char *pipeline, struct plumbing *p
     sb_printf(&cmd, "( %s ) >> '%s'; rc=$?; rm -f '%s'; exit $rc", pipeline, path, path);
     p->f = popen(cmd.buf, "w");
     sb_free(&cmd);
-    return p->f ? 0 : ks_fail(err, "cannot run %s: %s", pipeline, strerror(errno));
+    if (p->f)
+        return 0;
+    unlink(path);
+    return ks_fail(err, "cannot run %s: %s", pipeline, strerror(errno));
 }
 
 int plumbing_open(struct session *s, const char *spec, struct plumbing *p, ks_err *err)

@@ -68,6 +68,7 @@ def standard_fds(c, r):
 def pipelines(c, r):
     expect(c, r("-c", "sys | false; sys | head -1"), 1, "pipeline false exited with status 1", "sys | false")
     expect(c, r("-c", "sys | no_such_cmd_ksleuth"), 1, "command not found (status 127)", "sys | no_such_cmd")
+    expect(c, r("-c", "sys |  "), 1, "no command after |", "sys | (nothing)")
     p = r("-c", "sys | head -1; log | tail -1")
     expect(c, p, 0, None, "a reader that stops early (head)")
     c.check(p.stdout.count("\n") == 2, f"sys | head -1; log | tail -1: {p.stdout!r}")
