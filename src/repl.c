@@ -195,6 +195,7 @@ int repl_run(struct session *s)
     rl_readline_name = "ksleuth";
     rl_attempted_completion_function = complete;
     rl_signal_event_hook = on_signal_event;
+    ks_interrupt_on_closed_pipe();
     char hist[1024];
     history_path(hist, sizeof hist);
     history_start(hist);

@@ -16,6 +16,8 @@
 
 void session_error(struct session *s, const char *cmd, const char *msg)
 {
+    if (ks_reader_gone())
+        return; /* the pipeline's reader quit: the command stops, and how it stopped is no news */
     if (s->out)
         fflush(s->out); /* the error comes after what the command printed, also in a file */
     fprintf(s->err ? s->err : stderr, "%s: %s\n", cmd, msg);
@@ -104,7 +106,10 @@ static int run_plumbed(struct session *s, const struct command *c, int argc, cha
     /* After Ctrl-C the command has said "interrupted"; a pipeline killed by it says nothing more. */
     if (out_rc && !(rc && ks_interrupted()))
         rc = output_fail(s, argv[0], err.msg);
-    return rc;
+    if (!ks_reader_gone())
+        return rc;
+    ks_interrupt_clear(); /* the reader had all it wanted: the command did what it was asked */
+    return out_rc;
 }
 
 int session_run_line(struct session *s, const char *text)

@@ -11,7 +11,13 @@
  * yes in the REPL, so a write to the terminal is not cut short (readline has its own handler while
  * it waits for a key); no in batch mode, so a wait for the next line of standard input ends too. */
 void ks_interrupt_install(bool restart);
-/* Whether Ctrl-C was pressed since the last ks_interrupt_clear(). */
+/* In the REPL: a pipeline reader that quit (q in less, head that has its lines) stops the command as
+ * Ctrl-C does, but quietly: the user asked for no more. Instead of SIGPIPE's SIG_IGN; the write
+ * still fails with EPIPE. */
+void ks_interrupt_on_closed_pipe(void);
+/* Whether the interrupt is that reader leaving, not Ctrl-C. */
+bool ks_reader_gone(void);
+/* Whether Ctrl-C was pressed (or the reader left) since the last ks_interrupt_clear(). */
 bool ks_interrupted(void);
 void ks_interrupt_clear(void);
 

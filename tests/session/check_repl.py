@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The REPL on a terminal (a pty), as a person uses it on np-96m: Ctrl-C during a long command
-stops it ("interrupted") and gives a new prompt where `sys` still works; Ctrl-C on a half-typed line
+stops it ("interrupted") and gives a new prompt where `sys` still works, and so does a pipeline
+reader that quits (head), quietly; Ctrl-C on a half-typed line
 drops the line; Tab completes command names after `help`, file names after `>`, settings after
 `set`; the history file stays bounded and keeps what was typed.
 
@@ -96,6 +97,9 @@ def main():
         return c.finish()
     interrupt_long(c, t, b"kmem -p", b"PHYSICAL")
     interrupt_long(c, t, b"rd -p 100000 4000000", b"100000:")
+    t.send(b"rd -p 100000 4000000 | head -2\n")
+    c.check(t.expect(PROMPT) and t.before.count(b"\n") == 3 and b"interrupted" not in t.before,
+            f"a pipeline reader that quit (head) stops the command quietly: {t.before[-300:]!r}")
     t.send(b"sys abc")
     time.sleep(0.3)
     t.send(b"\x03")
