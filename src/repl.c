@@ -128,10 +128,10 @@ static char **complete(const char *text, int start, int end)
     (void)end;
     rl_attempted_completion_over = 1;
     enum word_kind kind = word_kind(start);
-    if (kind == WORD_FILE)
-        return rl_completion_matches(text, rl_filename_completion_function);
     /* After a symbol or type name people go on with ".member" or "+offset": no space. */
     rl_completion_append_character = kind == WORD_SYMBOL ? '\0' : ' ';
+    if (kind == WORD_FILE)
+        return rl_completion_matches(text, rl_filename_completion_function);
     clear_candidates();
     if (kind == WORD_COMMAND)
         collect_commands(text);

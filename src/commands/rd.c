@@ -68,7 +68,7 @@ static int parse_args(struct session *s, int argc, char **argv, struct rd_args *
         return ks_fail(err, "bad count %s", count);
     if (a->ascii && !count)
         a->count = 256 / a->size;
-    if (a->count * a->size > RD_MAX_BYTES)
+    if (a->count > RD_MAX_BYTES / a->size) /* divided: COUNT * size could wrap around */
         return ks_fail(err, "at most %u bytes at a time", RD_MAX_BYTES);
     return 0;
 }

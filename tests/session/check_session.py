@@ -121,6 +121,7 @@ def partial_reads(c, r):
     expect(c, p, 1, "4 of 8 bytes read from 0x5fffffc", "rd -p 5fffffc 2")
     c.check(" 5fffffc:  00000000" in p.stdout, f"rd -p 5fffffc 2 printed nothing before its error: {p.stdout!r}")
     expect(c, r("-c", "rd -p ffffffff"), 1, "from 0xffffffff: physical address 0x100000000", "rd -p ffffffff")
+    expect(c, r("-c", "rd -p 0 4611686018427387904"), 1, "at most 16777216 bytes", "rd COUNT whose byte count wraps to 0")
 
 
 def set_command(c, r):
