@@ -122,8 +122,8 @@ void dump_close(struct dump *d)
 int dump_read_page(struct dump *d, uint64_t pfn, uint8_t *buf, ks_err *err)
 {
     if (pfn >= d->max_pfn) {
-        ks_fail(err, "physical address %#llx is past the end of the dump's memory (%#llx)",
-                (unsigned long long)(pfn << KS_PAGE_SHIFT), (unsigned long long)(d->max_pfn << KS_PAGE_SHIFT));
+        ks_fail(err, "physical address %#llx is past the end of the dump's memory (its last byte is at %#llx)",
+                (unsigned long long)(pfn << KS_PAGE_SHIFT), (unsigned long long)((d->max_pfn << KS_PAGE_SHIFT) - 1));
         return DUMP_PAGE_ABSENT;
     }
     return d->fmt->read_page(d, pfn, buf, err);

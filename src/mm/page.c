@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/interrupt.h"
 #include "sparse.h"
 
 /* page_type markers (include/linux/page-flags.h, 4.18+): a page is of type T when
@@ -123,6 +124,7 @@ int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err
     static const char *const fields[] = { "flags", "mapping", "index", "private", "_refcount.counter", "_mapcount.counter" };
     const struct member_ref *r[ARRAY_SIZE(fields)];
     uint8_t buf[128];
+    if (ks_interrupted()) return ks_fail(err, "interrupted");   /* every walk over pages reads each one here */
     uint64_t size = ktype_size(k, "struct page");
     memset(pi, 0, sizeof *pi);
     pi->page = page;

@@ -226,7 +226,7 @@ def check_sysrq(checks, args, truth):
             compare(checks, f"sysrq-t trace of workload {pid}", trace, mine)
         same += [(f, o) for f, o, _ in canonical(mine)] == [(f, o) for f, o, _ in canonical(trace)]
     # Other tasks may run between the sysrq dump and the crash; most sleep where they slept.
-    checks.check(same * 10 >= len(traces) * 7, f"only {same} of {len(traces)} sysrq-t traces equal bt's")
+    checks.check(traces and same * 10 >= len(traces) * 7, f"only {same} of {len(traces)} sysrq-t traces equal bt's")
     print(f"sysrq-t: {same} of {len(traces)} traces identical")
 
 
@@ -262,7 +262,7 @@ def main():
     pids = sorted({t["pid"] for t in docs[0]["tasks"]}) if docs else []
     cmds = [f"bt {pid}" for pid in pids if pid] + ["bt -a"]
     rc, docs, err = run_ksleuth(args.ksleuth, args.vmlinux, args.dump, cmds, cache_dir=args.cache_dir)
-    checks.check(rc == 0 and len(docs) == len(cmds), f"bt over every task: rc {rc}, {len(docs)} of {len(cmds)}: {err.strip()[:300]}")
+    checks.check(pids and rc == 0 and len(docs) == len(cmds), f"bt over every task ({len(pids)} from ps): rc {rc}, {len(docs)} of {len(cmds)}: {err.strip()[:300]}")
     for d in docs:
         for t in d.get("tasks", [d]):
             checks.check(t.get("stop") is None, f"bt {t.get('pid')}: stopped: {t.get('stop')}")
