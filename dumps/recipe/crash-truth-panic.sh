@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Record crash 8.0.2's view of a panic sample's kdump vmcore (ELF32 /proc/vmcore) as
 # truth/crash/vmcore/*.txt: sys, bt, bt -a, ps, mod, sym -m, dis of the module's functions,
-# log | tail, and bt PID for PID 1 and every workload — one crash session, each command's output
+# log | tail, and bt PID for PIDs 0 and 1 and every workload — one crash session, each command's output
 # redirected by crash itself into its file; crash's start-up messages go to startup.txt.
 #   crash-truth-panic.sh SAMPLE_DIR
 # crash-truth.sh installs crash and explains the sys_* aliases. Two more facts, measured here:
@@ -11,7 +11,7 @@
 #   KASLR moved (pae-panic: _stext 0xca800000) that gives 0xca000000, every read lands 0x9800000
 #   too low, and crash stops: "could not find MAGIC_START!", "invalid linux_banner pointer: 0",
 #   "do not match!" (with or without --kaslr). --machdep page_offset=0xc0000000 (the config's
-#   CONFIG_PAGE_OFFSET) together with --kaslr=auto (crash reads SYMBOL(_stext) from VMCOREINFO)
+#   CONFIG_PAGE_OFFSET) together with --kaslr=auto (or --kaslr=OFFSET, the same result)
 #   gets it going.
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
@@ -41,7 +41,7 @@ rm -rf "$out"; mkdir -p "$out"
     # every text symbol of the module, as the guest's /proc/kallsyms listed them
     awk '$2 ~ /^[tT]$/ && $3 != "cleanup_module" {print "dis " $3 " >> '"$out"'/dis.txt"}' "$sample/truth/kallsyms-module"
     echo "log | tail -n 40 > $out/log_tail.txt"
-    for pid in 1 $(sed -n 's/.* pid=\([0-9]*\).*/\1/p' "$sample/truth/workloads"); do
+    for pid in 0 1 $(sed -n 's/.* pid=\([0-9]*\).*/\1/p' "$sample/truth/workloads"); do
         echo "bt $pid >> $out/bt_pids.txt"
     done
     echo q
