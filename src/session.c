@@ -53,7 +53,7 @@ static int split_words(char *line, char **argv)
 }
 
 /* Find the first '|' or '>' outside quotes and parentheses: where the command ends and its output
- * plumbing starts. Inside parentheses they are operators: eval (a >> 22d) | head. */
+ * plumbing starts. Inside parentheses they are operators: eval (a >> 22d) | head; so is "->": p a->b. */
 static char *find_plumbing(char *line)
 {
     char quote = 0;
@@ -63,7 +63,7 @@ static char *find_plumbing(char *line)
         if (*p == '"' || *p == '\'') quote = *p;
         else if (*p == '(') depth++;
         else if (*p == ')' && depth) depth--;
-        else if (!depth && (*p == '|' || *p == '>')) return p;
+        else if (!depth && (*p == '|' || *p == '>') && !(*p == '>' && p > line && p[-1] == '-')) return p;   /* "->" is C's */
     }
     return NULL;
 }

@@ -77,6 +77,51 @@ bool kdwarf_enumerator(struct kdwarf *kd, const char *name, int64_t *value)
     return false;
 }
 
+struct ktype *kdwarf_enumerator_type(struct kdwarf *kd, const char *name)
+{
+    uint64_t off;
+    return hm_get(&kd->ns[NS_ENUMERATOR], name, &off) ? kd_build_type(kd, off) : NULL;
+}
+
+/* The DIE offset of a CU's top-level subprogram named name that has code (0 if none). */
+static uint64_t subprogram_in(struct kdwarf *kd, uint64_t cu_off, const char *name)
+{
+    Dwarf_Die cu = NULL, d = NULL;
+    uint64_t found = 0;
+    if (dwarf_offdie_b(kd->dbg, cu_off, 1, &cu, NULL) != DW_DLV_OK) return 0;
+    if (dwarf_child(cu, &d, NULL) != DW_DLV_OK) d = NULL;
+    while (d && !found) {
+        Dwarf_Half tag = 0;
+        char *n = NULL;
+        Dwarf_Off off = 0, origin;
+        if (dwarf_tag(d, &tag, NULL) == DW_DLV_OK && tag == DW_TAG_subprogram && kd_has_attr(d, DW_AT_low_pc) &&
+            dwarf_dieoffset(d, &off, NULL) == DW_DLV_OK) {
+            /* An out-of-line copy of an inline function names its abstract instance, which has the types. */
+            if (kd_attr_ref(kd, d, DW_AT_abstract_origin, &origin) == 0) off = origin;
+            Dwarf_Die named = NULL;
+            if (off != 0 && dwarf_offdie_b(kd->dbg, off, 1, &named, NULL) == DW_DLV_OK) {
+                if (dwarf_diename(named, &n, NULL) == DW_DLV_OK && n && !strcmp(n, name)) found = off;
+                dwarf_dealloc_die(named);
+            }
+        }
+        Dwarf_Die next = NULL;
+        int r = dwarf_siblingof_b(kd->dbg, d, 1, &next, NULL);
+        dwarf_dealloc_die(d);
+        d = r == DW_DLV_OK ? next : NULL;
+    }
+    if (d) dwarf_dealloc_die(d);
+    dwarf_dealloc_die(cu);
+    return found;
+}
+
+struct ktype *kdwarf_func_type(struct kdwarf *kd, const char *name, uint64_t link_addr)
+{
+    uint64_t cu, die;
+    if (kd_cu_at(kd, link_addr, &cu, NULL)) return NULL;
+    die = subprogram_in(kd, cu, name);
+    return die ? kd_build_type(kd, die) : NULL;
+}
+
 void kdwarf_each_type_name(struct kdwarf *kd, const char *prefix, void (*fn)(const char *, void *), void *arg)
 {
     hm_each_prefix(&kd->ns[NS_STRUCT], prefix, fn, arg);
@@ -96,6 +141,31 @@ static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz,
 
 void kt_name(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz) { name_at(kd, t, out, outsz, 0); }
 
+/* "(struct file *, loff_t, int)", "(void)", "(const char *, ...)". */
+static void params_at(struct kdwarf *kd, struct ktype *f, char *out, size_t outsz, int depth)
+{
+    size_t len = (size_t)snprintf(out, outsz, "(");
+    for (unsigned i = 0; i < f->nmembers && len < outsz; i++) {
+        char p[200];
+        name_at(kd, f->members[i].type, p, sizeof p, depth + 1);
+        len += (size_t)snprintf(out + len, outsz - len, "%s%s", i ? ", " : "", p);
+    }
+    if (len < outsz && f->varargs) len += (size_t)snprintf(out + len, outsz - len, "%s...", f->nmembers ? ", " : "");
+    if (len < outsz && !f->nmembers && !f->varargs && f->prototyped) len += (size_t)snprintf(out + len, outsz - len, "void");
+    if (len < outsz) snprintf(out + len, outsz - len, ")");
+}
+
+void kt_func_params(struct kdwarf *kd, struct ktype *f, char *out, size_t outsz) { params_at(kd, f, out, outsz, 0); }
+
+/* "int (*)(struct file *, int)" for a pointer to a function, "int (struct file *, int)" for one. */
+static void func_name_at(struct kdwarf *kd, struct ktype *f, bool pointer, char *out, size_t outsz, int depth)
+{
+    char ret[200], params[400];
+    name_at(kd, f->target, ret, sizeof ret, depth + 1);
+    params_at(kd, f, params, sizeof params, depth);
+    snprintf(out, outsz, "%s %s%s", ret, pointer ? "(*)" : "", params);
+}
+
 static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz, int depth)
 {
     if (!t) { snprintf(out, outsz, "?"); return; }
@@ -104,7 +174,7 @@ static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz,
     case KT_POINTER: {
         char inner[200];
         struct ktype *target = kt_target(kd, t);
-        if (target && target->kind == KT_FUNC) { snprintf(out, outsz, "void (*)()"); return; }
+        if (target && target->kind == KT_FUNC) { func_name_at(kd, target, true, out, outsz, depth); return; }
         name_at(kd, target, inner, sizeof inner, depth + 1);
         snprintf(out, outsz, "%s *", inner);
         return;
@@ -121,12 +191,14 @@ static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz,
         const char *q = t->kind == KT_CONST ? "const" : "volatile";
         name_at(kd, t->target, inner, sizeof inner, depth + 1);
         struct ktype *target = t->target;
-        if (target && (target->kind == KT_POINTER || target->kind == KT_ARRAY)) snprintf(out, outsz, "%s%s", inner, q);
+        /* A qualified array is an array of qualified elements, which already say so. */
+        if (target && target->kind == KT_ARRAY) snprintf(out, outsz, "%s", inner);
+        else if (target && target->kind == KT_POINTER) snprintf(out, outsz, "%s%s", inner, q);
         else snprintf(out, outsz, "%s %s", q, inner);
         return;
     }
     case KT_QUAL: name_at(kd, t->target, out, outsz, depth + 1); return;
-    case KT_FUNC: snprintf(out, outsz, "void ()"); return;
+    case KT_FUNC: func_name_at(kd, t, false, out, outsz, depth); return;
     default:
         snprintf(out, outsz, "%s%s", kind_word(t->kind), t->name ? t->name : "{...}");
     }
@@ -149,6 +221,12 @@ static const struct kt_member *find_member(struct ktype *t, const char *name, ui
         if (found) { *off = sub; return found; }
     }
     return NULL;
+}
+
+const struct kt_member *kt_find_member(struct ktype *t, const char *name, uint64_t *offset)
+{
+    *offset = 0;
+    return find_member(t, name, offset, 0);
 }
 
 int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_t *offset, struct ktype **type,
