@@ -176,7 +176,9 @@ static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz,
         struct ktype *target = kt_target(kd, t);
         if (target && target->kind == KT_FUNC) { func_name_at(kd, target, true, out, outsz, depth); return; }
         name_at(kd, target, inner, sizeof inner, depth + 1);
-        snprintf(out, outsz, "%s *", inner);
+        size_t il = strlen(inner);
+        /* C writes a pointer to a pointer "char **", not "char * *". */
+        snprintf(out, outsz, il && inner[il - 1] == '*' ? "%s*" : "%s *", inner);
         return;
     }
     case KT_ARRAY: {
@@ -241,8 +243,7 @@ int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_
     char *save = NULL;
     for (char *tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
         char *br = strchr(tok, '[');
-        long index = -1;
-        if (br) { index = strtol(br + 1, NULL, 0); *br = 0; }
+        if (br) *br = 0;
         m = find_member(cur, tok, &off, 0);
         if (!m) {
             char tn[200];
@@ -250,11 +251,19 @@ int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_
             return ks_fail(err, "%s has no member %s", tn, tok);
         }
         cur = m->type;
-        if (index >= 0) {
+        /* Every subscript, a number checked against the array's bound: "a[1][2]". */
+        while (br) {
+            char *end;
+            unsigned long long index = strtoull(br + 1, &end, 0);
             struct ktype *a = kt_strip(cur);
+            if (end == br + 1 || *end != ']' || br[1] == '-') return ks_fail(err, "bad subscript in %s", path);
             if (!a || a->kind != KT_ARRAY) return ks_fail(err, "member %s is not an array", tok);
-            off += (uint64_t)index * kt_size(a->target);
+            if (a->count && index >= a->count)
+                return ks_fail(err, "index %llu is out of bounds of %s: it has %llu elements", index, tok, (unsigned long long)a->count);
+            off += index * kt_size(a->target);
             cur = a->target;
+            br = end[1] == '[' ? end + 1 : NULL;
+            if (!br && end[1]) return ks_fail(err, "bad subscript in %s", path);
         }
     }
     *offset = off;

@@ -518,8 +518,19 @@ int expr_evaluate(struct expr_ctx *x, const char *text, struct expr_value *out, 
     return expr_parse(x, text, &n, err) ? -1 : expr_eval(x, n, out, err);
 }
 
+/* A place named without reading memory: a name, its members and subscripts. */
+static bool plain_place(const struct expr_node *n)
+{
+    if (n->kind == EN_IDENT)
+        return true;
+    return (n->kind == EN_MEMBER || n->kind == EN_INDEX) && plain_place(n->a) && (n->kind != EN_INDEX || n->b->kind == EN_NUM);
+}
+
 bool expr_uses_percpu(struct expr_ctx *x, const struct expr_node *n)
 {
+    /* &var of a per-CPU variable is its template address, as gdb (and crash) print it. */
+    if (n && n->kind == EN_UNARY && n->op == '&' && plain_place(n->a))
+        return false;
     if (!n || n->kind == EN_PERCPU || n->kind == EN_SIZEOF_TYPE || n->kind == EN_SIZEOF_EXPR)
         return false;
     if (n->kind == EN_IDENT)

@@ -108,8 +108,8 @@ static struct ktype *base_type(struct parser *p)
         name = is_unsigned ? "long unsigned int" : "long int";
     else
         name = is_unsigned ? "unsigned int" : "int";
-    bool bad =
-        voids + bools + chars + shorts > 1 || longs > 2 || (is_unsigned && is_signed) || (ints && (voids || bools || chars));
+    bool bad = voids + bools + chars + shorts + (longs > 0) > 1 || longs > 2 || (is_unsigned && is_signed) ||
+               (ints && (voids || bools || chars));
     if (bad)
         ks_fail(p->err, "invalid type name (column %u)", peek(p, 0)->pos + 1);
     return bad ? NULL : expr_builtin(p->x, name);

@@ -41,10 +41,11 @@ void decl_text(struct kernel *k, struct ktype *t, const char *name, char *out, s
 }
 
 /* gdb's print/FMT of an integer of `size` bytes; false if fmt is not a number format. */
-static bool print_formatted(FILE *out, uint64_t v, uint64_t size, bool is_signed, char fmt)
+static bool print_formatted(FILE *out, uint64_t v, uint64_t size, char fmt)
 {
     uint64_t bits = size < 8 ? v & ((UINT64_C(1) << (size * 8)) - 1) : v;
-    int64_t sv = size < 8 && is_signed && (bits >> (size * 8 - 1) & 1) ? (int64_t)(bits | ~((UINT64_C(1) << (size * 8)) - 1)) : (int64_t)bits;
+    /* /d shows the bits as signed whatever the type, as gdb does: p/d (unsigned char)200 is -56. */
+    int64_t sv = size < 8 && (bits >> (size * 8 - 1) & 1) ? (int64_t)(bits | ~((UINT64_C(1) << (size * 8)) - 1)) : (int64_t)bits;
     switch (fmt) {
     case 'x': fprintf(out, "0x%" PRIx64, bits); return true;
     case 'o': fprintf(out, bits ? "0%" PRIo64 : "%" PRIo64, bits); return true;
@@ -60,7 +61,7 @@ static bool print_formatted(FILE *out, uint64_t v, uint64_t size, bool is_signed
 
 static void print_int(FILE *out, struct ktype *s, uint64_t v, const struct printval_opts *o)
 {
-    if (o->fmt && o->fmt != 'c' && o->fmt != 's' && print_formatted(out, v, s->size, s->is_signed, o->fmt)) return;
+    if (o->fmt && o->fmt != 'c' && o->fmt != 's' && print_formatted(out, v, s->size, o->fmt)) return;
     if (s->is_bool) { fputs(v ? "true" : "false", out); return; }
     if (o->hex) { fprintf(out, "0x%" PRIx64, s->size < 8 ? v & ((UINT64_C(1) << (s->size * 8)) - 1) : v); return; }
     if (s->is_char || o->fmt == 'c') {
@@ -98,7 +99,7 @@ static void print_char_array(FILE *out, const uint8_t *b, uint64_t n)
 
 static void print_pointer(struct kernel *k, FILE *out, struct ktype *s, uint64_t v, const struct printval_opts *o)
 {
-    if (o->fmt && o->fmt != 's' && print_formatted(out, v, s->size, false, o->fmt == 'c' ? 'u' : o->fmt)) return;
+    if (o->fmt && o->fmt != 's' && print_formatted(out, v, s->size, o->fmt == 'c' ? 'u' : o->fmt)) return;
     fprintf(out, "0x%" PRIx64, v);
     struct ktype *target = kt_strip(kt_target(k->dwarf, s));
     uint64_t delta;
@@ -172,7 +173,7 @@ void print_value(struct kernel *k, FILE *out, struct ktype *t, const uint8_t *by
     switch (s->kind) {
     case KT_BASE: print_int(out, s, kdecode_int(bytes, (size_t)s->size, s->is_signed), o); break;
     case KT_ENUM:
-        if (!o->fmt || !print_formatted(out, kdecode_int(bytes, (size_t)s->size, true), s->size, true, o->fmt))
+        if (!o->fmt || !print_formatted(out, kdecode_int(bytes, (size_t)s->size, true), s->size, o->fmt))
             print_enum(out, s, (int64_t)kdecode_int(bytes, (size_t)s->size, true));
         break;
     case KT_POINTER: print_pointer(k, out, s, kdecode_int(bytes, (size_t)s->size, false), o); break;
@@ -199,7 +200,7 @@ static int print_unsized(struct kernel *k, FILE *out, struct ktype *t, uint64_t 
         print_function(k, out, s, addr);
         return 0;
     }
-    if (!unbounded_chars(t)) return ks_fail(err, s && s->kind == KT_VOID ? "value has unknown type; cast it to its declared type" : "type has no size");
+    if (!unbounded_chars(t)) return ks_fail(err, s && s->kind == KT_VOID ? "a symbol without DWARF has unknown type; cast it: *(TYPE *)&SYMBOL" : "type has no size");
     char *str = xmalloc(MAX_UNBOUNDED_STRING);
     int rc = kread_string(k, addr, str, MAX_UNBOUNDED_STRING, err);
     if (rc == 0) print_char_array(out, (const uint8_t *)str, MAX_UNBOUNDED_STRING);
@@ -329,7 +330,7 @@ static int json_unsized(struct kernel *k, struct json *j, const char *key, struc
         json_hex(j, key, addr);
         return 0;
     }
-    if (!unbounded_chars(t)) return ks_fail(err, s && s->kind == KT_VOID ? "value has unknown type; cast it to its declared type" : "type has no size");
+    if (!unbounded_chars(t)) return ks_fail(err, s && s->kind == KT_VOID ? "a symbol without DWARF has unknown type; cast it: *(TYPE *)&SYMBOL" : "type has no size");
     char *str = xmalloc(MAX_UNBOUNDED_STRING);
     int rc = kread_string(k, addr, str, MAX_UNBOUNDED_STRING, err);
     if (rc == 0) json_str(j, key, str);
