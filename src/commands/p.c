@@ -4,7 +4,7 @@
  *   p init_task.mm->pgd[768]     members, pointers (gdb's '.' follows them too), bounds-checked subscripts
  *   p *(struct mm_struct *)ADDR  casts, & and *, sizeof, arithmetic with C's precedence
  *   p/x EXPR, p -x EXPR          integers in hex (/d /u /o /t /c also)
- *   p current_task               a per-CPU variable: its value on every CPU (p -c CPU: one)
+ *   p current_task               a per-CPU variable: its value on every CPU (p -c 1 / current_task:1: one)
  *   p per_cpu(runqueues, 1).nr_running
  */
 #include <inttypes.h>
@@ -17,9 +17,45 @@
 
 struct p_request {
     struct printval_opts po;
-    int cpu;    /* -c CPU, or -1 */
-    char *text; /* the expression: every word after the options */
+    const char *cpus; /* -c LIST or crash's VARIABLE:LIST, or NULL for every CPU */
+    char *text;       /* the expression: every word after the options */
 };
+
+/* crash's CPU lists: "a" (all), "1", "0,2", "1-3". */
+static bool cpu_list_valid(const char *spec)
+{
+    if (!strcmp(spec, "a"))
+        return true;
+    size_t n = strspn(spec, "0123456789,-");
+    return n && !spec[n] && strchr("0123456789", spec[0]) && strchr("0123456789", spec[n - 1]) && !strstr(spec, ",,") &&
+           !strstr(spec, "--");
+}
+
+static bool cpu_wanted(const char *spec, unsigned cpu)
+{
+    if (!spec || !strcmp(spec, "a"))
+        return true;
+    for (const char *p = spec; *p;) {
+        char *end;
+        unsigned long lo = strtoul(p, &end, 10), hi = lo;
+        if (*end == '-')
+            hi = strtoul(end + 1, &end, 10);
+        if (cpu >= lo && cpu <= hi)
+            return true;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return false;
+}
+
+/* "runqueues:1" -> "runqueues" and the list "1" (not in a ?: expression, whose ':' is C's). */
+static void split_cpu_suffix(struct p_request *r)
+{
+    char *colon = strrchr(r->text, ':');
+    if (!colon || strchr(r->text, '?') || colon == r->text || colon[-1] == ' ' || !cpu_list_valid(colon + 1))
+        return;
+    *colon = 0;
+    r->cpus = colon + 1;
+}
 
 static int parse_format(const char *f, struct printval_opts *po)
 {
@@ -45,11 +81,9 @@ static int parse_request(struct session *s, int argc, char **argv, struct p_requ
             if (parse_format(argv[i] + 1, &r->po))
                 return cmd_fail(s, "p", "unknown format %s (x d u o t c s)", argv[i]);
         } else if (!strcmp(argv[i], "-c") && i + 1 < argc) {
-            char *end;
-            long cpu = strtol(argv[++i], &end, 10);
-            if (*end || cpu < 0 || cpu > 4095)
-                return cmd_fail(s, "p", "-c wants a CPU number, not %s", argv[i]);
-            r->cpu = (int)cpu;
+            if (!cpu_list_valid(argv[++i]))
+                return cmd_fail(s, "p", "-c wants CPUs such as 1, 0,2, 1-3 or a, not %s", argv[i]);
+            r->cpus = argv[i];
         } else {
             break;
         }
@@ -64,6 +98,8 @@ static int parse_request(struct session *s, int argc, char **argv, struct p_requ
             sb_putc(&sb, ' ');
     }
     r->text = sb_steal(&sb);
+    if (!r->cpus)
+        split_cpu_suffix(r);
     return 0;
 }
 
@@ -140,20 +176,29 @@ static int print_line(struct session *s, struct expr_ctx *x, const struct expr_n
     return rc;
 }
 
+/* The CPUs to show: those asked for (any the kernel was built for), else the online ones. */
+static unsigned cpu_limit(struct session *s, const struct p_request *r)
+{
+    return r->cpus ? kpossible_cpus(&s->k) : expr_kernel_cpus(&s->k);
+}
+
 static int run_text(struct session *s, struct expr_ctx *x, const struct expr_node *root, const struct p_request *r, bool percpu)
 {
     ks_err err;
     if (!percpu)
         return print_line(s, x, root, r->text, &r->po, &err) ? cmd_fail(s, "p", "%s", err.msg) : 0;
-    unsigned first = r->cpu >= 0 ? (unsigned)r->cpu : 0, last = r->cpu >= 0 ? (unsigned)r->cpu + 1 : expr_kernel_cpus(&s->k);
-    for (unsigned cpu = first; cpu < last; cpu++) {
+    unsigned shown = 0;
+    for (unsigned cpu = 0; cpu < cpu_limit(s, r); cpu++) {
+        if (!cpu_wanted(r->cpus, cpu))
+            continue;
         char label[EXPR_MAX_TEXT + 32];
         snprintf(label, sizeof label, "per_cpu(%s, %u)", r->text, cpu);
         x->cpu = (int)cpu;
         if (print_line(s, x, root, label, &r->po, &err))
             return cmd_fail(s, "p", "%s: %s", label, err.msg);
+        shown++;
     }
-    return 0;
+    return shown ? 0 : cmd_fail(s, "p", "no CPU %s: the kernel was built for %u", r->cpus, cpu_limit(s, r));
 }
 
 static int run_json(struct session *s, struct expr_ctx *x, const struct expr_node *root, const struct p_request *r, bool percpu)
@@ -168,9 +213,10 @@ static int run_json(struct session *s, struct expr_ctx *x, const struct expr_nod
     if (!percpu) {
         rc = expr_eval(x, root, &v, &err) || json_result(s, x, &v, &j, &err) ? -1 : 0;
     } else {
-        unsigned first = r->cpu >= 0 ? (unsigned)r->cpu : 0, last = r->cpu >= 0 ? (unsigned)r->cpu + 1 : expr_kernel_cpus(&s->k);
         json_arr_begin(&j, "per_cpu");
-        for (unsigned cpu = first; cpu < last && rc == 0; cpu++) {
+        for (unsigned cpu = 0; cpu < cpu_limit(s, r) && rc == 0; cpu++) {
+            if (!cpu_wanted(r->cpus, cpu))
+                continue;
             x->cpu = (int)cpu;
             json_obj_begin(&j, NULL);
             json_uint(&j, "cpu", cpu);
@@ -188,7 +234,7 @@ static int run_json(struct session *s, struct expr_ctx *x, const struct expr_nod
 
 static int run_p(struct session *s, int argc, char **argv)
 {
-    struct p_request r = {.po = {.hex = s->radix == 16}, .cpu = -1};
+    struct p_request r = {.po = {.hex = s->radix == 16}};
     if (parse_request(s, argc, argv, &r))
         return 1;
     struct expr_kernel kx;
@@ -202,7 +248,10 @@ static int run_p(struct session *s, int argc, char **argv)
         rc = cmd_fail(s, "p", "%s", err.msg);
     } else {
         bool percpu = expr_uses_percpu(&x, root);
-        rc = s->json ? run_json(s, &x, root, &r, percpu) : run_text(s, &x, root, &r, percpu);
+        if (r.cpus && !percpu)
+            rc = cmd_fail(s, "p", "%s names no per-CPU variable: a CPU cannot be chosen", r.text);
+        else
+            rc = s->json ? run_json(s, &x, root, &r, percpu) : run_text(s, &x, root, &r, percpu);
     }
     expr_free(&x);
     free(r.text);
@@ -211,7 +260,7 @@ static int run_p(struct session *s, int argc, char **argv)
 
 const struct command cmd_p = {
     "p",
-    "p[/FMT] [-x|-d] [-c CPU] EXPRESSION",
+    "p[/FMT] [-x|-d] [-c CPUS] EXPRESSION[:CPUS]",
     "print a kernel variable with its type",
     "Evaluates a C expression over the vmlinux's DWARF types, as gdb's print does, and prints its\n"
     "value read from the dump: structs member by member, pointers in hex (function pointers with\n"
@@ -224,7 +273,8 @@ const struct command cmd_p = {
     "(i386: int and long are 32 bits); a shift by the type's width or more and a division by zero are\n"
     "errors. Outside parentheses > and | redirect the output, as for any command.\n"
     "A per-CPU variable prints once per CPU, as crash does: per_cpu(current_task, 0) = ...;\n"
-    "-c CPU picks one CPU, and per_cpu(VARIABLE, CPU) names one copy inside an expression.\n"
+    "-c CPUS or crash's VARIABLE:CPUS picks CPUs (1, 0,2, 1-3, a for all), and per_cpu(VARIABLE, CPU)\n"
+    "names one copy inside an expression.\n"
     "  -x, -d     integers in hex / decimal (crash's flags; char arrays stay strings)\n"
     "  /FMT       gdb's formats: x hex, d signed, u unsigned, o octal, t binary, c char, s string\n"
     "A value that cannot be read is an error, never printed.\n"

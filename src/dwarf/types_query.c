@@ -182,9 +182,14 @@ static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz,
         return;
     }
     case KT_ARRAY: {
-        char inner[200];
-        name_at(kd, t->target, inner, sizeof inner, depth + 1);
-        snprintf(out, outsz, "%s [%llu]", inner, (unsigned long long)t->count);
+        /* Dimensions in C's order, outermost first: "struct kmem_cache * [2][14]". */
+        char inner[200], dims[96] = "";
+        size_t dl = 0;
+        struct ktype *e = t;
+        for (; e && e->kind == KT_ARRAY && dl < sizeof dims - 24; e = e->target)
+            dl += (size_t)snprintf(dims + dl, sizeof dims - dl, "[%llu]", (unsigned long long)e->count);
+        name_at(kd, e, inner, sizeof inner, depth + 1);
+        snprintf(out, outsz, "%s %s", inner, dims);
         return;
     }
     case KT_CONST: case KT_VOLATILE: {

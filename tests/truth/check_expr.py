@@ -71,6 +71,8 @@ REGRESSIONS = [
     ("p init_task.nonexistent", 1, "", "p: there is no member named nonexistent in struct task_struct"),
     ("p 1 +", 1, "", "p: expected a number, a name or '(' at the end (column 4)"),
     ("p &init_task.sched_reset_on_fork", 1, "", "p: cannot take the address of a bit-field"),
+    ("p -c 5 current_task", 1, "", "p: no CPU 5: the kernel was built for 2"),
+    ("p jiffies:1", 1, "", "p: jiffies names no per-CPU variable: a CPU cannot be chosen"),
 ]
 
 
@@ -188,10 +190,9 @@ def check_percpu(c, ks, vmlinux, dump):
         off = rd32(ks, vmlinux, dump, int(offsets, 16) + 4 * cpu)
         want = rd32(ks, vmlinux, dump, (base + off) & 0xFFFFFFFF) if off is not None else None
         c.check(m and want is not None and int(m.group(1), 16) == want, f"{line!r}: rd says {want}")
-    rc, out1, _ = ksleuth(ks, vmlinux, dump, "p -c 1 current_task")
-    rc2, out2, _ = ksleuth(ks, vmlinux, dump, "p per_cpu(current_task, 1)")
-    c.check(len(lines) > 1 and out1 == lines[1] + "\n" and ks_value(out2) == ks_value(out1),
-            f"p -c 1 / per_cpu(): {out1!r} {out2!r}")
+    outs, err = ksleuth_many(ks, vmlinux, dump, ["p -c 1 current_task", "p current_task:1", "p per_cpu(current_task, 1)"])
+    c.check(len(lines) > 1 and outs[0] == lines[1] + "\n" and outs[1] == outs[0] and ks_value(outs[2]) == ks_value(outs[0]),
+            f"p -c 1 / current_task:1 / per_cpu(): {outs!r} {err!r}")
 
 
 def check_idioms(c, ks, vmlinux, dump):
