@@ -394,7 +394,7 @@ static int subscript(struct expr_ctx *x, const struct expr_node *n, struct expr_
         struct expr_value p;
         if (to_rvalue(x, &a, &p, err))
             return -1;
-        p.v += (uint64_t)idx * pointee_size(x, p.type);
+        p.v = expr_wrap(p.type, p.v + (uint64_t)idx * pointee_size(x, p.type));
         return deref(x, &p, v, err);
     }
     return ks_fail(err, "%s is not an array or a pointer: it cannot be subscripted (column %u)", tn, n->pos + 1);

@@ -171,6 +171,8 @@ static void test_objects(void)
     OK("&((struct point *)0)->y", 4); /* the offsetof idiom */
     OK("((struct point *)0xc0000000)->y", 7);
     OK("pp + 1", BASE + 16); /* scaled by the pointee */
+    OK("pp[0].y", 7);
+    OK("(pp + 1)[-1].y", 7); /* a negative subscript of a pointer wraps to 32 bits, as on i386 */
     OK("(char *)pp + 1", BASE + 1);
     OK("pp == &pt", 1);
     OK("pp != 0", 1);
