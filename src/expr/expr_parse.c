@@ -115,8 +115,8 @@ static struct ktype *base_type(struct parser *p)
     return bad ? NULL : expr_builtin(p->x, name);
 }
 
-/* A bare name is a type when the program knows it as one and not as a variable (C's typedef rule,
- * with struct tags allowed bare as gdb does not but crash users type). */
+/* A bare name is a type when it names one and no variable (C's typedef rule). Unlike gdb, a bare
+ * struct tag also counts, "(task_struct *)x", because crash's own commands take tags bare. */
 static bool names_type(struct parser *p, const struct token *t)
 {
     const struct expr_env *e = p->x->env;
