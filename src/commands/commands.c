@@ -23,6 +23,8 @@ const struct command *command_find(const char *name)
 {
     for (size_t i = 0; all[i]; i++)
         if (!strcmp(all[i]->name, name)) return all[i];
+    /* gdb's print/FMT: "p/x" is p, which reads the format from its own name. */
+    if (!strncmp(name, "p/", 2)) return &cmd_p;
     return NULL;
 }
 
