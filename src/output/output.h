@@ -93,6 +93,7 @@ enum table_shape {
     SHAPE_LIST,   /* "key":[{row},...] */
     SHAPE_OBJECT, /* "key":{the one row}; at the top, the document itself */
     SHAPE_MERGE,  /* the rows' members go into the enclosing row */
+    SHAPE_ROWS,   /* objects in a JSON array the caller owns (table_open_rows) */
 };
 
 enum text_style {
@@ -126,6 +127,9 @@ void table_open(struct session *s, struct table *t, const char *key, enum table_
  * more members of that row (SHAPE_MERGE, key NULL). Text the parent had pending is printed first. */
 void table_open_in(struct table *parent, struct table *t, const char *key, enum table_shape shape, const struct column *cols,
                    size_t ncols);
+/* Rows as objects inside a JSON array someone else opened (j; NULL: text), for helpers older than
+ * this model. */
+void table_open_rows(struct session *s, struct table *t, struct json *j, const struct column *cols, size_t ncols);
 #define table_begin(s, t, key, cols) table_open(s, t, key, SHAPE_LIST, cols, ARRAY_SIZE(cols))
 #define record_begin(s, t, cols)     table_open(s, t, NULL, SHAPE_OBJECT, cols, ARRAY_SIZE(cols))
 #define table_begin_in(parent, t, key, cols)                                                                                     \

@@ -45,6 +45,13 @@ void table_open(struct session *s, struct table *t, const char *key, enum table_
 
 static void flush_line(struct table *t);
 
+void table_open_rows(struct session *s, struct table *t, struct json *j, const struct column *cols, size_t ncols)
+{
+    init_table(t, s, NULL, SHAPE_ROWS, cols, ncols);
+    t->header = HEADER_NONE;
+    t->j = j;
+}
+
 void table_open_in(struct table *parent, struct table *t, const char *key, enum table_shape shape, const struct column *cols,
                    size_t ncols)
 {
@@ -133,7 +140,7 @@ void row_begin(struct table *t)
 {
     t->in_row = true;
     t->rows++;
-    if (t->j && t->shape == SHAPE_LIST)
+    if (t->j && (t->shape == SHAPE_LIST || t->shape == SHAPE_ROWS))
         json_obj_begin(t->j, NULL);
 }
 
@@ -141,7 +148,7 @@ void row_end(struct table *t)
 {
     flush_line(t);
     t->in_row = false;
-    if (t->j && t->shape == SHAPE_LIST)
+    if (t->j && (t->shape == SHAPE_LIST || t->shape == SHAPE_ROWS))
         json_obj_end(t->j);
 }
 
@@ -151,7 +158,7 @@ static void close_json(struct table *t, int rc)
         json_arr_end(t->j);
     else if (t->shape == SHAPE_OBJECT && t->parent)
         json_obj_end(t->j);
-    if (t->parent)
+    if (t->parent || t->shape == SHAPE_ROWS)
         return;
     json_obj_end(t->j);
     if (!rc) {
