@@ -10,6 +10,7 @@ struct cell_value {
     double f;
     const char *s;     /* what programs see */
     const char *shown; /* what people see, when it differs (put_s_as) */
+    bool not_shown;    /* nothing for people (put_s_as with shown NULL) */
 };
 
 /* The text of the cell, padded to the column's width (the gap is the caller's). */

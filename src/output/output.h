@@ -147,6 +147,8 @@ void table_print_header(struct table *t);
 /* A line only people see, printf-style, newline included by the caller. */
 void table_text(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool table_is_json(const struct table *t);
+/* Print the pending text line now, before text the model does not describe (a printed struct). */
+void table_flush(struct table *t);
 
 void row_begin(struct table *t);
 void row_end(struct table *t);
@@ -159,7 +161,7 @@ void put_b(struct table *t, const char *key, bool v);
 void put_s(struct table *t, const char *key, const char *v); /* NULL: JSON null, empty text */
 void put_null(struct table *t, const char *key);             /* JSON null; text: an empty cell */
 /* A string people see differently from programs: kernel threads' [comm], names as the page
- * level calls them. */
+ * level calls them; shown NULL: people see no cell at all. */
 void put_s_as(struct table *t, const char *key, const char *value, const char *shown);
 
 #endif

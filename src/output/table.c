@@ -125,6 +125,11 @@ static void flush_line(struct table *t)
     sb_free(&line);
 }
 
+void table_flush(struct table *t)
+{
+    flush_line(t);
+}
+
 void table_text(struct table *t, const char *fmt, ...)
 {
     if (t->j)
@@ -203,7 +208,7 @@ static void put(struct table *t, const char *key, const struct cell_value *v)
             cell_json(t->j, c, v);
         return;
     }
-    if (!c->title)
+    if (!c->title || v->not_shown)
         return;
     sb_reset(&t->cell[i]);
     cell_text(&t->cell[i], c, v);
@@ -238,5 +243,5 @@ void put_s(struct table *t, const char *key, const char *v)
 
 void put_s_as(struct table *t, const char *key, const char *value, const char *shown)
 {
-    put(t, key, &(struct cell_value){.kind = VAL_STRING, .s = value, .shown = shown});
+    put(t, key, &(struct cell_value){.kind = VAL_STRING, .s = value, .shown = shown, .not_shown = !shown});
 }
