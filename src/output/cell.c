@@ -53,7 +53,7 @@ void cell_text(strbuf *sb, const struct column *c, const struct cell_value *v)
     char buf[64];
     buf[0] = 0;
     if (v->kind == VAL_NULL) {
-        pad(sb, "", c->width);
+        pad(sb, v->shown ? v->shown : "", c->width);
         return;
     }
     switch (c->type) {

@@ -163,5 +163,10 @@ void put_null(struct table *t, const char *key);             /* JSON null; text:
 /* A string people see differently from programs: kernel threads' [comm], names as the page
  * level calls them; shown NULL: people see no cell at all. */
 void put_s_as(struct table *t, const char *key, const char *value, const char *shown);
+/* A number people see in another form: vtop shows the page directory by its kernel virtual
+ * address, programs get its physical address. */
+void put_u_as(struct table *t, const char *key, uint64_t value, uint64_t shown);
+/* JSON null; people see shown ("-", "(not mapped)") in the cell. */
+void put_null_as(struct table *t, const char *key, const char *shown);
 
 #endif

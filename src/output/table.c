@@ -245,3 +245,13 @@ void put_s_as(struct table *t, const char *key, const char *value, const char *s
 {
     put(t, key, &(struct cell_value){.kind = VAL_STRING, .s = value, .shown = shown, .not_shown = !shown});
 }
+
+void put_u_as(struct table *t, const char *key, uint64_t value, uint64_t shown)
+{
+    put_u(t, key, t->j ? value : shown);
+}
+
+void put_null_as(struct table *t, const char *key, const char *shown)
+{
+    put(t, key, &(struct cell_value){.kind = VAL_NULL, .shown = shown});
+}
