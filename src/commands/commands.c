@@ -7,6 +7,7 @@
 #include "../mm/page.h"
 #include "../mm/task.h"
 #include "../mm/vma.h"
+#include "../mm/zone.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -204,4 +205,26 @@ void cmd_task_record(struct session *s, struct table *r, const struct task_info 
     put_u(r, "task", ti->task);
     put_u(r, "cpu", ti->cpu);
     put_s(r, "comm", ti->comm);
+}
+
+void cmd_migratetype_title(const struct zone_geometry *g, char *title, size_t n)
+{
+    size_t used = 0;
+    title[0] = 0;
+    for (unsigned m = 0; m < g->migrate_types && used < n; m++)
+        used += (size_t)snprintf(title + used, n - used, " %11s", g->migrate_name[m]);
+}
+
+static const struct column migrate_cols[] = {
+    COL_S("", "migratetype", 0, 0),
+    COL_U("", "blocks", 1, 11),
+};
+
+void cmd_migratetype_counts(struct table *row, const char *key, const struct zone_geometry *g, const uint64_t *counts)
+{
+    struct table p;
+    pairs_begin_in(row, &p, key, migrate_cols);
+    for (unsigned m = 0; m < g->migrate_types; m++)
+        put_pair_u(&p, g->migrate_name[m], counts[m]);
+    table_end(&p, 0);
 }

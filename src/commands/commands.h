@@ -59,6 +59,13 @@ void cmd_vma_row(struct table *t, const struct vma_info *v, bool with_offset);
 struct task_info;
 void cmd_task_record(struct session *s, struct table *r, const struct task_info *ti);
 
+/* Blocks per migratetype: for people more columns of the row (" %11u" under " %11s" titles, as
+ * crash lines them up), for programs an object by migratetype name (kmem -f, frag). */
+struct zone_geometry;
+#define CMD_MIGRATE_TITLE_MAX (12 * 8 + 1)
+void cmd_migratetype_title(const struct zone_geometry *g, char *title, size_t n);
+void cmd_migratetype_counts(struct table *row, const char *key, const struct zone_geometry *g, const uint64_t *counts);
+
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd, cmd_vtop, cmd_ptov,
     cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task, cmd_bt, cmd_mod, cmd_dis;
 

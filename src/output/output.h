@@ -94,6 +94,7 @@ enum table_shape {
     SHAPE_OBJECT, /* "key":{the one row}; at the top, the document itself */
     SHAPE_MERGE,  /* the rows' members go into the enclosing row */
     SHAPE_ROWS,   /* objects in a JSON array the caller owns (table_open_rows) */
+    SHAPE_PAIRS,  /* "key":{name:value,...}, names known only at run time (put_pair_*) */
 };
 
 enum text_style {
@@ -106,6 +107,8 @@ enum text_style {
 struct table {
     struct session *s;
     struct table *parent;
+    struct table *inline_of; /* a pairs table shown as cells of this table's line */
+    size_t inline_col;
     const struct column *cols;
     size_t ncols;
     const char *key;
@@ -134,6 +137,9 @@ void table_open_rows(struct session *s, struct table *t, struct json *j, const s
 #define record_begin(s, t, cols)     table_open(s, t, NULL, SHAPE_OBJECT, cols, ARRAY_SIZE(cols))
 #define table_begin_in(parent, t, key, cols)                                                                                     \
     table_open_in(parent, t, key, (key) ? SHAPE_LIST : SHAPE_MERGE, cols, ARRAY_SIZE(cols))
+/* Names and values known only at run time (enumerators, migratetypes): cols are the name's column
+ * and the value's; text shows one row per pair, JSON one member per pair. */
+#define pairs_begin_in(parent, t, key, cols)  table_open_in(parent, t, key, SHAPE_PAIRS, cols, ARRAY_SIZE(cols))
 #define object_begin_in(parent, t, key, cols) table_open_in(parent, t, key, SHAPE_OBJECT, cols, ARRAY_SIZE(cols))
 /* Finish the table: text still pending is printed; a top-level JSON document is printed when rc
  * is 0 (a failing command prints its error document instead). Returns rc. */
@@ -168,5 +174,7 @@ void put_s_as(struct table *t, const char *key, const char *value, const char *s
 void put_u_as(struct table *t, const char *key, uint64_t value, uint64_t shown);
 /* JSON null; people see shown ("-", "(not mapped)") in the cell. */
 void put_null_as(struct table *t, const char *key, const char *shown);
+/* One pair of a pairs table (a row of its own). */
+void put_pair_u(struct table *t, const char *name, uint64_t v);
 
 #endif

@@ -52,19 +52,39 @@ void table_open_rows(struct session *s, struct table *t, struct json *j, const s
     t->j = j;
 }
 
+static int find_column(const struct table *t, const char *key);
+
+/* People see a pairs table under a titled list column as more cells of the parent's line
+ * (migratetypes as columns); the column's title heads them. */
+static bool open_inline(struct table *parent, struct table *t, const char *key)
+{
+    int i = key && !parent->j ? find_column(parent, key) : -1;
+    if (i < 0 || !parent->cols[i].title)
+        return false;
+    t->inline_of = parent;
+    t->inline_col = (size_t)i;
+    sb_reset(&parent->cell[i]);
+    parent->has[i] = true;
+    return true;
+}
+
 void table_open_in(struct table *parent, struct table *t, const char *key, enum table_shape shape, const struct column *cols,
                    size_t ncols)
 {
-    flush_line(parent); /* the parent's own line comes before the nested table's */
     init_table(t, parent->s, key, shape, cols, ncols);
     t->parent = parent;
     t->j = parent->j;
     t->in_row = shape == SHAPE_OBJECT;
+    if (shape == SHAPE_PAIRS)
+        t->header = HEADER_NONE; /* a pair's name is its label */
+    if (shape == SHAPE_PAIRS && open_inline(parent, t, key))
+        return;
+    flush_line(parent); /* the parent's own line comes before the nested table's */
     if (!t->j)
         return;
     if (shape == SHAPE_LIST)
         json_arr_begin(t->j, key);
-    else if (shape == SHAPE_OBJECT)
+    else if (shape == SHAPE_OBJECT || shape == SHAPE_PAIRS)
         json_obj_begin(t->j, key);
 }
 
@@ -85,10 +105,14 @@ void table_print_header(struct table *t)
 {
     if (t->j)
         return;
+    bool titled = false; /* a table only programs see has no header line */
     for (size_t i = 0; i < t->ncols; i++)
-        if (t->cols[i].title && t->cols[i].type != CT_LIST)
+        if (t->cols[i].title) {
             fputs(t->cols[i].title, t->s->out);
-    fputc('\n', t->s->out);
+            titled = true;
+        }
+    if (titled)
+        fputc('\n', t->s->out);
     t->header_shown = true;
 }
 
@@ -161,7 +185,7 @@ static void close_json(struct table *t, int rc)
 {
     if (t->shape == SHAPE_LIST)
         json_arr_end(t->j);
-    else if (t->shape == SHAPE_OBJECT && t->parent)
+    else if ((t->shape == SHAPE_OBJECT || t->shape == SHAPE_PAIRS) && t->parent)
         json_obj_end(t->j);
     if (t->parent || t->shape == SHAPE_ROWS)
         return;
@@ -187,13 +211,21 @@ int table_end(struct table *t, int rc)
 
 /* ---- values ---- */
 
-static const struct column *column_of(const struct table *t, const char *key, size_t *index)
+static int find_column(const struct table *t, const char *key)
 {
     for (size_t i = 0; i < t->ncols; i++)
-        if (t->cols[i].key && !strcmp(t->cols[i].key, key)) {
-            *index = i;
-            return &t->cols[i];
-        }
+        if (t->cols[i].key && !strcmp(t->cols[i].key, key))
+            return (int)i;
+    return -1;
+}
+
+static const struct column *column_of(const struct table *t, const char *key, size_t *index)
+{
+    int i = find_column(t, key);
+    if (i >= 0) {
+        *index = (size_t)i;
+        return &t->cols[i];
+    }
     /* A command naming a column it did not describe is a bug in that command, not in the dump. */
     fprintf(stderr, "output: no column \"%s\" in this table\n", key);
     abort();
@@ -254,4 +286,29 @@ void put_u_as(struct table *t, const char *key, uint64_t value, uint64_t shown)
 void put_null_as(struct table *t, const char *key, const char *shown)
 {
     put(t, key, &(struct cell_value){.kind = VAL_NULL, .shown = shown});
+}
+
+void put_pair_u(struct table *t, const char *name, uint64_t v)
+{
+    if (t->ncols != 2) {
+        fprintf(stderr, "output: a pairs table has a name column and a value column\n");
+        abort();
+    }
+    if (t->j) {
+        struct column named = t->cols[1];
+        named.key = name;
+        cell_json(t->j, &named, &(struct cell_value){.kind = VAL_UNSIGNED, .u = v});
+        return;
+    }
+    if (t->inline_of) {
+        strbuf *cell = &t->inline_of->cell[t->inline_col];
+        for (int g = 0; g < t->cols[1].gap; g++)
+            sb_putc(cell, ' ');
+        cell_text(cell, &t->cols[1], &(struct cell_value){.kind = VAL_UNSIGNED, .u = v});
+        return;
+    }
+    row_begin(t);
+    put_s(t, t->cols[0].key, name);
+    put_u(t, t->cols[1].key, v);
+    row_end(t);
 }
