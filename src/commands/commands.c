@@ -207,12 +207,17 @@ void cmd_task_record(struct session *s, struct table *r, const struct task_info 
     put_s(r, "comm", ti->comm);
 }
 
-void cmd_migratetype_title(const struct zone_geometry *g, char *title, size_t n)
+void cmd_migratetype_columns(const struct zone_geometry *g, const struct column *cols, size_t n, struct column *dst,
+                             char title[CMD_MIGRATE_TITLE_MAX])
 {
     size_t used = 0;
     title[0] = 0;
-    for (unsigned m = 0; m < g->migrate_types && used < n; m++)
-        used += (size_t)snprintf(title + used, n - used, " %11s", g->migrate_name[m]);
+    for (unsigned m = 0; m < g->migrate_types && used < CMD_MIGRATE_TITLE_MAX; m++)
+        used += (size_t)snprintf(title + used, CMD_MIGRATE_TITLE_MAX - used, " %11s", g->migrate_name[m]);
+    memcpy(dst, cols, n * sizeof *cols);
+    for (size_t i = 0; i < n; i++)
+        if (dst[i].key && !strcmp(dst[i].key, "by_migratetype"))
+            dst[i].title = title;
 }
 
 static const struct column migrate_cols[] = {

@@ -63,7 +63,9 @@ void cmd_task_record(struct session *s, struct table *r, const struct task_info 
  * crash lines them up), for programs an object by migratetype name (kmem -f, frag). */
 struct zone_geometry;
 #define CMD_MIGRATE_TITLE_MAX (12 * 8 + 1)
-void cmd_migratetype_title(const struct zone_geometry *g, char *title, size_t n);
+/* cols copied to dst, the "by_migratetype" column titled with the migratetypes' names (kept in title). */
+void cmd_migratetype_columns(const struct zone_geometry *g, const struct column *cols, size_t n, struct column *dst,
+                             char title[CMD_MIGRATE_TITLE_MAX]);
 void cmd_migratetype_counts(struct table *row, const char *key, const struct zone_geometry *g, const uint64_t *counts);
 
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd, cmd_vtop, cmd_ptov,

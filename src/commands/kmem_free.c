@@ -1,7 +1,6 @@
 /* kmem -f: the buddy allocator's free lists, per node, zone, order and migratetype, each listed page
  * checked to be a free buddy of its order; the counted blocks checked against nr_free. */
 #include <inttypes.h>
-#include <string.h>
 
 #include "../mm/buddy.h"
 #include "../mm/page.h"
@@ -165,9 +164,7 @@ int kmem_free(struct session *s, const char *cmd)
     struct free_ctx c = {0};
     if (zone_geometry(&s->k, &c.g, &err))
         return cmd_fail(s, cmd, "%s", err.msg);
-    memcpy(c.order_cols, order_cols, sizeof order_cols);
-    cmd_migratetype_title(&c.g, c.migrate_title, sizeof c.migrate_title);
-    c.order_cols[ARRAY_SIZE(order_cols) - 1].title = c.migrate_title;
+    cmd_migratetype_columns(&c.g, order_cols, ARRAY_SIZE(order_cols), c.order_cols, c.migrate_title);
     struct table r;
     struct census_walk w = {.c = &c};
     record_begin(s, &r, free_cols);

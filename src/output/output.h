@@ -95,6 +95,7 @@ enum table_shape {
     SHAPE_MERGE,  /* the rows' members go into the enclosing row */
     SHAPE_ROWS,   /* objects in a JSON array the caller owns (table_open_rows) */
     SHAPE_PAIRS,  /* "key":{name:value,...}, names known only at run time (put_pair_*) */
+    SHAPE_VALUES, /* "key":[value,...]: plain values of the one column (put_value_*); programs only */
 };
 
 enum text_style {
@@ -140,6 +141,7 @@ void table_open_rows(struct session *s, struct table *t, struct json *j, const s
 /* Names and values known only at run time (enumerators, migratetypes): cols are the name's column
  * and the value's; text shows one row per pair, JSON one member per pair. */
 #define pairs_begin_in(parent, t, key, cols)  table_open_in(parent, t, key, SHAPE_PAIRS, cols, ARRAY_SIZE(cols))
+#define values_begin_in(parent, t, key, cols) table_open_in(parent, t, key, SHAPE_VALUES, cols, ARRAY_SIZE(cols))
 #define object_begin_in(parent, t, key, cols) table_open_in(parent, t, key, SHAPE_OBJECT, cols, ARRAY_SIZE(cols))
 /* Finish the table: text still pending is printed; a top-level JSON document is printed when rc
  * is 0 (a failing command prints its error document instead). Returns rc. */
@@ -176,5 +178,8 @@ void put_u_as(struct table *t, const char *key, uint64_t value, uint64_t shown);
 void put_null_as(struct table *t, const char *key, const char *shown);
 /* One pair of a pairs table (a row of its own). */
 void put_pair_u(struct table *t, const char *name, uint64_t v);
+/* One element of a values table. */
+void put_value_u(struct table *t, uint64_t v);
+void put_value_null(struct table *t);
 
 #endif

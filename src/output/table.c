@@ -82,7 +82,7 @@ void table_open_in(struct table *parent, struct table *t, const char *key, enum 
     flush_line(parent); /* the parent's own line comes before the nested table's */
     if (!t->j)
         return;
-    if (shape == SHAPE_LIST)
+    if (shape == SHAPE_LIST || shape == SHAPE_VALUES)
         json_arr_begin(t->j, key);
     else if (shape == SHAPE_OBJECT || shape == SHAPE_PAIRS)
         json_obj_begin(t->j, key);
@@ -183,7 +183,7 @@ void row_end(struct table *t)
 
 static void close_json(struct table *t, int rc)
 {
-    if (t->shape == SHAPE_LIST)
+    if (t->shape == SHAPE_LIST || t->shape == SHAPE_VALUES)
         json_arr_end(t->j);
     else if ((t->shape == SHAPE_OBJECT || t->shape == SHAPE_PAIRS) && t->parent)
         json_obj_end(t->j);
@@ -311,4 +311,22 @@ void put_pair_u(struct table *t, const char *name, uint64_t v)
     put_s(t, t->cols[0].key, name);
     put_u(t, t->cols[1].key, v);
     row_end(t);
+}
+
+static void put_value(struct table *t, const struct cell_value *v)
+{
+    if (!t->j)
+        return;
+    struct column unnamed = t->cols[0]; /* array elements have no key */
+    unnamed.key = NULL;
+    cell_json(t->j, &unnamed, v);
+}
+
+void put_value_u(struct table *t, uint64_t v)
+{
+    put_value(t, &(struct cell_value){.kind = VAL_UNSIGNED, .u = v});
+}
+void put_value_null(struct table *t)
+{
+    put_value(t, &(struct cell_value){.kind = VAL_NULL});
 }
