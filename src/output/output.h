@@ -7,8 +7,11 @@
  *   - for programs (s->json on): one JSON document per command on one line, members in the order
  *     the command put them.
  * A column is seen by both renderings unless it says otherwise: no title (JSON only) or
- * COL_TEXT_ONLY (text only). Tables nest: a list of rows under a key, one object under a key, or
- * more members of the enclosing row. All state is in the table object; nothing is global.
+ * COL_TEXT_ONLY (text only). Titles are crash's header fragments, leading spaces included, since
+ * crash places its headers by hand. Tables nest: a list of rows under a key, one object under a
+ * key, more members of the enclosing row, name/value pairs named at run time, plain values.
+ * Text that is no table (sentences, maps) goes through table_text, in order with the rows.
+ * All state is in the table object; nothing is global.
  *
  *   static const struct column ps_cols[] = { COL_MARK(">", "running"), COL_U("   PID", "pid", 1, 6), ... };
  *   struct table t;

@@ -155,9 +155,102 @@ static void test_record(void)
     free(json);
 }
 
+/* Run-time names: pairs shown as more cells of the row under a run-time title (migratetypes),
+ * pairs shown as label rows, plain value lists, a one-object table, a null shown as "-", a cell
+ * only programs see, and a header repeated for every row. */
+static const struct column area_cols[] = {
+    COL_U("AREA", "order", 0, 3), COL_LIST("by_type"), COL_X("  NEXT", "next", 2, -6), COL_S("", "note", 1, 0), COL_LIST("sizes"),
+};
+
+static const struct column type_cols[] = {
+    COL_S("", "type", 0, 0),
+    COL_U("", "blocks", 1, 5),
+};
+
+static const struct column stat_cols[] = {
+    COL_S("", "name", 0, 8),
+    COL_U(": ", "value", 0, 0),
+};
+
+static const struct column size_value_cols[] = {
+    COL_JSON(CT_UNSIGNED, "size"),
+};
+
+static const struct column summary_cols[] = {
+    COL_LIST("areas"),
+    COL_LIST("stats"),
+    COL_LIST("last"),
+};
+
+static char *render_forms(bool json)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    struct session *s = calloc(1, sizeof *s);
+    s->out = open_memstream(&buf, &len);
+    s->json = json;
+    struct column cols[ARRAY_SIZE(area_cols)];
+    memcpy(cols, area_cols, sizeof area_cols);
+    cols[1].title = "   Mov   Rec"; /* known only at run time */
+    struct table r, areas, types, stats, sizes, last;
+    record_begin(s, &r, summary_cols);
+    table_open_in(&r, &areas, "areas", SHAPE_LIST, cols, ARRAY_SIZE(cols));
+    table_set_header(&areas, HEADER_EACH_ROW);
+    for (unsigned order = 0; order < 2; order++) {
+        row_begin(&areas);
+        put_u(&areas, "order", order);
+        pairs_begin_in(&areas, &types, "by_type", type_cols);
+        put_pair_u(&types, "Mov", 10 + order);
+        put_pair_u(&types, "Rec", 20 + order);
+        table_end(&types, 0);
+        if (order)
+            put_null_as(&areas, "next", "-");
+        else
+            put_u(&areas, "next", 0xab);
+        put_s_as(&areas, "note", order ? "last" : NULL, order ? "(last)" : NULL);
+        values_begin_in(&areas, &sizes, "sizes", size_value_cols);
+        put_value_u(&sizes, 4096u << order);
+        put_value_null(&sizes);
+        table_end(&sizes, 0);
+        row_end(&areas);
+    }
+    table_end(&areas, 0);
+    pairs_begin_in(&r, &stats, "stats", stat_cols);
+    table_set_style(&stats, STYLE_LABELS);
+    put_pair_u(&stats, "nr_free", 7);
+    table_end(&stats, 0);
+    object_begin_in(&r, &last, "last", area_cols);
+    put_u(&last, "order", 9);
+    table_end(&last, 0);
+    record_end(&r, 0);
+    fclose(s->out);
+    free(s);
+    return buf;
+}
+
+static void test_forms(void)
+{
+    char *text = render_forms(false);
+    CHECK_STR(text, "AREA   Mov   Rec  NEXT\n"
+                    "  0    10    20  ab    \n"
+                    "AREA   Mov   Rec  NEXT\n"
+                    "  1    11    21  -      (last)\n"
+                    " nr_free: 7\n"
+                    "AREA  NEXT\n" /* the static columns: no run-time title */
+                    "  9\n");
+    free(text);
+    char *json = render_forms(true);
+    CHECK_STR(json, "{\"areas\":[{\"order\":0,\"by_type\":{\"Mov\":10,\"Rec\":20},\"next\":\"0xab\",\"note\":null,"
+                    "\"sizes\":[4096,null]},"
+                    "{\"order\":1,\"by_type\":{\"Mov\":11,\"Rec\":21},\"next\":null,\"note\":\"last\",\"sizes\":[8192,null]}],"
+                    "\"stats\":{\"nr_free\":7},\"last\":{\"order\":9}}\n");
+    free(json);
+}
+
 int main(void)
 {
     test_table();
     test_record();
+    test_forms();
     return check_summary();
 }
