@@ -22,6 +22,31 @@
         }                                                                                                                        \
     } while (0)
 
+/* A session whose output is kept in memory, rendering for people or for programs. */
+struct capture {
+    char *buf;
+    size_t len;
+    struct session *s;
+};
+
+static struct session *capture_begin(struct capture *c, bool json)
+{
+    c->buf = NULL;
+    c->len = 0;
+    c->s = calloc(1, sizeof *c->s);
+    c->s->out = open_memstream(&c->buf, &c->len);
+    c->s->json = json;
+    return c->s;
+}
+
+/* The bytes printed; the caller frees them. */
+static char *capture_end(struct capture *c)
+{
+    fclose(c->s->out);
+    free(c->s);
+    return c->buf;
+}
+
 static const struct column task_cols[] = {
     COL_MARK(">", "running"),
     COL_U("  PID", "pid", 1, 5),
@@ -73,19 +98,14 @@ static void one_task(struct table *t, const struct task *x, bool with_maps)
 /* Render the two tasks with s->json as given; returns the bytes printed (caller frees). */
 static char *render(bool json, int rc)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    struct session *s = calloc(1, sizeof *s);
-    s->out = open_memstream(&buf, &len);
-    s->json = json;
+    struct capture cap;
+    struct session *s = capture_begin(&cap, json);
     struct table t;
     table_begin(s, &t, "tasks", task_cols);
     one_task(&t, &(struct task){1, 0xc1303ec0, "init", true, 125}, false);
     one_task(&t, &(struct task){12345, 0xc0140840, "a\"b\\c\n", false, -1000}, true);
     table_end(&t, rc);
-    fclose(s->out);
-    free(s);
-    return buf;
+    return capture_end(&cap);
 }
 
 static void test_table(void)
@@ -123,11 +143,8 @@ static const struct column size_cols[] = {
 
 static char *render_record(bool json)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    struct session *s = calloc(1, sizeof *s);
-    s->out = open_memstream(&buf, &len);
-    s->json = json;
+    struct capture cap;
+    struct session *s = capture_begin(&cap, json);
     struct table r, size;
     record_begin(s, &r, head_cols);
     put_u(&r, "pid", 40);
@@ -140,9 +157,7 @@ static char *render_record(bool json)
     put_null(&r, "note");
     table_text(&r, "(text only)\n");
     record_end(&r, 0);
-    fclose(s->out);
-    free(s);
-    return buf;
+    return capture_end(&cap);
 }
 
 static void test_record(void)
@@ -184,11 +199,8 @@ static const struct column summary_cols[] = {
 
 static char *render_forms(bool json)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    struct session *s = calloc(1, sizeof *s);
-    s->out = open_memstream(&buf, &len);
-    s->json = json;
+    struct capture cap;
+    struct session *s = capture_begin(&cap, json);
     struct column cols[ARRAY_SIZE(area_cols)];
     memcpy(cols, area_cols, sizeof area_cols);
     cols[1].title = "   Mov   Rec"; /* known only at run time */
@@ -223,9 +235,7 @@ static char *render_forms(bool json)
     put_u(&last, "order", 9);
     table_end(&last, 0);
     record_end(&r, 0);
-    fclose(s->out);
-    free(s);
-    return buf;
+    return capture_end(&cap);
 }
 
 static void test_forms(void)
