@@ -115,14 +115,12 @@ struct table {
     size_t inline_col;
     const struct column *cols;
     size_t ncols;
-    const char *key;
     enum table_shape shape;
     enum text_style style;
     enum header_rule header;
     struct json *j;  /* the document being written; NULL in text mode */
     struct json doc; /* owned by the top-level table */
-    bool header_shown, in_row;
-    unsigned rows;
+    bool header_shown;
     bool has[TABLE_MAX_COLS];    /* which cells of the current text line are filled */
     strbuf cell[TABLE_MAX_COLS]; /* the text of each filled cell */
 };

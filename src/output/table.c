@@ -7,8 +7,7 @@
 
 #include "cell.h"
 
-static void init_table(struct table *t, struct session *s, const char *key, enum table_shape shape, const struct column *cols,
-                       size_t ncols)
+static void init_table(struct table *t, struct session *s, enum table_shape shape, const struct column *cols, size_t ncols)
 {
     if (ncols > TABLE_MAX_COLS) {
         fprintf(stderr, "output: a table of %zu columns (at most %d)\n", ncols, TABLE_MAX_COLS);
@@ -16,7 +15,6 @@ static void init_table(struct table *t, struct session *s, const char *key, enum
     }
     memset(t, 0, sizeof *t);
     t->s = s;
-    t->key = key;
     t->shape = shape;
     t->cols = cols;
     t->ncols = ncols;
@@ -29,11 +27,9 @@ static void init_table(struct table *t, struct session *s, const char *key, enum
 void table_open(struct session *s, struct table *t, const char *key, enum table_shape shape, const struct column *cols,
                 size_t ncols)
 {
-    init_table(t, s, key, shape, cols, ncols);
-    if (shape == SHAPE_OBJECT) {
-        t->style = STYLE_LABELS;
-        t->in_row = true; /* the document is its one row */
-    }
+    init_table(t, s, shape, cols, ncols);
+    if (shape == SHAPE_OBJECT)
+        t->style = STYLE_LABELS; /* the document is its one row, told in label lines */
     if (!s->json)
         return;
     t->j = &t->doc;
@@ -47,7 +43,7 @@ static void flush_line(struct table *t);
 
 void table_open_rows(struct session *s, struct table *t, struct json *j, const struct column *cols, size_t ncols)
 {
-    init_table(t, s, NULL, SHAPE_ROWS, cols, ncols);
+    init_table(t, s, SHAPE_ROWS, cols, ncols);
     t->header = HEADER_NONE;
     t->j = j;
 }
@@ -71,10 +67,9 @@ static bool open_inline(struct table *parent, struct table *t, const char *key)
 void table_open_in(struct table *parent, struct table *t, const char *key, enum table_shape shape, const struct column *cols,
                    size_t ncols)
 {
-    init_table(t, parent->s, key, shape, cols, ncols);
+    init_table(t, parent->s, shape, cols, ncols);
     t->parent = parent;
     t->j = parent->j;
-    t->in_row = shape == SHAPE_OBJECT;
     if (shape == SHAPE_PAIRS)
         t->header = HEADER_NONE; /* a pair's name is its label */
     if (shape == SHAPE_PAIRS && open_inline(parent, t, key))
@@ -165,19 +160,22 @@ void table_text(struct table *t, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Rows of a list are objects of their own; a one-object or merged table's rows are its members. */
+static bool row_is_object(const struct table *t)
+{
+    return t->j && (t->shape == SHAPE_LIST || t->shape == SHAPE_ROWS);
+}
+
 void row_begin(struct table *t)
 {
-    t->in_row = true;
-    t->rows++;
-    if (t->j && (t->shape == SHAPE_LIST || t->shape == SHAPE_ROWS))
+    if (row_is_object(t))
         json_obj_begin(t->j, NULL);
 }
 
 void row_end(struct table *t)
 {
     flush_line(t);
-    t->in_row = false;
-    if (t->j && (t->shape == SHAPE_LIST || t->shape == SHAPE_ROWS))
+    if (row_is_object(t))
         json_obj_end(t->j);
 }
 
