@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel/module_object.h"
 #include "session.h"
 
 struct golden_conf {
@@ -137,6 +138,7 @@ static void run_folder(const char *folder, bool update, int *passed, int *failed
             s.context_task = 0;
             s.json = conf.json;
             s.radix = 10;
+            module_unload_object(&s.k, NULL, NULL); /* each transcript starts with no .ko loaded */
             run_cmds(&s, names[i], update, passed, failed);
             free(names[i]);
         }

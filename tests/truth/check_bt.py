@@ -207,9 +207,16 @@ def check_qemu_registers(checks, args, truth):
 def check_sysrq(checks, args, truth):
     traces = sysrq_traces(unstamp(truth.text("sysrq-t")))
     workloads = {int(w["pid"]) for w in truth.workloads() if "pid" in w}
-    cmds = [f"bt {pid}" for pid in sorted(traces)]
-    rc, docs, err = run_ksleuth(args.ksleuth, args.vmlinux, args.dump, cmds, cache_dir=args.cache_dir)
-    by_pid = {d["pid"]: d for d in docs if "pid" in d}
+    # One `foreach bt` gives every task's trace, as crash users take them.
+    rc, docs, err = run_ksleuth(args.ksleuth, args.vmlinux, args.dump, ["foreach bt"], cache_dir=args.cache_dir)
+    results = docs[0].get("results", []) if docs else []
+    checks.check(rc == 0 and results, f"foreach bt: rc {rc} {err.strip()[:300]}")
+    by_pid = {}
+    for d in results:
+        by_pid.setdefault(d.get("pid"), d)
+    missing = sorted(set(traces) - set(by_pid))
+    # A task that exited between the sysrq dump and the crash is gone; most are still there.
+    checks.check(len(missing) * 10 <= len(traces), f"foreach bt lacks {len(missing)} of sysrq-t's tasks: {missing}")
     same = 0
     for pid, trace in sorted(traces.items()):
         if not trace or pid not in by_pid:
