@@ -60,6 +60,7 @@ struct task_info;
 void cmd_task_record(struct session *s, struct table *r, const struct task_info *ti);
 
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd, cmd_vtop, cmd_ptov,
-    cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task, cmd_bt, cmd_mod, cmd_dis, cmd_foreach;
+    cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task, cmd_bt, cmd_mod, cmd_dis, cmd_foreach,
+    cmd_search, cmd_list;
 
 #endif
