@@ -11,8 +11,6 @@
 #include <string.h>
 
 #include "../kernel/klist.h"
-#include "../kernel/module_object.h"
-#include "../kernel/printval.h"
 #include "../output/output.h"
 #include "commands.h"
 
@@ -29,8 +27,7 @@ struct list_args {
     uint64_t offset;
     bool entry_start, head_start, reverse; /* -h, -H, -r */
     const char *link_name;                 /* STRUCT.MEMBER as given, for messages */
-    struct ktype *show_type;               /* -s */
-    char *show_members;                    /* -s STRUCT.a,b: "a,b" */
+    struct entry_show show;                /* -s */
     uint64_t start;
 };
 
@@ -61,31 +58,6 @@ static int resolve_link(struct session *s, const char *spec, struct list_args *a
     return 0;
 }
 
-/* -s STRUCT or STRUCT.MEMBER,MEMBER */
-static int resolve_show(struct session *s, char *spec, struct list_args *a, ks_err *err)
-{
-    char *dot = strchr(spec, '.');
-    if (dot) {
-        *dot = 0;
-        a->show_members = dot + 1;
-    }
-    a->show_type = kdwarf_type_any(s->k.dwarf, spec);
-    if (!a->show_type)
-        return ks_fail(err, "no type %s", spec);
-    return 0;
-}
-
-/* START: an address, a symbol, or a member of a variable (init_task.tasks: its address). */
-static int parse_start(struct session *s, const char *word, uint64_t *addr, ks_err *err)
-{
-    const char *dot = strchr(word, '.');
-    if (!dot)
-        return cmd_parse_addr(s, word, addr, err);
-    char var[256];
-    snprintf(var, sizeof var, "%.*s", (int)(dot - word), word);
-    return kuser_var_addr(&s->k, var, dot + 1, addr, NULL, err);
-}
-
 static int parse(struct session *s, int argc, char **argv, struct list_args *a, ks_err *err)
 {
     const char *start = NULL;
@@ -103,7 +75,7 @@ static int parse(struct session *s, int argc, char **argv, struct list_args *a, 
             if (strchr(w, '.') ? resolve_link(s, w, a, err) : cmd_parse_addr(s, w, &a->offset, err))
                 return -1;
         } else if (!strcmp(w, "-s") && has_value) {
-            if (resolve_show(s, argv[++i], a, err))
+            if (entry_show_parse(s, argv[++i], &a->show, err))
                 return -1;
         } else if (w[0] == '-') {
             return ks_fail(err, "unknown option %s", w);
@@ -121,7 +93,7 @@ static int parse(struct session *s, int argc, char **argv, struct list_args *a, 
         return ks_fail(err, "no START: the first entry, or with -H the list's head");
     if (a->entry_start && a->head_start)
         return ks_fail(err, "-h (START is an entry) and -H (START is the head) exclude each other");
-    return parse_start(s, start, &a->start, err);
+    return entry_parse_start(s, start, &a->start, err);
 }
 
 /* How klist_walk follows this list: from the DWARF of the link and what START is. */
@@ -165,72 +137,17 @@ struct list_out {
     ks_err *err;
 };
 
-/* -s STRUCT.a,b: "  a = VALUE," per member, as `task PID a,b` prints them. */
-static int show_members(struct session *s, const struct list_args *a, uint64_t entry, ks_err *err)
-{
-    char members[512];
-    snprintf(members, sizeof members, "%s", a->show_members);
-    struct printval_opts po = {.hex = s->radix == 16};
-    char *save = NULL;
-    for (char *m = strtok_r(members, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-        uint64_t off;
-        struct ktype *mt;
-        if (kt_member_path(s->k.dwarf, a->show_type, m, &off, &mt, NULL, err))
-            return -1;
-        fprintf(s->out, "  %s = ", m);
-        int rc = print_object(&s->k, s->out, mt, entry + off, 2, &po, err);
-        fputs(rc ? "\n" : ",\n", s->out);
-        if (rc)
-            return -1;
-    }
-    return 0;
-}
-
-static int show_entry_text(struct session *s, const struct list_args *a, uint64_t entry, ks_err *err)
-{
-    if (a->show_members)
-        return show_members(s, a, entry, err);
-    char name[256];
-    struct printval_opts po = {.hex = s->radix == 16};
-    kt_name(s->k.dwarf, a->show_type, name, sizeof name);
-    fprintf(s->out, "%s ", name);
-    int rc = print_object(&s->k, s->out, a->show_type, entry, 0, &po, err);
-    fputc('\n', s->out);
-    return rc;
-}
-
-/* JSON: the struct, or {"MEMBER":value,...} for the members asked for. */
-static int show_entry_json(struct kernel *k, struct json *j, const struct list_args *a, uint64_t entry, ks_err *err)
-{
-    if (!a->show_members)
-        return json_object(k, j, "value", a->show_type, entry, err);
-    char members[512];
-    snprintf(members, sizeof members, "%s", a->show_members);
-    json_obj_begin(j, "value");
-    char *save = NULL;
-    int rc = 0;
-    for (char *m = strtok_r(members, ",", &save); m && !rc; m = strtok_r(NULL, ",", &save)) {
-        uint64_t off;
-        struct ktype *mt;
-        rc = kt_member_path(k->dwarf, a->show_type, m, &off, &mt, NULL, err);
-        if (!rc)
-            rc = json_object(k, j, m, mt, entry + off, err);
-    }
-    json_obj_end(j);
-    return rc;
-}
-
 static int print_entry(struct kernel *k, uint64_t entry, void *arg)
 {
     struct list_out *o = arg;
     row_begin(&o->t);
     put_u(&o->t, "address", entry);
     int rc = 0;
-    if (o->a->show_type && table_is_json(&o->t))
-        rc = show_entry_json(k, o->t.j, o->a, entry, o->err);
+    if (o->a->show.type && table_is_json(&o->t))
+        rc = entry_show_json(k, o->t.j, &o->a->show, entry, o->err);
     row_end(&o->t);
-    if (!rc && o->a->show_type && !table_is_json(&o->t))
-        rc = show_entry_text(o->s, o->a, entry, o->err);
+    if (!rc && o->a->show.type && !table_is_json(&o->t))
+        rc = entry_show_text(o->s, &o->a->show, entry, o->err);
     return rc ? -1 : 0;
 }
 

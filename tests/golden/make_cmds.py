@@ -37,6 +37,7 @@ whatis init_mm
 task {pid} pid,comm,mm
 list task_struct.tasks -h init_task | head -4
 list -s task_struct.pid,comm task_struct.tasks -H init_task.tasks | head -6
+tree -t rbtree -o vmap_area.rb_node -p vmap_area_root | head -4
 log | tail -5
 kmem -i
 kmem -z
