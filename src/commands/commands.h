@@ -68,7 +68,20 @@ void cmd_migratetype_columns(const struct zone_geometry *g, const struct column 
                              char title[CMD_MIGRATE_TITLE_MAX]);
 void cmd_migratetype_counts(struct table *row, const char *key, const struct zone_geometry *g, const uint64_t *counts);
 
+/* -s STRUCT[.MEMBER,...] of list and tree: each entry printed as `struct` does, or only those members
+ * ("  a = VALUE," lines; JSON {"value":{...}}). */
+struct entry_show {
+    struct ktype *type;
+    char members[512]; /* "a,b", or "" for the whole struct */
+};
+int entry_show_parse(struct session *s, char *spec, struct entry_show *e, ks_err *err);
+int entry_show_text(struct session *s, const struct entry_show *e, uint64_t addr, ks_err *err);
+int entry_show_json(struct kernel *k, struct json *j, const struct entry_show *e, uint64_t addr, ks_err *err);
+/* A START as list and tree take it: an address, a symbol, or VARIABLE.MEMBER (its address). */
+int entry_parse_start(struct session *s, const char *word, uint64_t *addr, ks_err *err);
+
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd, cmd_vtop, cmd_ptov,
-    cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task, cmd_bt, cmd_foreach, cmd_mod, cmd_dis;
+    cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task, cmd_bt, cmd_mod, cmd_dis, cmd_foreach,
+    cmd_search, cmd_list, cmd_tree;
 
 #endif
