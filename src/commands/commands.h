@@ -34,7 +34,8 @@ void cmd_json_emit(struct session *s, struct json *j);
 struct json *cmd_json_list_begin(struct session *s, struct json *j, const char *key);
 int cmd_json_list_end(struct session *s, struct json *j, int rc);
 /* A task named as crash users name one: a decimal number below PAGE_OFFSET is a PID (looked up
- * on the task list), anything else a task_struct address in hex. */
+ * on the task list), anything else a task_struct address in hex, which must be on the task list
+ * too (or a CPU's idle task): bt, vm, task, set and vtop -c never take any other address as a task. */
 int cmd_parse_task(struct session *s, const char *arg, uint64_t *task, ks_err *err);
 /* Parse an address or number argument: symbol names, hex (crash's default) or 0x.. / decimal with d suffix. */
 int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *err);
