@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* open_memstream */
 /* The command list and helpers every command shares. */
 #include "commands.h"
 
@@ -257,4 +258,24 @@ void cmd_migratetype_counts(struct table *row, const char *key, const struct zon
     for (unsigned m = 0; m < g->migrate_types; m++)
         put_pair_u(&p, g->migrate_name[m], counts[m]);
     table_end(&p, 0);
+}
+
+int cmd_capture(struct session *s, int (*run)(struct session *s, void *arg), void *arg, strbuf *out)
+{
+    FILE *real = s->out;
+    char *buf = NULL;
+    size_t len = 0;
+    s->out = open_memstream(&buf, &len);
+    if (!s->out) {
+        s->out = real;
+        return -1;
+    }
+    int failed = run(s, arg) != 0;
+    fclose(s->out);
+    s->out = real;
+    while (len && buf[len - 1] == '\n')
+        buf[--len] = 0;
+    sb_putn(out, buf, len);
+    free(buf);
+    return failed;
 }

@@ -37,6 +37,10 @@ int cmd_json_list_end(struct session *s, struct json *j, int rc);
  * on the task list), anything else a task_struct address in hex, which must be on the task list
  * too (or a CPU's idle task): bt, vm, task, set and vtop -c never take any other address as a task. */
 int cmd_parse_task(struct session *s, const char *arg, uint64_t *task, ks_err *err);
+/* Run something with its output (s->out) captured into out, trailing newlines dropped: 0, or 1 if
+ * it failed; -1 if nothing could be captured. For commands that gather other commands' documents
+ * into one (foreach, kmem with several options). */
+int cmd_capture(struct session *s, int (*run)(struct session *s, void *arg), void *arg, strbuf *out);
 /* Parse an address or number argument: symbol names, hex (crash's default) or 0x.. / decimal with d suffix. */
 int cmd_parse_addr(struct session *s, const char *arg, uint64_t *out, ks_err *err);
 

@@ -132,25 +132,17 @@ static int run_for(struct session *s, const struct command *c, uint64_t task, in
     return rc;
 }
 
-/* One run with its output captured: 0, or 1 if the command failed; -1 if nothing could be captured. */
-static int run_captured(struct session *s, const struct command *c, uint64_t task, int nopts, char **opts, strbuf *out)
+struct task_run {
+    const struct command *c;
+    uint64_t task;
+    int nopts;
+    char **opts;
+};
+
+static int run_task(struct session *s, void *arg)
 {
-    FILE *real = s->out;
-    char *buf = NULL;
-    size_t len = 0;
-    s->out = open_memstream(&buf, &len);
-    if (!s->out) {
-        s->out = real;
-        return -1;
-    }
-    int failed = run_for(s, c, task, nopts, opts) != 0;
-    fclose(s->out);
-    s->out = real;
-    while (len && buf[len - 1] == '\n')
-        buf[--len] = 0;
-    sb_putn(out, buf, len);
-    free(buf);
-    return failed;
+    const struct task_run *r = arg;
+    return run_for(s, r->c, r->task, r->nopts, r->opts);
 }
 
 /* Text: the outputs with a blank line between; JSON: {"command":NAME,"results":[a document per task]}.
@@ -166,7 +158,8 @@ static int run_all(struct session *s, const struct command *c, const struct chos
     int failed = 0;
     for (size_t i = 0; i < ch->n; i++) {
         sb_reset(&one);
-        int rc = run_captured(s, c, ch->tasks[i], nopts, opts, &one);
+        struct task_run r = {c, ch->tasks[i], nopts, opts};
+        int rc = cmd_capture(s, run_task, &r, &one);
         if (rc < 0 || (rc && i == 0 && !one.len)) {
             failed = -1;
             break;

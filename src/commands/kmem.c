@@ -204,21 +204,69 @@ int kmem_zones(struct session *s, const char *cmd)
     return table_end(&t, for_each_zone(&s->k, show_zone, &t, &err)) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
 }
 
+/* The reports that take no argument, by option letter. */
+static const struct kmem_report {
+    char opt;
+    int (*run)(struct session *s, const char *cmd);
+} reports[] = {
+    {'i', kmem_info}, {'z', kmem_zones}, {'f', kmem_free}, {'s', kmem_slabs}, {'n', kmem_sections},
+};
+
+static const struct kmem_report *report_of(const char *word)
+{
+    for (size_t i = 0; word[0] == '-' && word[1] && !word[2] && i < ARRAY_SIZE(reports); i++)
+        if (reports[i].opt == word[1])
+            return &reports[i];
+    return NULL;
+}
+
+static int run_report(struct session *s, void *arg)
+{
+    const struct kmem_report *r = arg;
+    return r->run(s, "kmem");
+}
+
+/* kmem -z -f: each report in turn, as crash takes several options; in JSON one document,
+ * {"command":"kmem","results":[one per option]}. */
+static int run_reports(struct session *s, int n, char **opts)
+{
+    const struct kmem_report *want[ARRAY_SIZE(reports)];
+    if (n > (int)ARRAY_SIZE(reports))
+        return cmd_fail(s, "kmem", "at most %zu of -i, -z, -f, -s and -n at once", ARRAY_SIZE(reports));
+    for (int i = 0; i < n; i++)
+        if (!(want[i] = report_of(opts[i])))
+            return cmd_fail(s, "kmem", "%s: only -i, -z, -f, -s and -n go together", opts[i]);
+    if (n == 1)
+        return want[0]->run(s, "kmem");
+    strbuf all, one;
+    sb_init(&all);
+    sb_init(&one);
+    sb_puts(&all, "{\"command\":\"kmem\",\"results\":[");
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        if (!s->json) {
+            failed |= want[i]->run(s, "kmem");
+            continue;
+        }
+        sb_reset(&one);
+        failed |= cmd_capture(s, run_report, (void *)want[i], &one) != 0;
+        sb_printf(&all, "%s%s", i ? "," : "", one.len ? one.buf : "null");
+    }
+    sb_puts(&all, "]}\n");
+    if (s->json)
+        fputs(all.buf, s->out);
+    sb_free(&all);
+    sb_free(&one);
+    return failed ? 1 : 0;
+}
+
 static int run_kmem(struct session *s, int argc, char **argv)
 {
     if (argc < 2)
         return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
     const char *o = argv[1];
-    if (!strcmp(o, "-i") && argc == 2)
-        return kmem_info(s, argv[0]);
-    if (!strcmp(o, "-z") && argc == 2)
-        return kmem_zones(s, argv[0]);
-    if (!strcmp(o, "-f") && argc == 2)
-        return kmem_free(s, argv[0]);
-    if (!strcmp(o, "-s") && argc == 2)
-        return kmem_slabs(s, argv[0]);
-    if (!strcmp(o, "-n") && argc == 2)
-        return kmem_sections(s, argv[0]);
+    if (report_of(o))
+        return run_reports(s, argc - 1, argv + 1);
     if (!strcmp(o, "-p"))
         return kmem_pages(s, argv[0], argc - 2, argv + 2);
     if (o[0] != '-' && argc == 2)
@@ -250,9 +298,11 @@ const struct command cmd_kmem = {
     "ADDRESS: what it is — its page (free or in use), the slab cache and object holding it, or the\n"
     "    tasks and VMAs mapping it; inside mem_map, also which frame's struct page it lies in. At or\n"
     "    above PAGE_OFFSET (and below 4 GB) it is kernel virtual; otherwise physical.\n"
+    "Several of -i, -z, -f, -s and -n run one after the other (kmem -z -f), as in crash.\n"
     "JSON: -i {\"pages\":{...}}; -z {\"zones\":[...]}; -f {\"zones\":[{\"node\",\"zone\",\"free_pages\",\"orders\":\n"
     "[{\"order\",\"blocks\",\"pages\",\"nr_free\",\"by_migratetype\":{...}}],\"mismatches\":[...]}],\"problems\"};\n"
     "-p {\"pages\":[...]}; -s {\"caches\":[...]}; -n {\"zones\":[...],\"model\",\"section_size_bits\",\"nr_sections\",\n"
-    "\"sections\":[{\"nr\",\"section\",\"coded_mem_map\",\"mem_map\",\"state\",\"pfn\"}]}",
+    "\"sections\":[{\"nr\",\"section\",\"coded_mem_map\",\"mem_map\",\"state\",\"pfn\"}]}; several options:\n"
+    "{\"command\":\"kmem\",\"results\":[one document per option, in order]}",
     run_kmem,
 };

@@ -108,6 +108,7 @@ static int run_struct_like(struct session *s, int argc, char **argv, const char 
     snprintf(tname, sizeof tname, "%s", name);
     char *dot = strchr(tname, '.');
     if (dot) { *dot = 0; members = dot + 1; }
+    if (members && !*members) return cmd_fail(s, cmd, "%s: no member after the dot (STRUCT.MEMBER[,MEMBER])", name);
     struct ktype *t = find_type(s, keyword, tname);
     if (!t) return cmd_fail(s, cmd, "%s %s not found in the vmlinux DWARF", keyword, tname);
     if (s->json) return emit_json(s, cmd, t, members, addr_arg);

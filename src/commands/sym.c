@@ -10,7 +10,7 @@
 /* "ADDRESS (TYPE) NAME+OFFSET [MODULE]", or "ADDRESS (no symbol)"; JSON has the parts. */
 static const struct column sym_cols[] = {
     COL_ADDR("", "address", 0, 0), COL_S("", "type", 1, 0),    COL_S("", "name", 1, 0),
-    COL_JSON(CT_SIGNED, "offset"), COL_JSON(CT_STR, "module"),
+    COL_JSON(CT_SIGNED, "offset"), COL_JSON(CT_STR, "module"), COL_JSON(CT_STR, "error"),
 };
 
 static void print_one(struct table *t, uint64_t addr, const struct ksym_where *w)
@@ -29,6 +29,20 @@ static void print_one(struct table *t, uint64_t addr, const struct ksym_where *w
     put_s_as(t, "type", w->name ? type : NULL, w->name ? type_shown : "(no symbol)");
     put_s(t, "module", w->module);
     row_end(t);
+}
+
+/* One name that is no symbol: a line on stderr, and in JSON a row of its own, so that the
+ * command still prints one document. */
+static int not_found(struct table *t, const char *name)
+{
+    if (table_is_json(t)) {
+        row_begin(t);
+        put_null(t, "address");
+        put_s(t, "name", name);
+        put_s(t, "error", "no symbol");
+        row_end(t);
+    }
+    return cmd_fail_line(t->s, "sym", "no symbol %s", name);
 }
 
 /* NAME: a vmlinux or module symbol; ADDRESS: what holds it. */
@@ -57,7 +71,7 @@ static int run_sym(struct session *s, int argc, char **argv)
         uint64_t addr;
         struct ksym_where w;
         if (lookup(s, argv[i], &addr, &w))
-            rc = cmd_fail(s, argv[0], "no symbol %s", argv[i]);
+            rc = not_found(&t, argv[i]);
         else
             print_one(&t, addr, &w);
     }
@@ -71,6 +85,7 @@ const struct command cmd_sym = {
     "Output: ADDRESS (TYPE) NAME[+OFFSET], TYPE as nm prints it (T text, D data, B bss, R rodata;\n"
     "lower case for local symbols), and [MODULE] for a symbol of a loaded module (from its kallsyms\n"
     "in the dump). Addresses are runtime addresses, KASLR offset included.\n"
-    "JSON: {\"symbols\":[{\"address\",\"name\",\"offset\",\"type\",\"module\"}]}",
+    "JSON: {\"symbols\":[{\"address\",\"name\",\"offset\",\"type\",\"module\"}]}; a NAME that is no symbol is a\n"
+    "row {\"address\":null,\"name\",\"error\"} of the same document, and the command fails.",
     run_sym,
 };

@@ -96,7 +96,8 @@ int printk_for_each(struct kernel *k, int (*fn)(const struct printk_record *r, v
 {
     struct ring r = { 0 };
     int rc = read_ring(k, &r, err);
-    uint64_t count = 1ull << r.count_bits;
+    /* Only a ring whose sizes were found believable has a count (a corrupt one fails above). */
+    uint64_t count = rc == 0 ? 1ull << r.count_bits : 0;
     for (uint64_t n = 0, id = r.tail_id & SV_ID_MASK; rc == 0 && n < count; n++, id = (id + 1) & SV_ID_MASK) {
         rc = visit(k, &r, id, fn, arg, err);
         if (id == (r.head_id & SV_ID_MASK)) break;

@@ -218,6 +218,11 @@ def make(name, dumps, unpacked, work):
             raw.put(frame, frame)                          # __schedule's caller frame is itself
         else:                                              # an entry-frame pointer to nowhere
             raw.put(frame, 0x7EAD0000)
+    elif name == "printk-count-bits":
+        # A corrupt printk ring: desc_ring.count_bits far beyond any ring (found by flipping bytes).
+        prb = next(int(l.split()[0], 16) for l in open(os.path.join(np, "truth", "kallsyms")) if l.split()[2] == "prb")
+        bits_off, = gdb_offsets(vmlinux, [("struct printk_ringbuffer", "desc_ring.count_bits")])
+        raw.put(raw.u32(prb) + bits_off, 3240889764)
     elif name == "wild-pgd-pointer":
         mm = raw.u32(raw.task_of(init_task, off, 40) + off["mm"])
         raw.put(mm + off["pgd"], 0xDEADB000)
