@@ -137,7 +137,7 @@ def set_command(c, r):
 
 
 def json_documents(c, r):
-    cmds = ["help", "help rd", "set", "set 40", "set c0000000"]
+    cmds = ["help", "help rd", "set", "set 40", "set c0000000", "sym xyz linux_banner", "kmem -z -f"]
     p = r("--json", "-c", "; ".join(cmds))
     lines = p.stdout.splitlines()
     try:
@@ -151,6 +151,11 @@ def json_documents(c, r):
         c.check(docs[2]["json"] is True and docs[2]["radix"] == 10, f"set: {docs[2]}")
         c.check(docs[3]["pid"] == 40 and docs[3]["task"].startswith("0x"), f"set 40: {docs[3]}")
         c.check("error" in docs[4], f"set c0000000: {docs[4]}")
+        syms = docs[5].get("symbols", [])
+        c.check([x["name"] for x in syms] == ["xyz", "linux_banner"] and syms[0]["address"] is None
+                and syms[1]["address"].startswith("0x"), f"sym xyz linux_banner: {docs[5]}")
+        kmem = docs[6].get("results", [])
+        c.check(len(kmem) == 2 and "zones" in kmem[0] and "zones" in kmem[1], f"kmem -z -f: {str(docs[6])[:200]}")
 
 
 def batch_interrupt(c, r):
