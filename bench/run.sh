@@ -2,7 +2,8 @@
 # Timings, never pass/fail (these machines are noisy): each line is the best of N runs.
 #   bench/run.sh BUILD_DIR [N]
 # Measures: start-up with a fresh and a cached DWARF index, `sys` on each sample, and whole-memory
-# walks (kmem -p over 1.5 M struct pages, kmem -f, frag) on the 5 GB PAE sample and on the SPARSEMEM one.
+# walks (kmem -p over 1.5 M struct pages, kmem -f, frag) on the 5 GB PAE sample and on the SPARSEMEM one,
+# and memory searches on the 256 MB PAE sample (subtract its sys line for the search alone).
 set -euo pipefail
 build=$(realpath "$1"); n=${2:-3}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,11 @@ done
 p=$top/dumps/pae-5g
 for c in "kmem -p" "kmem -f" "frag" "ps" "vm 45"; do
     best "$c (pae-5g)" "$build/ksleuth" "$p/vmlinux" "$p/dump.kdump.gz" -c "$c"
+done
+# search: a value over every mapped page of kernel memory, and over all physical memory (256 MB).
+pa=$top/dumps/pae-256m
+for c in "sys" "search -k deadbeef" "search -p deadbeef" "search -k -c ksleuth-shared"; do
+    best "$c (pae-256m)" "$build/ksleuth" "$pa/vmlinux" "$pa/dump.kdump.gz" -c "$c"
 done
 # SPARSEMEM: every struct page found through its section (114 688 pages in 7 sections).
 sp=$top/dumps/sparse-512m
