@@ -169,12 +169,13 @@ int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_
         if (!m) {
             char tn[200];
             kt_name(kd, cur, tn, sizeof tn);
-            return ks_fail(err, "%s has no member %s", tn, tok);
+            return ks_fail_kind(err, KS_E_NO_MEMBER, "%s has no member %s", tn, tok);
         }
         cur = m->type;
         if (index >= 0) {
             struct ktype *a = kt_strip(cur);
-            if (!a || a->kind != KT_ARRAY) return ks_fail(err, "member %s is not an array", tok);
+            if (!a || a->kind != KT_ARRAY)
+                return ks_fail_kind(err, KS_E_BAD_ARG, "member %s is not an array", tok);
             off += (uint64_t)index * kt_size(a->target);
             cur = a->target;
         }

@@ -32,16 +32,21 @@ static int flatmem_load(struct kernel *k, ks_err *err)
 static int memmap(struct kernel *k, ks_err *err)
 {
     if (!k->memmap.ready) {
-        uint64_t a;
-        ks_err e = { "" };
+        ks_err *e = &k->memmap.error;
         k->memmap.ready = true;
         k->memmap.page_size = ktype_size(k, "struct page");
-        if (!k->memmap.page_size) k->memmap.status = ks_fail(&e, "no struct page in the DWARF");
-        else if (ksym_addr(k, "mem_section", &a, NULL) == 0) k->memmap.status = sparse_load(k, &e);
-        else k->memmap.status = flatmem_load(k, &e);
-        memcpy(k->memmap.msg, e.msg, sizeof e.msg);
+        if (!k->memmap.page_size)
+            k->memmap.status = ks_fail_kind(e, KS_E_NO_TYPE, "no struct page in the DWARF");
+        else if (ksym_has(k, "mem_section"))
+            k->memmap.status = sparse_load(k, e);
+        else
+            k->memmap.status = flatmem_load(k, e);
+        if (k->memmap.status && !e->msg[0])
+            ks_fail(e, "no mem_map");
     }
-    if (k->memmap.status) return ks_fail(err, "%s", k->memmap.msg[0] ? k->memmap.msg : "no mem_map");
+    /* The cached error, kind and address included: every later caller sees why. */
+    if (k->memmap.status)
+        return ks_pass(err, &k->memmap.error);
     return 0;
 }
 
@@ -55,7 +60,7 @@ int pfn_to_page(struct kernel *k, uint64_t pfn, uint64_t *page, ks_err *err)
         return 0;
     }
     if (pfn < k->memmap.first_pfn || pfn >= k->memmap.first_pfn + k->memmap.count)
-        return ks_fail(err, "pfn %#llx is outside mem_map", (unsigned long long)pfn);
+        return ks_fail_kind(err, KS_E_BAD_ARG, "pfn %#llx is outside mem_map", (unsigned long long)pfn);
     *page = k->memmap.base + pfn * k->memmap.page_size;
     return 0;
 }
@@ -141,17 +146,24 @@ int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err
 
 bool page_is_buddy(struct kernel *k, const struct page_info *pi)
 {
-    uint64_t off;
-    if (kmember_off(k, "struct page", "page_type", &off, NULL) == 0)
+    if (kmember_has(k, "struct page", "page_type"))
         return (pi->page_type & (PAGE_TYPE_BASE | PG_buddy_type)) == PAGE_TYPE_BASE;
     return pi->mapcount == PAGE_BUDDY_MAPCOUNT_VALUE;
 }
 
+int page_compound_head(struct kernel *k, uint64_t page, uint64_t *head, ks_err *err)
+{
+    uint64_t v;
+    if (kread_member(k, page, "struct page", "compound_head", &v, err))
+        return -1;
+    *head = v & 1 ? v - 1 : page;
+    return 0;
+}
+
 uint64_t compound_head(struct kernel *k, uint64_t page)
 {
-    uint64_t head;
-    if (kread_member(k, page, "struct page", "compound_head", &head, NULL) == 0 && (head & 1)) return head - 1;
-    return page;
+    uint64_t head = page;
+    return page_compound_head(k, page, &head, NULL) ? page : head;
 }
 
 bool page_is_slab(struct kernel *k, const struct page_info *pi)
