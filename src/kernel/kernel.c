@@ -193,23 +193,42 @@ uint64_t kdecode_int(const uint8_t *p, size_t size, bool is_signed)
     return v;
 }
 
+/* A member path looked up once: where it is, or why it is not there. */
+struct member_lookup {
+    struct member_ref ref;
+    int status; /* 0, or -1 with why */
+    ks_err why;
+};
+
+static struct member_lookup *member_resolve(struct kernel *k, const char *type, const char *path)
+{
+    struct member_lookup *l = xcalloc(1, sizeof *l);
+    struct ktype *t = kdwarf_type(k->dwarf, type);
+    if (!t)
+        l->status = ks_fail_kind(&l->why, KS_E_NO_TYPE, "no type %s in the vmlinux DWARF", type);
+    else
+        l->status = kt_member_path(k->dwarf, t, path, &l->ref.offset, &l->ref.type, &l->ref.member, &l->why);
+    return l;
+}
+
 const struct member_ref *kmember_ref(struct kernel *k, const char *type, const char *path, ks_err *err)
 {
     char key[256];
     snprintf(key, sizeof key, "%s\x01%s", type, path);
     uint64_t v;
-    if (hm_get(&k->members, key, &v)) return (const struct member_ref *)(uintptr_t)v;
-    struct ktype *t = kdwarf_type(k->dwarf, type);
-    if (!t) {
-        ks_fail_kind(err, KS_E_NO_TYPE, "no type %s in the vmlinux DWARF", type);
+    struct member_lookup *l;
+    if (hm_get(&k->members, key, &v)) {
+        l = (struct member_lookup *)(uintptr_t)v;
+    } else {
+        /* Absence is remembered too: probes for what a kernel version lacks are asked per task. */
+        l = member_resolve(k, type, path);
+        hm_put(&k->members, key, (uint64_t)(uintptr_t)l);
+    }
+    if (l->status) {
+        ks_pass(err, &l->why);
         return NULL;
     }
-    struct member_ref r;
-    if (kt_member_path(k->dwarf, t, path, &r.offset, &r.type, &r.member, err)) return NULL;
-    struct member_ref *copy = xmalloc(sizeof *copy);
-    *copy = r;
-    hm_put(&k->members, key, (uint64_t)(uintptr_t)copy);
-    return copy;
+    return &l->ref;
 }
 
 uint64_t kdecode_member(const struct member_ref *r, const uint8_t *obj)
@@ -289,10 +308,15 @@ bool ktype_has(struct kernel *k, const char *type)
     return kdwarf_type(k->dwarf, type) != NULL;
 }
 
+const struct member_ref *kmember_probe(struct kernel *k, const char *type, const char *path)
+{
+    /* Only DWARF is consulted: the one failure there is, is absence. */
+    return kmember_ref(k, type, path, NULL);
+}
+
 bool kmember_has(struct kernel *k, const char *type, const char *path)
 {
-    /* Only DWARF is consulted: the one failure there is is absence. */
-    return kmember_ref(k, type, path, NULL) != NULL;
+    return kmember_probe(k, type, path) != NULL;
 }
 
 bool ksym_has(struct kernel *k, const char *name)

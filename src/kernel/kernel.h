@@ -40,7 +40,7 @@ struct kernel {
     uint64_t pgd_paddr;          /* swapper_pg_dir, physical */
     char release[65];            /* from the vmlinux's banner */
     char banner[512];
-    struct hashmap members;      /* "type\x01path" -> struct member_ref *: lookups done once */
+    struct hashmap members;      /* "type\x01path" -> the lookup, found or absent: each done once */
     struct {                     /* the memory model, resolved on first use (mm/page.c, mm/sparse.c) */
         bool ready, sparse;
         int status; /* 0, or -1 with error */
@@ -66,7 +66,7 @@ struct member_ref {
     const struct kt_member *member;   /* for bit-fields */
 };
 
-/* The resolved member (cached), or NULL with err set. */
+/* The resolved member (cached), or NULL with err set (KS_E_NO_TYPE, KS_E_NO_MEMBER; cached too). */
 const struct member_ref *kmember_ref(struct kernel *k, const char *type, const char *path, ks_err *err);
 /* Decode an integer member from a buffer holding the whole object. */
 uint64_t kdecode_member(const struct member_ref *r, const uint8_t *obj);
@@ -128,6 +128,8 @@ int kvar_read_int(struct kernel *k, const char *var, const char *path, uint64_t 
  * is decided, ask these; never read with a NULL err and take failure for absence. */
 bool ktype_has(struct kernel *k, const char *type);
 bool kmember_has(struct kernel *k, const char *type, const char *path);
+/* The member where this kernel has it, NULL where it does not. */
+const struct member_ref *kmember_probe(struct kernel *k, const char *type, const char *path);
 bool ksym_has(struct kernel *k, const char *name);
 bool kvar_has(struct kernel *k, const char *var, const char *path);
 /* Fields some kernels lack: 1 with *v read; 0 when this kernel has no such member (or variable),

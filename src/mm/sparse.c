@@ -74,9 +74,7 @@ static uint64_t section_pageblock_flags(struct kernel *k, const struct member_re
 {
     if (direct) return kdecode_member(direct, ms);
     uint64_t u = usage ? kdecode_member(usage, ms) : 0;
-    const struct member_ref *flags = kmember_has(k, "struct mem_section_usage", "pageblock_flags")
-                                         ? kmember_ref(k, "struct mem_section_usage", "pageblock_flags", NULL)
-                                         : NULL;
+    const struct member_ref *flags = kmember_probe(k, "struct mem_section_usage", "pageblock_flags");
     return u && flags ? u + flags->offset : 0;
 }
 
@@ -95,10 +93,8 @@ static int read_sections(struct kernel *k, uint64_t addr, uint64_t nr, const str
 {
     const struct member_ref *map = kmember_ref(k, "struct mem_section", "section_mem_map", err);
     /* 5.3 moved the pageblock bitmap into mem_section.usage; which one this kernel has is a probe. */
-    const char *MS = "struct mem_section";
-    const struct member_ref *usage = kmember_has(k, MS, "usage") ? kmember_ref(k, MS, "usage", err) : NULL;
-    const struct member_ref *direct =
-        !usage && kmember_has(k, MS, "pageblock_flags") ? kmember_ref(k, MS, "pageblock_flags", err) : NULL;
+    const struct member_ref *usage = kmember_probe(k, "struct mem_section", "usage");
+    const struct member_ref *direct = usage ? NULL : kmember_probe(k, "struct mem_section", "pageblock_flags");
     if (!map) return -1;
     uint8_t *buf = xmalloc((size_t)(nr * elem->size));
     if (kread(k, addr, buf, (size_t)(nr * elem->size), err)) {

@@ -275,6 +275,12 @@ static void test_kernel(const char *vmlinux, const char *dumpfile)
     CHECK(ksym_has(&k, "init_task") && !ksym_has(&k, "no_such_symbol"));
     CHECK(kvar_has(&k, "init_task", "tasks.next") && !kvar_has(&k, "init_task", "nope") && !kvar_has(&k, "nope", NULL));
     CHECK(ktype_has(&k, "struct page") && !ktype_has(&k, "struct no_such_struct"));
+    /* A remembered absence still says why to a caller that wants to know. */
+    CHECK(kmember_off(&k, "struct task_struct", "no_such_member", &off, &e) == -1);
+    CHECK(ks_err_is(&e, KS_E_NO_MEMBER) && strstr(e.msg, "has no member no_such_member") != NULL);
+    const struct member_ref *tasks = kmember_probe(&k, "struct task_struct", "tasks");
+    CHECK(tasks != NULL && kmember_off(&k, "struct task_struct", "tasks", &off, &e) == 0 && off == tasks->offset);
+    CHECK(kmember_probe(&k, "struct task_struct", "no_such_member") == NULL);
 
     uint64_t init;
     CHECK(ksym_addr(&k, "init_task", &init, &e) == 0);
