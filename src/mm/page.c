@@ -83,8 +83,8 @@ int page_to_pfn(struct kernel *k, uint64_t page, uint64_t *pfn, ks_err *err)
     uint64_t start;
     if (memmap(k, err)) return -1;
     if (page_struct_containing(k, page, &start, pfn) || start != page)
-        return ks_fail(err, "%#llx is not a struct page in %s", (unsigned long long)page,
-                       k->memmap.sparse ? "any section's mem_map" : "mem_map");
+        return ks_fail_at(err, KS_E_BAD_ARG, KS_AS_KVIRT, page, "%#llx is not a struct page in %s", (unsigned long long)page,
+                          k->memmap.sparse ? "any section's mem_map" : "mem_map");
     return 0;
 }
 

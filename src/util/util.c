@@ -89,7 +89,7 @@ const char *ks_err_kind_name(enum ks_err_kind kind)
         [KS_E_CORRUPT] = "corrupt",         [KS_E_NO_TYPE] = "no_type",
         [KS_E_NO_MEMBER] = "no_member",     [KS_E_NO_SYMBOL] = "no_symbol",
         [KS_E_BAD_ARG] = "bad_argument",    [KS_E_IO] = "io",
-        [KS_E_UNSUPPORTED] = "unsupported",
+        [KS_E_UNSUPPORTED] = "unsupported", [KS_E_INTERRUPTED] = "interrupted",
     };
     return (unsigned)kind < KS_E_KIND_COUNT ? names[kind] : "error";
 }

@@ -30,6 +30,7 @@ enum ks_err_kind {
     KS_E_BAD_ARG,     /* the caller (or user) asked for something that cannot be */
     KS_E_IO,          /* the operating system failed a read or open */
     KS_E_UNSUPPORTED, /* well-formed, but not something ksleuth reads (machine, codec, kernel era) */
+    KS_E_INTERRUPTED, /* the user stopped the command (Ctrl-C) */
     KS_E_KIND_COUNT
 };
 
