@@ -3,9 +3,10 @@
  * own helpers; the dump readers (truncated, corrupt, not in the dump) on hand-built ELF cores and
  * raw images; the page walk (not mapped, with the kernel virtual address) through hand-built page
  * tables; and, given a vmlinux and its dump, the DWARF and symbol lookups (no such type, member,
- * symbol) and the probes that say "absent" without an error.
+ * symbol) and the probes that say "absent" without an error; given a plain kdump file, its reader
+ * on copies cut short or damaged.
  *
- *   test_err [VMLINUX DUMP]
+ *   test_err [VMLINUX DUMP [PLAIN-KDUMP]]
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -248,6 +249,60 @@ static void test_page_walk(void)
     dump_close(k.dump);
 }
 
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    uint8_t *buf = xmalloc(*n);
+    if (fread(buf, 1, *n, f) != *n)
+        *n = 0;
+    fclose(f);
+    return buf;
+}
+
+/* makedumpfile -d 31 of np-96m, 32-bit header: block 4096, one sub-header block, two bitmap
+ * blocks (at 0x2000), page descriptors at 0x4000; frame 1 is the first one stored, 0xa0 (the VGA
+ * hole) is not RAM, 636 is RAM the dump level excluded. */
+static void test_kdump(const char *path)
+{
+    size_t n = 0;
+    uint8_t *f = slurp(path, &n), page[KS_PAGE_SIZE];
+    ks_err e;
+    if (!f || n < 0x5000) {
+        CHECK(!"kdump sample readable");
+        free(f);
+        return;
+    }
+    struct dump *d = open_bytes(f, n, false, 0, &e);
+    CHECK(d != NULL);
+    if (d) {
+        CHECK(dump_read_page(d, 0xa0, page, &e) == DUMP_PAGE_ABSENT);
+        CHECK(ks_err_is(&e, KS_E_NOT_IN_DUMP) && e.space == KS_AS_PHYS && e.addr == 0xa0000);
+        CHECK(dump_read_page(d, 636, page, &e) == DUMP_PAGE_ABSENT);
+        CHECK(ks_err_is(&e, KS_E_NOT_IN_DUMP) && strstr(e.msg, "dump level") != NULL);
+        dump_close(d);
+    }
+    CHECK(open_bytes(f, 0x2000 + 100, false, 0, &e) == NULL); /* cut inside the bitmaps */
+    CHECK(ks_err_is(&e, KS_E_TRUNCATED));
+    uint32_t zero = 0, bad_block = 1234;
+    memcpy(f + 0x4000 + 8, &zero, 4); /* frame 1's descriptor: no bytes */
+    d = open_bytes(f, n, false, 0, &e);
+    CHECK(d != NULL);
+    if (d) {
+        CHECK(dump_read_page(d, 1, page, &e) == DUMP_PAGE_ERROR);
+        CHECK(ks_err_is(&e, KS_E_CORRUPT) && e.space == KS_AS_PHYS && e.addr == 0x1000);
+        dump_close(d);
+    }
+    memcpy(f + 416, &bad_block, 4); /* block_size */
+    CHECK(open_bytes(f, n, false, 0, &e) == NULL);
+    CHECK(ks_err_is(&e, KS_E_CORRUPT));
+    free(f);
+}
+
 /* Lookups in a real kernel's DWARF and symbol table, and the probes that ask without failing. */
 static void test_kernel(const char *vmlinux, const char *dumpfile)
 {
@@ -303,7 +358,9 @@ int main(int argc, char **argv)
     test_pread();
     test_dump_readers();
     test_page_walk();
-    if (argc == 3)
+    if (argc >= 3)
         test_kernel(argv[1], argv[2]);
+    if (argc >= 4)
+        test_kdump(argv[3]);
     return check_summary();
 }
