@@ -10,10 +10,16 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "plumbing.h"
+#include "util/interrupt.h"
 #include "util/json.h"
 
 void session_error(struct session *s, const char *cmd, const char *msg)
 {
+    if (ks_reader_gone())
+        return; /* the pipeline's reader quit: the command stops, and how it stopped is no news */
+    if (s->out)
+        fflush(s->out); /* the error comes after what the command printed, also in a file */
     fprintf(s->err ? s->err : stderr, "%s: %s\n", cmd, msg);
     if (s->json && s->out) {
         struct json j;
@@ -35,108 +41,93 @@ static int split_words(char *line, char **argv)
     int argc = 0;
     char *p = line, *w = line;
     while (*p) {
-        while (isspace((unsigned char)*p)) p++;
-        if (!*p) break;
-        if (argc == MAX_WORDS - 1) return -1;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            break;
+        if (argc == MAX_WORDS - 1)
+            return -1;
         argv[argc++] = w;
         char quote = 0;
         while (*p && (quote || !isspace((unsigned char)*p))) {
-            if (!quote && (*p == '"' || *p == '\'')) quote = *p++;
-            else if (quote && *p == quote) { quote = 0; p++; }
-            else *w++ = *p++;
+            if (!quote && (*p == '"' || *p == '\''))
+                quote = *p++;
+            else if (quote && *p == quote) {
+                quote = 0;
+                p++;
+            } else
+                *w++ = *p++;
         }
-        if (*p) p++;
+        if (*p)
+            p++;
         *w++ = 0;
     }
     argv[argc] = NULL;
     return argc;
 }
 
-/* Find the first '|' or '>' outside quotes and parentheses: where the command ends and its output
- * plumbing starts. Inside parentheses they are operators: eval (a >> 22d) | head. */
-static char *find_plumbing(char *line)
-{
-    char quote = 0;
-    int depth = 0;
-    for (char *p = line; *p; p++) {
-        if (quote) { if (*p == quote) quote = 0; continue; }
-        if (*p == '"' || *p == '\'') quote = *p;
-        else if (*p == '(') depth++;
-        else if (*p == ')' && depth) depth--;
-        else if (!depth && (*p == '|' || *p == '>')) return p;
-    }
-    return NULL;
-}
-
-/* A pipeline's own output goes where the session's output goes: straight to stdout, or — when that
- * is being captured (the golden runner) — into a temporary file copied back afterwards. */
-static FILE *open_pipe(struct session *s, const char *pipeline, FILE **capture)
+/* An output failure: one line on stderr; the command's own document (JSON mode) stays the only one. */
+static int output_fail(struct session *s, const char *cmd, const char *msg)
 {
     fflush(s->out);
-    *capture = NULL;
-    if (s->out == stdout) return popen(pipeline, "w");
-    char path[] = "/tmp/ksleuth-pipe-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0) return NULL;
-    *capture = fdopen(fd, "r");
-    strbuf cmd;
-    sb_init(&cmd);
-    /* The shell writes through the same file (>> keeps it, the name goes once the shell is done). */
-    sb_printf(&cmd, "( %s ) >> '%s'; rm -f '%s'", pipeline, path, path);
-    FILE *p = popen(cmd.buf, "w");
-    sb_free(&cmd);
-    return p;
+    fprintf(s->err ? s->err : stderr, "%s: %s\n", cmd, msg);
+    return 1;
 }
 
-static void close_pipe(struct session *s, FILE *p, FILE *capture)
+/* The command's words, without the newline of a script line (nor the CR of a CRLF one). */
+static char *line_text(const char *text)
 {
-    pclose(p);
-    if (!capture) return;
-    char buf[65536];
-    size_t n;
-    rewind(capture);
-    while ((n = fread(buf, 1, sizeof buf, capture)) > 0) fwrite(buf, 1, n, s->out);
-    fclose(capture);
+    char *line = xstrdup(text);
+    size_t n = strcspn(line, "\n");
+    if (n && line[n - 1] == '\r')
+        n--;
+    line[n] = 0;
+    return line;
 }
 
-static FILE *open_plumbing(struct session *s, char *spec, bool *is_pipe, FILE **capture)
+/* Run the command with its output going where spec says; the output must arrive. */
+static int run_plumbed(struct session *s, const struct command *c, int argc, char **argv, const char *spec)
 {
-    *is_pipe = spec[0] == '|';
-    *capture = NULL;
-    if (*is_pipe) return open_pipe(s, spec + 1, capture);
-    bool append = spec[1] == '>';
-    char *name = spec + (append ? 2 : 1);
-    while (isspace((unsigned char)*name)) name++;
-    name[strcspn(name, " \t\n")] = 0;
-    return *name ? fopen(name, append ? "a" : "w") : NULL;
+    struct plumbing p = {0};
+    ks_err err;
+    FILE *saved = s->out;
+    if (spec && plumbing_open(s, spec, &p, &err))
+        return cmd_fail(s, argv[0], "%s", err.msg);
+    if (spec)
+        s->out = p.f;
+    int rc = c->run(s, argc, argv);
+    /* A command that took Ctrl-C's failed reads for missing data still stopped short: say so. */
+    if (!rc && ks_interrupted())
+        rc = cmd_fail(s, argv[0], "interrupted");
+    s->out = saved;
+    int out_rc = spec ? plumbing_close(s, &p, &err) : plumbing_check(s->out, &err);
+    if (spec && !out_rc)
+        out_rc = plumbing_check(s->out, &err);
+    /* After Ctrl-C the command has said "interrupted"; a pipeline killed by it says nothing more. */
+    if (out_rc && !(rc && ks_interrupted()))
+        rc = output_fail(s, argv[0], err.msg);
+    if (!ks_reader_gone())
+        return rc;
+    ks_interrupt_clear(); /* the reader had all it wanted: the command did what it was asked */
+    return out_rc;
 }
 
 int session_run_line(struct session *s, const char *text)
 {
-    char *line = xstrdup(text), *argv[MAX_WORDS];
-    line[strcspn(line, "\n")] = 0;
-    char *plumb = find_plumbing(line), *spec = NULL;
-    if (plumb) { spec = xstrdup(plumb); *plumb = 0; }
+    char *line = line_text(text), *argv[MAX_WORDS];
+    char *plumb = plumbing_find(line), *spec = NULL;
+    if (plumb) {
+        spec = xstrdup(plumb);
+        *plumb = 0;
+    }
     int argc = split_words(line, argv), rc = 0;
-    if (argc < 0) rc = cmd_fail(s, "ksleuth", "too many words in the command");
-    if (argc <= 0) goto done;
-    if (argv[0][0] == '#') goto done;
-    const struct command *c = command_find(argv[0]);
-    if (!c) { rc = cmd_fail(s, argv[0], "command not found (try help)"); goto done; }
-    FILE *saved = s->out, *redirect = NULL, *capture = NULL;
-    bool is_pipe = false;
-    if (spec) {
-        redirect = open_plumbing(s, spec, &is_pipe, &capture);
-        if (!redirect) { rc = cmd_fail(s, argv[0], "cannot open output %s: %s", spec, strerror(errno)); goto done; }
-        s->out = redirect;
-    }
-    rc = c->run(s, argc, argv);
-    fflush(s->out);
-    if (redirect) {
-        s->out = saved;
-        if (is_pipe) close_pipe(s, redirect, capture); else fclose(redirect);
-    }
-done:
+    const struct command *c = argc > 0 && argv[0][0] != '#' ? command_find(argv[0]) : NULL;
+    if (argc < 0)
+        rc = cmd_fail(s, "ksleuth", "too many words in the command");
+    else if (argc > 0 && argv[0][0] != '#' && !c)
+        rc = cmd_fail(s, argv[0], "command not found (try help)");
+    else if (c)
+        rc = run_plumbed(s, c, argc, argv, spec);
     free(spec);
     free(line);
     return rc;

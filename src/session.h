@@ -12,12 +12,12 @@
 
 struct session {
     struct kernel k;
-    FILE *out;              /* where the running command prints */
-    FILE *err;              /* where errors go: stderr, or the golden runner's capture */
-    bool json;              /* `--json` / `set json on` */
+    FILE *out; /* where the running command prints */
+    FILE *err; /* where errors go: stderr, or the golden runner's capture */
+    bool json; /* `--json` / `set json on` */
     bool batch;
-    int radix;              /* 16 or 10: how `p` prints integers */
-    uint64_t context_task;  /* task_struct address chosen by `set` (0: none yet) */
+    int radix;             /* 16 or 10: how `p` prints integers */
+    uint64_t context_task; /* task_struct address chosen by `set` (0: none yet) */
     const char *vmlinux_path, *dump_path;
     bool quit;
 };

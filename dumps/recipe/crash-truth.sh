@@ -2,6 +2,7 @@
 # Record crash 8.0.2's view of a sample dump as truth/crash/<capture>/*.txt — an independent reader
 # of the same bytes, so where it works its numbers must equal ksleuth's exactly.
 #   crash-truth.sh SAMPLE_DIR CAPTURE[.gz] [--kaslr OFFSET]
+# With CAPTURE "" it only installs crash and writes $work/vmlinux.crash (crash-truth-panic.sh).
 # crash 8.0.2 (Debian's i386 build) stops on 6.1 kernels because sys_open/sys_fork/sys_read became
 # __ia32_sys_*; aliasing those three symbols in a copy of the vmlinux gets it going. It cannot read
 # QEMU 7.2's flattened kdump files (64-bit header), so only ELF captures are recorded.
@@ -24,6 +25,7 @@ for s in open fork read; do
     alias_args+=(--add-symbol "sys_$s=.text:0x$(printf '%x' $((0x$addr - 0x$text))),function,global")
 done
 objcopy "${alias_args[@]}" "$vmlinux" "$work/vmlinux.crash"
+[ -n "$capture" ] || exit 0
 name=$(basename "$capture" .gz)
 case "$capture" in *.gz) gunzip -c "$sample/$capture" > "$work/$name" ;; *) cp "$sample/$capture" "$work/$name" ;; esac
 out=$sample/truth/crash/$name

@@ -74,6 +74,7 @@ panic_sample() {
     sample "$1" "$2" "$3" vmcore --append "crashkernel=$4 panic_on_oops=1 ksleuth.crash=$5"
     cp "$work/$2/ksleuth_crash.ko" "$dumps/$1/"
     objdump -d "$work/$2/ksleuth_crash.ko" > "$dumps/$1/truth/objdump-module.txt"
+    "$here/crash-truth-panic.sh" "$dumps/$1"                   # crash 8.0.2's sys, bt, ps, mod, dis
 }
 panic_sample np-oops nonpae-mod 128 32M null
 panic_sample pae-panic pae-mod 256 64M timer

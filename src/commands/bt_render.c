@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../dwarf/lines.h"
+#include "../kernel/module_object.h"
 
 #define BT_WORDS_MAX 256 /* -f: words shown for one frame at the most */
 
@@ -36,8 +36,7 @@ static bool frame_symbol(struct kernel *k, const struct bt_frame *f, struct ksym
 /* The source line of a frame; for a return address, the line of the call. */
 static bool frame_line(struct kernel *k, const struct bt_frame *f, char *file, size_t n, unsigned *line)
 {
-    uint64_t link = frame_at(k, f) - (uint64_t)k->kaslr_offset;
-    return kdwarf_line_at(k->dwarf, link, file, n, line, NULL) == 0;
+    return kcode_line(k, frame_at(k, f), file, n, line, NULL) == 0;
 }
 
 static void print_regs(FILE *o, const struct cpu_regs *r)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../arch/i386/disasm.h"
-#include "../dwarf/lines.h"
+#include "../kernel/module_object.h"
 #include "commands.h"
 
 #define DIS_MAX_INSNS    100000u
@@ -121,8 +121,7 @@ static void describe(struct session *s, const struct dis_args *a, const struct i
     size_t n = strlen(d->text);
     while (n && d->text[n - 1] == ' ')
         d->text[--n] = 0;
-    d->have_line = a->lines && kdwarf_line_at(s->k.dwarf, in->addr - (uint64_t)s->k.kaslr_offset, d->file, sizeof d->file,
-                                              &d->line, NULL) == 0;
+    d->have_line = a->lines && kcode_line(&s->k, in->addr, d->file, sizeof d->file, &d->line, NULL) == 0;
 }
 
 static void emit(struct session *s, struct json *j, const struct insn *in, const struct dis_line *d, const struct dis_line *prev)

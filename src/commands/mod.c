@@ -3,13 +3,15 @@
  *    MODULE   NAME                     BASE      SIZE  OBJECT FILE
  *   d0a4c040  ksleuth_crash          d0a4a000    8192  (not loaded)  [CONFIG_KALLSYMS]
  * Their symbols come from each module's kallsyms table in the dump, so sym, bt and dis name module
- * addresses without any .ko file (OBJECT FILE stays "(not loaded)": ksleuth does not read .ko
- * files yet).
+ * addresses without any .ko file. `mod -s`/`-S` lay a module's own .ko over it (module_object.h):
+ * its symbols, its types for struct/p/whatis, its lines for bt -l and dis -l.
  */
 #include <inttypes.h>
 #include <string.h>
 
+#include "../dwarf/relobj.h"
 #include "../kernel/module.h"
+#include "../kernel/module_object.h"
 #include "commands.h"
 
 /* enum module_state's values by name, from the DWARF ("MODULE_STATE_LIVE" -> "LIVE"). */
@@ -33,44 +35,133 @@ static void mod_json(struct session *s, struct json *j, const struct kmodule *m)
     json_hex(j, "base", m->base);
     json_uint(j, "size", m->size);
     json_str(j, "state", state_name(&s->k, m->state));
-    json_uint(j, "symbols", m->nsyms);
-    json_str(j, "symbols_error", m->sym_error[0] ? m->sym_error : NULL);
-    json_null(j, "object_file");
+    json_uint(j, "symbols", m->object ? m->nobject_syms : m->nsyms);
+    json_str(j, "symbols_error", m->object || !m->sym_error[0] ? NULL : m->sym_error);
+    json_str(j, "object_file", m->object ? m->object->path : NULL);
     json_obj_end(j);
 }
 
-static int run_mod(struct session *s, int argc, char **argv)
+static void mod_line(struct session *s, const struct kmodule *m)
 {
-    if (argc > 1)
-        return cmd_fail(s, argv[0], "%s: options -s/-S (loading .ko files) are not supported; mod takes no arguments", argv[1]);
+    fprintf(s->out, "%08" PRIx64 "  %-20s %08" PRIx64 "  %8" PRIu64 "  ", m->module, m->name, m->base, m->size);
+    if (m->object)
+        fprintf(s->out, "%s\n", m->object->path);
+    else
+        fprintf(s->out, "(not loaded)  [%s]\n", m->sym_error[0] ? m->sym_error : "CONFIG_KALLSYMS");
+}
+
+/* The modules to show: all, or the one named (NULL). */
+static int list_modules(struct session *s, const char *only)
+{
     ks_err err;
     const struct kmodules *ms = kernel_modules(&s->k, &err);
     if (!ms)
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail(s, "mod", "%s", err.msg);
     struct json jbuf, *j = cmd_json_list_begin(s, &jbuf, "modules");
     if (!j)
         fprintf(s->out, " MODULE   NAME                     BASE      SIZE  OBJECT FILE\n");
     for (size_t i = 0; i < ms->n; i++) {
         const struct kmodule *m = &ms->mods[i];
-        if (j) {
-            mod_json(s, j, m);
+        if (only && strcmp(m->name, only))
             continue;
-        }
-        fprintf(s->out, "%08" PRIx64 "  %-20s %08" PRIx64 "  %8" PRIu64 "  (not loaded)  [%s]\n", m->module, m->name, m->base,
-                m->size, m->sym_error[0] ? m->sym_error : "CONFIG_KALLSYMS");
+        if (j)
+            mod_json(s, j, m);
+        else
+            mod_line(s, m);
     }
     return cmd_json_list_end(s, j, 0);
 }
 
+/* Where a module's .ko is looked for when no file is named: beside the vmlinux, then where the
+ * dumped kernel's release installs its modules. */
+static int find_object(struct session *s, const char *dir, const char *name, char *out, size_t outsz)
+{
+    if (dir)
+        return module_find_object(dir, name, out, outsz);
+    char here[4096], installed[4096];
+    snprintf(here, sizeof here, "%s", s->vmlinux_path ? s->vmlinux_path : ".");
+    char *slash = strrchr(here, '/');
+    if (slash)
+        *slash = 0;
+    else
+        snprintf(here, sizeof here, ".");
+    snprintf(installed, sizeof installed, "/lib/modules/%s", s->k.release);
+    if (module_find_object(here, name, out, outsz) == 0)
+        return 0;
+    return module_find_object(installed, name, out, outsz);
+}
+
+static int load_one(struct session *s, const char *name, const char *file, const char *dir, ks_err *err)
+{
+    char found[4096];
+    if (!file) {
+        if (find_object(s, dir, name, found, sizeof found))
+            return ks_fail(err, "no %s.ko found %s%s", name, dir ? "below " : "beside the vmlinux or in /lib/modules/",
+                           dir ? dir : s->k.release);
+        file = found;
+    }
+    return module_load_object(&s->k, name, file, err);
+}
+
+/* mod -S [DIR]: every loaded module whose .ko is found; those not found are named, not fatal. */
+static int load_all(struct session *s, const char *dir)
+{
+    ks_err err;
+    const struct kmodules *ms = kernel_modules(&s->k, &err);
+    if (!ms)
+        return cmd_fail(s, "mod", "%s", err.msg);
+    int failed = 0;
+    for (size_t i = 0; i < ms->n; i++) {
+        if (load_one(s, ms->mods[i].name, NULL, dir, &err) == 0)
+            continue;
+        cmd_fail_line(s, "mod", "%s", err.msg);
+        failed++;
+    }
+    int rc = list_modules(s, NULL);
+    return rc ? rc : failed == (int)ms->n && ms->n ? 1 : 0;
+}
+
+static int run_mod(struct session *s, int argc, char **argv)
+{
+    ks_err err;
+    const char *opt = argc > 1 ? argv[1] : NULL;
+    if (!opt)
+        return list_modules(s, NULL);
+    if (!strcmp(opt, "-s") && (argc == 3 || argc == 4)) {
+        if (load_one(s, argv[2], argc == 4 ? argv[3] : NULL, NULL, &err))
+            return cmd_fail(s, argv[0], "%s", err.msg);
+        return list_modules(s, module_by_name(&s->k, argv[2], NULL)->name);
+    }
+    if (!strcmp(opt, "-S") && argc <= 3)
+        return load_all(s, argc == 3 ? argv[2] : NULL);
+    if ((!strcmp(opt, "-d") && argc == 3) || (!strcmp(opt, "-D") && argc == 2)) {
+        if (module_unload_object(&s->k, argc == 3 ? argv[2] : NULL, &err))
+            return cmd_fail(s, argv[0], "%s", err.msg);
+        return list_modules(s, NULL);
+    }
+    return cmd_fail(s, argv[0], "usage: %s", cmd_mod.usage);
+}
+
 const struct command cmd_mod = {
     "mod",
-    "mod",
-    "the loaded modules: name, base, size",
+    "mod [-s NAME [FILE.ko] | -S [DIR] | -d NAME | -D]",
+    "the loaded modules; load a module's .ko for its symbols, types and lines",
     "Walks the kernel's `modules` list. Columns: MODULE (the struct module), NAME, BASE and SIZE (the\n"
-    "module's core: core_layout on 4.5-6.3, mem[MOD_TEXT] on 6.4+), OBJECT FILE (\"(not loaded)\":\n"
-    "no .ko is read), and where the module's symbols came from: [CONFIG_KALLSYMS] when its in-memory\n"
-    "kallsyms table was read (sym, bt and dis then name addresses inside it), else why not.\n"
-    "Loading a .ko's symbols and DWARF (crash's mod -s / -S) is not supported yet.\n"
+    "module's core: core_layout on 4.5-6.3, mem[MOD_TEXT] on 6.4+), OBJECT FILE: the .ko loaded with\n"
+    "-s/-S, else \"(not loaded)\" and where the module's symbols came from: [CONFIG_KALLSYMS] when its\n"
+    "in-memory kallsyms table was read (sym, bt and dis then name addresses inside it), else why not.\n"
+    "  -s NAME [FILE.ko]  load the module's object file: without FILE, NAME.ko is looked for beside the\n"
+    "                     vmlinux, then under /lib/modules/RELEASE. The file must be the module's own\n"
+    "                     build: the name in its .modinfo, its GNU build-id note against the copy in\n"
+    "                     the module's memory, and every function kallsyms also names at the same\n"
+    "                     address; otherwise one error line and nothing is loaded. Its sections are\n"
+    "                     placed where the kernel recorded them (mod->sect_attrs, as\n"
+    "                     /sys/module/NAME/sections shows), its DWARF relocated for those addresses.\n"
+    "                     Then sym, bt and dis use its symbols; struct, union, whatis and p see its\n"
+    "                     types and variables; bt -l and dis -l give its file:line.\n"
+    "  -S [DIR]           the same for every loaded module whose .ko is found below DIR (default as -s);\n"
+    "                     a module not found is named on stderr.\n"
+    "  -d NAME, -D        forget what -s/-S loaded for NAME, or for every module.\n"
     "JSON: {\"modules\":[{\"name\",\"module\",\"base\",\"size\",\"state\",\"symbols\",\"symbols_error\",\"object_file\"}]}",
     run_mod,
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../kernel/printval.h"
+#include "../kernel/module_object.h"
 #include "commands.h"
 
 static int run_p(struct session *s, int argc, char **argv)
@@ -39,13 +40,14 @@ static int run_p(struct session *s, int argc, char **argv)
     struct ktype *t;
     ks_err err;
     if (path && path[0] == '[') {
-        if (kvar_addr(&s->k, var, NULL, &addr, &t, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+        if (kuser_var_addr(&s->k, var, NULL, &addr, &t, &err))
+            return cmd_fail(s, argv[0], "%s", err.msg);
         struct ktype *a = kt_strip(t);
         long idx = strtol(path + 1, NULL, 0);
         if (!a || a->kind != KT_ARRAY) return cmd_fail(s, argv[0], "%s is not an array", var);
         addr += (uint64_t)idx * kt_size(a->target);
         t = a->target;
-    } else if (kvar_addr(&s->k, var, path, &addr, &t, &err)) {
+    } else if (kuser_var_addr(&s->k, var, path, &addr, &t, &err)) {
         return cmd_fail(s, argv[0], "%s", err.msg);
     }
     if (s->json) {

@@ -15,7 +15,7 @@ static struct ktype *find_type(struct session *s, const char *keyword, const cha
 {
     char spec[300];
     snprintf(spec, sizeof spec, "%s %s", keyword, name);
-    return kdwarf_type(s->k.dwarf, spec);
+    return kdwarf_type_any(s->k.dwarf, spec);
 }
 
 static int json_members_at(struct session *s, const char *cmd, struct ktype *t, char *list, uint64_t addr, struct json *j)

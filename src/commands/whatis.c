@@ -11,7 +11,7 @@ static int whatis_json(struct session *s, const char *cmd, const char *name, str
     json_obj_begin(&j, NULL);
     json_str(&j, "name", name);
     char text[400];
-    struct ktype *t = var_type ? var_type : kdwarf_type(s->k.dwarf, name), *st = t ? kt_strip(t) : NULL;
+    struct ktype *t = var_type ? var_type : kdwarf_type_any(s->k.dwarf, name), *st = t ? kt_strip(t) : NULL;
     if (!t) { json_free(&j); return cmd_fail(s, cmd, "%s is neither a variable nor a type in the vmlinux DWARF", name); }
     if (var_type) {
         decl_text(&s->k, t, name, text, sizeof text);
@@ -50,7 +50,7 @@ static int run_whatis(struct session *s, int argc, char **argv)
         strncat(name, argv[i], sizeof name - strlen(name) - 2);
         if (i + 1 < argc) strcat(name, " ");
     }
-    struct ktype *t = kdwarf_var_type(s->k.dwarf, name);
+    struct ktype *t = kdwarf_var_type_any(s->k.dwarf, name);
     if (s->json) return whatis_json(s, argv[0], name, t);
     if (t) {
         char decl[400];
@@ -58,7 +58,7 @@ static int run_whatis(struct session *s, int argc, char **argv)
         fprintf(s->out, "%s;\n", decl);
         return 0;
     }
-    t = kdwarf_type(s->k.dwarf, name);
+    t = kdwarf_type_any(s->k.dwarf, name);
     if (!t) return cmd_fail(s, argv[0], "%s is neither a variable nor a type in the vmlinux DWARF", name);
     struct ktype *st = kt_strip(t);
     if (st && (st->kind == KT_STRUCT || st->kind == KT_UNION)) {

@@ -140,8 +140,8 @@ int dump_read_page(struct dump *d, uint64_t pfn, uint8_t *buf, ks_err *err)
 {
     if (pfn >= d->max_pfn) {
         ks_fail_at(err, KS_E_NOT_IN_DUMP, KS_AS_PHYS, pfn << KS_PAGE_SHIFT,
-                   "physical address %#llx is past the end of the dump's memory (%#llx)",
-                   (unsigned long long)(pfn << KS_PAGE_SHIFT), (unsigned long long)(d->max_pfn << KS_PAGE_SHIFT));
+                   "physical address %#llx is past the end of the dump's memory (its last byte is at %#llx)",
+                   (unsigned long long)(pfn << KS_PAGE_SHIFT), (unsigned long long)((d->max_pfn << KS_PAGE_SHIFT) - 1));
         return DUMP_PAGE_ABSENT;
     }
     return d->fmt->read_page(d, pfn, buf, err);

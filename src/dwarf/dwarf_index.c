@@ -163,7 +163,16 @@ static int build_index(struct kdwarf *kd, bool progress, ks_err *err)
             return -1;
         }
         Dwarf_Die cu = NULL;
-        if (dwarf_siblingof_b(kd->dbg, NULL, 1, &cu, NULL) == DW_DLV_OK) {
+        r = dwarf_siblingof_b(kd->dbg, NULL, 1, &cu, &e);
+        if (r == DW_DLV_ERROR) {
+            /* Going on to the next unit after this makes libdwarf 20210528 free its range-list
+             * contexts twice (found by fuzz_relobj): a unit that cannot be read ends the index. */
+            ks_fail(err, "DWARF: cannot read compile unit %u: %s", ncu, e ? dwarf_errmsg(e) : "?");
+            if (e)
+                dwarf_dealloc(kd->dbg, e, DW_DLA_ERROR);
+            return -1;
+        }
+        if (r == DW_DLV_OK) {
             index_cu(kd, cu);
             dwarf_dealloc_die(cu);
         }
@@ -237,42 +246,83 @@ static void on_dwarf_error(Dwarf_Error e, Dwarf_Ptr arg)
     if (!kd->errors++ && getenv("KSLEUTH_DEBUG")) fprintf(stderr, "ksleuth: libdwarf: %s\n", dwarf_errmsg(e));
 }
 
-int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
+static struct kdwarf *kdwarf_new(void)
 {
     struct kdwarf *kd = xcalloc(1, sizeof *kd);
-    for (int i = 0; i < NS_COUNT; i++) hm_init(&kd->ns[i]);
+    for (int i = 0; i < NS_COUNT; i++)
+        hm_init(&kd->ns[i]);
     hm_init(&kd->built);
     hm_init(&kd->var_types);
     kd->void_type.kind = KT_VOID;
     kd->void_type.name = "void";
-    *out = kd;
-    if (!st->has_debug_info) return ks_fail(err, "%s: no DWARF debug info (need a vmlinux built with CONFIG_DEBUG_INFO)", vmlinux);
-    kd->fd = open(vmlinux, O_RDONLY | O_CLOEXEC);
-    if (kd->fd < 0) return ks_fail(err, "%s: %s", vmlinux, strerror(errno));
-    /* A linked vmlinux may keep .rel.debug_* (emit-relocs); its values are final already. */
+    kd->fd = -1;
+    return kd;
+}
+
+/* libdwarf on an open file (kd takes the fd). */
+static int kdwarf_init(struct kdwarf *kd, int fd, const char *name, ks_err *err)
+{
+    kd->fd = fd;
+    /* A linked vmlinux may keep .rel.debug_* (emit-relocs); its values are final already. A module's
+     * copy is relocated by relobj.c before it gets here. */
     dwarf_set_reloc_application(0);
+    if (kd_check_list_tables(fd, name, err))
+        return -1;
     Dwarf_Error e = NULL;
     if (dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, on_dwarf_error, kd, &kd->dbg, &e) != DW_DLV_OK) {
-        ks_fail(err, "%s: libdwarf cannot read its DWARF: %s", vmlinux, e ? dwarf_errmsg(e) : "no DWARF");
+        ks_fail(err, "%s: libdwarf cannot read its DWARF: %s", name, e ? dwarf_errmsg(e) : "no DWARF");
         if (e) dwarf_dealloc(NULL, e, DW_DLA_ERROR);    /* made without a Dwarf_Debug: freed without one */
         kd->dbg = NULL;
         return -1;
     }
+    return 0;
+}
+
+/* Index every name, saying how long it took in kd->origin. */
+static int kdwarf_build(struct kdwarf *kd, bool progress, ks_err *err)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (build_index(kd, progress, err) != 0)
+        return -1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    size_t n = 0;
+    for (int i = 0; i < NS_COUNT; i++) n += kd->ns[i].len;
+    snprintf(kd->origin, sizeof kd->origin, "built (%zu names, %.1f s)", n,
+             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return 0;
+}
+
+int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
+{
+    struct kdwarf *kd = *out = kdwarf_new();
+    if (!st->has_debug_info)
+        return ks_fail(err, "%s: no DWARF debug info (need a vmlinux built with CONFIG_DEBUG_INFO)", vmlinux);
+    int fd = open(vmlinux, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ks_fail(err, "%s: %s", vmlinux, strerror(errno));
+    if (kdwarf_init(kd, fd, vmlinux, err))
+        return -1;
     char path[1024];
     cache_path(st, path, sizeof path);
     if (!o->no_cache && cache_load(kd, path)) {
         snprintf(kd->origin, sizeof kd->origin, "cache %s", path);
         return 0;
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (build_index(kd, o->progress, err) != 0) return -1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    size_t n = 0;
-    for (int i = 0; i < NS_COUNT; i++) n += kd->ns[i].len;
-    snprintf(kd->origin, sizeof kd->origin, "built (%zu names, %.1f s)", n,
-             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    if (kdwarf_build(kd, o->progress, err))
+        return -1;
     if (!o->no_cache) cache_save(kd, path);
+    return 0;
+}
+
+int kdwarf_open_fd(struct kdwarf **out, int fd, const char *name, ks_err *err)
+{
+    struct kdwarf *kd = *out = kdwarf_new();
+    if (kdwarf_init(kd, fd, name, err) || kdwarf_build(kd, false, err)) {
+        kdwarf_close(kd);
+        *out = NULL;
+        return -1;
+    }
     return 0;
 }
 
@@ -291,7 +341,9 @@ static void free_type(struct ktype *t)
 struct ktype *kd_new_type(struct kdwarf *kd)
 {
     if (kd->nowned == kd->capowned) kd->owned = xrealloc(kd->owned, (kd->capowned = kd->capowned ? kd->capowned * 2 : 256) * sizeof *kd->owned);
-    return kd->owned[kd->nowned++] = xcalloc(1, sizeof(struct ktype));
+    struct ktype *t = xcalloc(1, sizeof(struct ktype));
+    t->owner = kd;
+    return kd->owned[kd->nowned++] = t;
 }
 
 void kdwarf_close(struct kdwarf *kd)
@@ -304,6 +356,7 @@ void kdwarf_close(struct kdwarf *kd)
     for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);
     kd_lines_free(kd->lines);
     if (kd->dbg) dwarf_finish(kd->dbg, NULL);
-    if (kd->fd > 0) close(kd->fd);
+    if (kd->fd >= 0)
+        close(kd->fd);
     free(kd);
 }

@@ -22,6 +22,8 @@ struct kdwarf {
     char origin[512];
     struct kd_lines *lines;          /* line tables decoded so far (lines.c) */
     struct ktype void_type;
+    struct kdwarf *const *extra; /* modules' DWARF searched by the *_any lookups (not owned) */
+    size_t nextra;
 };
 
 /* Attribute helpers over libdwarf (0 on success). */
@@ -30,6 +32,8 @@ int kd_attr_udata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Unsigne
 int kd_attr_sdata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Signed *v);
 bool kd_has_attr(Dwarf_Die die, Dwarf_Half at);
 char *kd_name(Dwarf_Die die);   /* malloc'd copy, or NULL */
+/* .debug_rnglists/.debug_loclists headers libdwarf 20210528 would mishandle (list_tables.c). */
+int kd_check_list_tables(int fd, const char *file, ks_err *err);
 /* A new zeroed type owned by kd. */
 struct ktype *kd_new_type(struct kdwarf *kd);
 /* Build (or fetch) the type at a DIE offset: types.c. */

@@ -234,6 +234,8 @@ struct ktype *kt_target(struct kdwarf *kd, struct ktype *t)
 {
     if (t->kind != KT_POINTER) return t->target;
     if (!t->target_built) {
+        if (t->owner)
+            kd = t->owner;
         t->target = t->target_die ? build_type(kd, t->target_die) : &kd->void_type;
         if (!t->target) t->target = &kd->void_type;
         t->target_built = true;

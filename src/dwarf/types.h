@@ -61,6 +61,7 @@ struct ktype {
     struct kt_enumerator *enums;
     unsigned nenums;
     uint64_t die;
+    struct kdwarf *owner; /* whose DWARF the DIE offsets (die, target_die) belong to */
 };
 
 struct kdwarf;
@@ -73,6 +74,15 @@ struct kdwarf_opts {
 
 int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err);
 void kdwarf_close(struct kdwarf *kd);
+/* The DWARF of an object file already relocated in memory (a module's .ko, see relobj.h): kd takes
+ * the fd; indexed on open, never cached. */
+int kdwarf_open_fd(struct kdwarf **out, int fd, const char *name, ks_err *err);
+/* More DWARF for the names users type: the modules loaded with `mod -s`. The *_any lookups search
+ * kd first, then these, in order; everything that probes the kernel's own layouts uses kd alone,
+ * so a module can never change how ksleuth reads the kernel. kd does not own them. */
+void kdwarf_set_extra(struct kdwarf *kd, struct kdwarf *const *extra, size_t n);
+struct ktype *kdwarf_type_any(struct kdwarf *kd, const char *spec);
+struct ktype *kdwarf_var_type_any(struct kdwarf *kd, const char *var);
 /* "where the index came from": "built (N entries, X s)" or "cache <path>" */
 const char *kdwarf_index_origin(const struct kdwarf *kd);
 

@@ -67,6 +67,28 @@ struct ktype *kdwarf_var_type(struct kdwarf *kd, const char *var)
     return t;
 }
 
+void kdwarf_set_extra(struct kdwarf *kd, struct kdwarf *const *extra, size_t n)
+{
+    kd->extra = extra;
+    kd->nextra = n;
+}
+
+struct ktype *kdwarf_type_any(struct kdwarf *kd, const char *spec)
+{
+    struct ktype *t = kdwarf_type(kd, spec);
+    for (size_t i = 0; !t && i < kd->nextra; i++)
+        t = kdwarf_type(kd->extra[i], spec);
+    return t;
+}
+
+struct ktype *kdwarf_var_type_any(struct kdwarf *kd, const char *var)
+{
+    struct ktype *t = kdwarf_var_type(kd, var);
+    for (size_t i = 0; !t && i < kd->nextra; i++)
+        t = kdwarf_var_type(kd->extra[i], var);
+    return t;
+}
+
 bool kdwarf_enumerator(struct kdwarf *kd, const char *name, int64_t *value)
 {
     uint64_t off;
@@ -82,6 +104,8 @@ void kdwarf_each_type_name(struct kdwarf *kd, const char *prefix, void (*fn)(con
     hm_each_prefix(&kd->ns[NS_STRUCT], prefix, fn, arg);
     hm_each_prefix(&kd->ns[NS_UNION], prefix, fn, arg);
     hm_each_prefix(&kd->ns[NS_TYPEDEF], prefix, fn, arg);
+    for (size_t i = 0; i < kd->nextra; i++)
+        kdwarf_each_type_name(kd->extra[i], prefix, fn, arg);
 }
 
 static const char *kind_word(enum kt_kind k)

@@ -1,6 +1,7 @@
 /* list_for_each_entry() over a dump: bounded, and cycles reported (see klist.h). */
 #include "klist.h"
 
+#include "../util/interrupt.h"
 #include "../util/u64set.h"
 
 int klist_for_each(struct kernel *k, uint64_t head, uint64_t link_off, unsigned max, const char *what,
@@ -15,6 +16,10 @@ int klist_for_each(struct kernel *k, uint64_t head, uint64_t link_off, unsigned 
     for (unsigned n = 0; node != head; n++) {
         if (n == max) {
             rc = ks_fail(err, "%s does not come back to its head after %u entries", what, max);
+            break;
+        }
+        if (ks_interrupted()) {
+            rc = ks_fail(err, "interrupted");
             break;
         }
         if (!u64set_add(&seen, node)) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dwarf/relobj.h"
 #include "klist.h"
 
 /* Where struct module says a module's core lies, newest layout first (see module.h). */
@@ -175,18 +176,81 @@ void kernel_modules_free(struct kernel *k)
     if (!k->modules)
         return;
     for (size_t i = 0; i < k->modules->n; i++) {
+        module_drop_object(k, &k->modules->mods[i]);
         free(k->modules->mods[i].syms);
         free(k->modules->mods[i].strings);
     }
     free(k->modules->mods);
+    free(k->modules->dwarfs);
     free(k->modules);
     k->modules = NULL;
 }
 
 static const struct kmod_sym *sym_in(const struct kmodule *m, uint64_t addr)
 {
-    size_t lo = ks_count_le(m->syms, m->nsyms, sizeof *m->syms, offsetof(struct kmod_sym, addr), addr);
-    return lo ? &m->syms[lo - 1] : NULL;
+    const struct kmod_sym *syms = m->object_syms ? m->object_syms : m->syms;
+    size_t n = m->object_syms ? m->nobject_syms : m->nsyms;
+    size_t lo = ks_count_le(syms, n, sizeof *syms, offsetof(struct kmod_sym, addr), addr);
+    return lo ? &syms[lo - 1] : NULL;
+}
+
+static bool same_module_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+            return false;
+    return *a == *b;
+}
+
+struct kmodule *module_by_name(struct kernel *k, const char *name, ks_err *err)
+{
+    if (!kernel_modules(k, err))
+        return NULL;
+    for (size_t i = 0; i < k->modules->n; i++)
+        if (same_module_name(k->modules->mods[i].name, name))
+            return &k->modules->mods[i];
+    ks_fail(err, "no module named %s is loaded", name);
+    return NULL;
+}
+
+/* The vmlinux's DWARF searches the loaded objects' DWARF for the names users type. */
+static void refresh_dwarf_list(struct kernel *k)
+{
+    struct kmodules *ms = k->modules;
+    ms->ndwarfs = 0;
+    for (size_t i = 0; i < ms->n; i++)
+        if (ms->mods[i].dwarf) {
+            ms->dwarfs = xrealloc(ms->dwarfs, (ms->ndwarfs + 1) * sizeof *ms->dwarfs);
+            ms->dwarfs[ms->ndwarfs++] = ms->mods[i].dwarf;
+        }
+    kdwarf_set_extra(k->dwarf, ms->dwarfs, ms->ndwarfs);
+}
+
+void module_attach_object(struct kernel *k, struct kmodule *m, struct relobj *o, struct kdwarf *kd, struct kmod_sym *syms,
+                          size_t nsyms)
+{
+    module_drop_object(k, m);
+    m->object = o;
+    m->dwarf = kd;
+    m->object_syms = syms;
+    m->nobject_syms = nsyms;
+    qsort(m->object_syms, m->nobject_syms, sizeof *m->object_syms, sym_by_addr);
+    refresh_dwarf_list(k);
+}
+
+void module_drop_object(struct kernel *k, struct kmodule *m)
+{
+    if (!m->object)
+        return;
+    kdwarf_close(m->dwarf);
+    relobj_close(m->object);
+    free(m->object);
+    free(m->object_syms);
+    m->object = NULL;
+    m->dwarf = NULL;
+    m->object_syms = NULL;
+    m->nobject_syms = 0;
+    refresh_dwarf_list(k);
 }
 
 const struct kmodule *module_at(struct kernel *k, uint64_t addr, const struct kmod_sym **sym)
@@ -203,14 +267,26 @@ const struct kmodule *module_at(struct kernel *k, uint64_t addr, const struct km
     return NULL;
 }
 
+static const struct kmod_sym *find_sym(const struct kmod_sym *syms, size_t n, const char *name)
+{
+    for (size_t j = 0; j < n; j++)
+        if (!strcmp(syms[j].name, name))
+            return &syms[j];
+    return NULL;
+}
+
 int module_sym_addr(struct kernel *k, const char *name, uint64_t *addr)
 {
     const struct kmodules *ms = kernel_modules(k, NULL);
-    for (size_t i = 0; ms && i < ms->n; i++)
-        for (size_t j = 0; j < ms->mods[i].nsyms; j++)
-            if (!strcmp(ms->mods[i].syms[j].name, name)) {
-                *addr = ms->mods[i].syms[j].addr;
-                return 0;
-            }
+    for (size_t i = 0; ms && i < ms->n; i++) {
+        const struct kmodule *m = &ms->mods[i];
+        const struct kmod_sym *s = find_sym(m->object_syms, m->nobject_syms, name);
+        if (!s)
+            s = find_sym(m->syms, m->nsyms, name);
+        if (s) {
+            *addr = s->addr;
+            return 0;
+        }
+    }
     return -1;
 }

@@ -36,6 +36,12 @@ struct kmodule {
     size_t nsyms;
     char *strings;
     char sym_error[KS_ERR_MAX]; /* why no symbols ("" if they were read) */
+    /* Loaded with mod -s (module_object.h); NULL until then. Its symbols, when there, are used
+     * before the kallsyms ones. */
+    struct relobj *object;
+    struct kdwarf *dwarf;
+    struct kmod_sym *object_syms; /* sorted by address; names point into object */
+    size_t nobject_syms;
 };
 
 struct kmodules {
@@ -44,11 +50,21 @@ struct kmodules {
     char msg[KS_ERR_MAX];
     struct kmodule *mods;
     size_t n;
+    struct kdwarf **dwarfs; /* the loaded objects' DWARF, for the vmlinux's *_any lookups */
+    size_t ndwarfs;
 };
 
 /* The module list (loaded on first call): NULL with err when the kernel has no modules support. */
 const struct kmodules *kernel_modules(struct kernel *k, ks_err *err);
 void kernel_modules_free(struct kernel *k);
+/* The module of that name ('-' and '_' alike), or NULL with err. */
+struct kmodule *module_by_name(struct kernel *k, const char *name, ks_err *err);
+/* Give m the .ko that module_object.c proved is its build (m takes all of them). */
+struct relobj;
+void module_attach_object(struct kernel *k, struct kmodule *m, struct relobj *o, struct kdwarf *kd, struct kmod_sym *syms,
+                          size_t nsyms);
+/* Forget what mod -s loaded for m. */
+void module_drop_object(struct kernel *k, struct kmodule *m);
 /* A module symbol by name (the first module that has it): 0, or -1 if none has it. */
 int module_sym_addr(struct kernel *k, const char *name, uint64_t *addr);
 /* The module whose core holds addr, and the symbol in it (sym NULL if none). */

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/interrupt.h"
+
 void physmem_init(struct physmem *pm, struct dump *d)
 {
     pm->dump = d;
@@ -22,6 +24,10 @@ void physmem_fini(struct physmem *pm)
 const uint8_t *physmem_page(struct physmem *pm, uint64_t pfn, ks_err *err)
 {
     struct physmem_slot *s = &pm->slots[(pfn ^ (pfn >> 10)) & (pm->nslots - 1)];
+    if (ks_interrupted()) { /* every walk reads memory: Ctrl-C stops them all here (util/interrupt.h) */
+        ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
+        return NULL;
+    }
     if (s->pfn == pfn) { pm->hits++; return s->data; }
     pm->misses++;
     s->pfn = UINT64_MAX;

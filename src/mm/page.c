@@ -1,8 +1,10 @@
 #include "page.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../util/interrupt.h"
 #include "sparse.h"
 
 /* page_type markers (include/linux/page-flags.h, 4.18+): a page is of type T when
@@ -26,6 +28,18 @@ static int flatmem_load(struct kernel *k, ks_err *err)
     return 0;
 }
 
+/* Ctrl-C is no property of the kernel: a model whose reading was stopped is forgotten, half-made
+ * parts and all, so that the next command reads it again instead of failing forever. */
+static int memmap_forget(struct kernel *k, ks_err *err)
+{
+    ks_err why = k->memmap.error;
+    free(k->memmap.sections);
+    free(k->memmap.section_index);
+    free(k->memmap.ranges);
+    memset(&k->memmap, 0, sizeof k->memmap);
+    return ks_pass(err, &why);
+}
+
 /* The memory model is decided here and nowhere else: a kernel with a mem_section array is SPARSEMEM
  * (mm/sparse.c), one without is FLATMEM. Resolved once per kernel: walks over millions of pages
  * ask for it every time. */
@@ -43,6 +57,8 @@ static int memmap(struct kernel *k, ks_err *err)
             k->memmap.status = flatmem_load(k, e);
         if (k->memmap.status && !e->msg[0])
             ks_fail(e, "no mem_map");
+        if (k->memmap.status && ks_err_is(e, KS_E_INTERRUPTED))
+            return memmap_forget(k, err);
     }
     /* The cached error, kind and address included: every later caller sees why. */
     if (k->memmap.status)
@@ -128,6 +144,8 @@ int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err
     static const char *const fields[] = { "flags", "mapping", "index", "private", "_refcount.counter", "_mapcount.counter" };
     const struct member_ref *r[ARRAY_SIZE(fields)];
     uint8_t buf[128];
+    if (ks_interrupted())
+        return ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted"); /* every walk over pages reads each one here */
     uint64_t size = ktype_size(k, "struct page");
     memset(pi, 0, sizeof *pi);
     pi->page = page;

@@ -48,6 +48,8 @@ bt -a
 bt {pid}
 bt -f {pid} | head -12
 bt -l {pid} | head -8
+foreach -u bt | head -20
+foreach {pid} task pid,comm
 dis schedule 8
 dis -l schedule 4
 help
@@ -61,6 +63,10 @@ set -p
 bt
 bt -e | tail -12
 sym ksleuth_crash_write
+mod -s ksleuth_crash > /dev/null
+struct ksleuth_victim
+bt -l | head -10
+dis -l ksleuth_crash_write 6
 """
 
 for sample in sorted(os.listdir(os.path.join(top, "dumps"))):

@@ -61,6 +61,7 @@ def kmem_z(c, t, doc):
 def kmem_f(c, t, doc):
     c.check(doc.get("problems") == 0, f"kmem -f found {doc.get('problems')} free-list problems")
     buddy = t.buddyinfo()
+    c.check(doc.get("zones"), "kmem -f lists no zone: nothing to compare")
     for z in doc.get("zones", []):
         orders = z["orders"]
         c.check(all(o["blocks"] == o["nr_free"] for o in orders), f"kmem -f {z['zone']}: listed blocks differ from nr_free")
@@ -77,6 +78,7 @@ def frag(c, t, doc, kmemf_doc):
     nr_free = {z["zone"]: [o["nr_free"] for o in z["orders"]] for z in kmemf_doc.get("zones", [])}
     buddy = t.buddyinfo()
     pb_order, pb_counts = t.pagetypeinfo()
+    c.check(doc.get("zones"), "frag lists no zone: nothing to compare")
     for z in doc.get("zones", []):
         name, nf = z["zone"], nr_free.get(z["zone"], [])
         for o in z["orders"]:

@@ -38,15 +38,20 @@ def module_symbols(truth):
     return out
 
 
-def ko_functions(ko):
-    """{name: (section, offset in it, size)} of the .ko's function symbols (objdump -t)."""
+def ko_symbols(ko, kinds="F"):
+    """{name: (section, offset in it, size)} of the .ko's symbols of those objdump -t kinds
+    (F functions, O objects)."""
     out = subprocess.run(["objdump", "-t", ko], capture_output=True, text=True, check=True).stdout
-    funcs = {}
+    syms = {}
     for line in out.splitlines():
-        m = re.match(r"^([0-9a-f]{8}) .*\bF (\S+)\t([0-9a-f]{8}) (\S+)$", line)
+        m = re.match(rf"^([0-9a-f]{{8}}) .*\b[{kinds}] (\S+)\t([0-9a-f]{{8}}) (\S+)$", line)
         if m:
-            funcs[m.group(4)] = (m.group(2), int(m.group(1), 16), int(m.group(3), 16))
-    return funcs
+            syms[m.group(4)] = (m.group(2), int(m.group(1), 16), int(m.group(3), 16))
+    return syms
+
+
+def ko_functions(ko):
+    return ko_symbols(ko, "F")
 
 
 def main():

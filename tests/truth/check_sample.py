@@ -126,7 +126,7 @@ def main():
             expect.append(("uvtop", (pid, va, pfn)))
         if w["mode"] == "deadbeef":
             cmds += [f"set {pid}", f"rd -u {w['stack_var']} 1"]
-            expect += [("set", None), ("excluded" if a.filtered else "deadbeef", w)]
+            expect += [("set", int(pid)), ("excluded" if a.filtered else "deadbeef", w)]
     cmds.append("log")
     expect.append(("log", None))
     cmds.append("ps")
@@ -152,8 +152,7 @@ def main():
     rc, docs, err = run_ksleuth(a.ksleuth, vmlinux, a.dump, cmds, raw=a.raw, cache_dir=a.cache_dir)
     # A filtered dump fails, by design, the reads of excluded pages (batch exit status 1).
     c.check(rc == (1 if a.filtered else 0), f"ksleuth exit status {rc}: {err.strip()[:500]}")
-    # `set` prints no JSON document; every other command prints exactly one.
-    expect = [e for e in expect if e[0] != "set"]
+    # Every command prints exactly one JSON document.
     if not c.check(len(docs) == len(expect), f"{len(docs)} JSON documents for {len(expect)} commands"):
         return c.finish()
 
@@ -188,6 +187,8 @@ def main():
         elif kind == "excluded":
             c.check("excluded by makedumpfile's dump level" in doc.get("error", ""),
                     f"a process page read from a filtered dump: {doc}")
+        elif kind == "set":
+            c.check(doc.get("pid") == want, f"set {want}: {doc}")
         elif kind == "deadbeef":
             c.check(doc.get("values") == ["0xdeadbeef"], f"rd -u {want['stack_var']} in PID {want['pid']} = {doc.get('values')}")
         elif kind == "ps":
