@@ -43,8 +43,8 @@ struct page_info;
 #define CMD_PAGE_HEADER "  PAGE    PHYSICAL   MAPPING    INDEX CNT FLAGS\n"
 void cmd_page_line(struct session *s, const struct page_info *pi, struct json *j);
 
-extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd, cmd_vtop, cmd_ptov,
-    cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task, cmd_bt, cmd_mod, cmd_dis,
-    cmd_foreach;
+extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd,
+    cmd_vtop, cmd_ptov, cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task,
+    cmd_bt, cmd_mod, cmd_dis, cmd_foreach;
 
 #endif

@@ -40,8 +40,7 @@ static int run_p(struct session *s, int argc, char **argv)
     struct ktype *t;
     ks_err err;
     if (path && path[0] == '[') {
-        if (kuser_var_addr(&s->k, var, NULL, &addr, &t, &err))
-            return cmd_fail(s, argv[0], "%s", err.msg);
+        if (kuser_var_addr(&s->k, var, NULL, &addr, &t, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
         struct ktype *a = kt_strip(t);
         long idx = strtol(path + 1, NULL, 0);
         if (!a || a->kind != KT_ARRAY) return cmd_fail(s, argv[0], "%s is not an array", var);

@@ -215,8 +215,7 @@ static int check_not_truncated(struct dump *d, const struct kdump *k, ks_err *er
 {
     uint64_t pages = k->rank[(k->max_mapnr + 511) / 512], at = k->pd_base + (pages - 1) * PD_SIZE;
     uint8_t pd[PD_SIZE];
-    if (k->recs || !pages)
-        return 0; /* a flattened dump's records are checked as they are indexed */
+    if (k->recs || !pages) return 0;       /* a flattened dump's records are checked as they are indexed */
     if (at + PD_SIZE > d->file_size || kd_read(d, k, pd, PD_SIZE, at, err))
         return ks_fail_kind(err, KS_E_TRUNCATED, "%s: truncated: the page descriptors end past the end of the file", d->path);
     if (le64(pd) + le32(pd + 8) > d->file_size)
@@ -255,8 +254,7 @@ static int kdump_open(struct dump *d, ks_err *err)
         return ks_fail_kind(err, KS_E_CORRUPT, "%s: kdump header claims %llu page frames: corrupt", d->path,
                             (unsigned long long)k->max_mapnr);
     k->pd_base = k->bitmap_off + k->bitmap_len;
-    if (check_not_truncated(d, k, err))
-        return -1;
+    if (check_not_truncated(d, k, err)) return -1;
     d->max_pfn = k->max_mapnr;
     snprintf(d->desc, sizeof d->desc, "kdump-compressed%s (%s header, dump level %d)",
              flat ? ", flattened" : "", l->is64 ? "64-bit" : "32-bit", k->dump_level);

@@ -168,8 +168,7 @@ static int build_index(struct kdwarf *kd, bool progress, ks_err *err)
             /* Going on to the next unit after this makes libdwarf 20210528 free its range-list
              * contexts twice (found by fuzz_relobj): a unit that cannot be read ends the index. */
             ks_fail(err, "DWARF: cannot read compile unit %u: %s", ncu, e ? dwarf_errmsg(e) : "?");
-            if (e)
-                dwarf_dealloc(kd->dbg, e, DW_DLA_ERROR);
+            if (e) dwarf_dealloc(kd->dbg, e, DW_DLA_ERROR);
             return -1;
         }
         if (r == DW_DLV_OK) {
@@ -283,8 +282,7 @@ static int kdwarf_build(struct kdwarf *kd, bool progress, ks_err *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (build_index(kd, progress, err) != 0)
-        return -1;
+    if (build_index(kd, progress, err) != 0) return -1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     size_t n = 0;
     for (int i = 0; i < NS_COUNT; i++) n += kd->ns[i].len;
@@ -296,21 +294,17 @@ static int kdwarf_build(struct kdwarf *kd, bool progress, ks_err *err)
 int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
 {
     struct kdwarf *kd = *out = kdwarf_new();
-    if (!st->has_debug_info)
-        return ks_fail(err, "%s: no DWARF debug info (need a vmlinux built with CONFIG_DEBUG_INFO)", vmlinux);
+    if (!st->has_debug_info) return ks_fail(err, "%s: no DWARF debug info (need a vmlinux built with CONFIG_DEBUG_INFO)", vmlinux);
     int fd = open(vmlinux, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ks_fail(err, "%s: %s", vmlinux, strerror(errno));
-    if (kdwarf_init(kd, fd, vmlinux, err))
-        return -1;
+    if (fd < 0) return ks_fail(err, "%s: %s", vmlinux, strerror(errno));
+    if (kdwarf_init(kd, fd, vmlinux, err)) return -1;
     char path[1024];
     cache_path(st, path, sizeof path);
     if (!o->no_cache && cache_load(kd, path)) {
         snprintf(kd->origin, sizeof kd->origin, "cache %s", path);
         return 0;
     }
-    if (kdwarf_build(kd, o->progress, err))
-        return -1;
+    if (kdwarf_build(kd, o->progress, err)) return -1;
     if (!o->no_cache) cache_save(kd, path);
     return 0;
 }
@@ -356,7 +350,6 @@ void kdwarf_close(struct kdwarf *kd)
     for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);
     kd_lines_free(kd->lines);
     if (kd->dbg) dwarf_finish(kd->dbg, NULL);
-    if (kd->fd >= 0)
-        close(kd->fd);
+    if (kd->fd >= 0) close(kd->fd);
     free(kd);
 }

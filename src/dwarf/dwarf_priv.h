@@ -22,7 +22,7 @@ struct kdwarf {
     char origin[512];
     struct kd_lines *lines;          /* line tables decoded so far (lines.c) */
     struct ktype void_type;
-    struct kdwarf *const *extra; /* modules' DWARF searched by the *_any lookups (not owned) */
+    struct kdwarf *const *extra;     /* modules' DWARF searched by the *_any lookups (not owned) */
     size_t nextra;
 };
 

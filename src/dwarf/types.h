@@ -61,7 +61,7 @@ struct ktype {
     struct kt_enumerator *enums;
     unsigned nenums;
     uint64_t die;
-    struct kdwarf *owner; /* whose DWARF the DIE offsets (die, target_die) belong to */
+    struct kdwarf *owner;    /* whose DWARF the DIE offsets (die, target_die) belong to */
 };
 
 struct kdwarf;

@@ -226,8 +226,8 @@ static void refresh_dwarf_list(struct kernel *k)
     kdwarf_set_extra(k->dwarf, ms->dwarfs, ms->ndwarfs);
 }
 
-void module_attach_object(struct kernel *k, struct kmodule *m, struct relobj *o, struct kdwarf *kd, struct kmod_sym *syms,
-                          size_t nsyms)
+void module_attach_object(struct kernel *k, struct kmodule *m, struct relobj *o, struct kdwarf *kd,
+                          struct kmod_sym *syms, size_t nsyms)
 {
     module_drop_object(k, m);
     m->object = o;

@@ -61,8 +61,8 @@ void kernel_modules_free(struct kernel *k);
 struct kmodule *module_by_name(struct kernel *k, const char *name, ks_err *err);
 /* Give m the .ko that module_object.c proved is its build (m takes all of them). */
 struct relobj;
-void module_attach_object(struct kernel *k, struct kmodule *m, struct relobj *o, struct kdwarf *kd, struct kmod_sym *syms,
-                          size_t nsyms);
+void module_attach_object(struct kernel *k, struct kmodule *m, struct relobj *o, struct kdwarf *kd,
+                          struct kmod_sym *syms, size_t nsyms);
 /* Forget what mod -s loaded for m. */
 void module_drop_object(struct kernel *k, struct kmodule *m);
 /* A module symbol by name (the first module that has it): 0, or -1 if none has it. */
