@@ -28,7 +28,7 @@ char *plumbing_find(char *line)
             depth++;
         else if (*p == ')' && depth)
             depth--;
-        else if (!depth && (*p == '|' || *p == '>'))
+        else if (!depth && (*p == '|' || *p == '>') && !(*p == '>' && p > line && p[-1] == '-')) /* "->" is C's: p a->b */
             return p;
     }
     return NULL;

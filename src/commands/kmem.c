@@ -19,147 +19,216 @@ void kmem_size_text(uint64_t bytes, char *out, size_t n)
 {
     double v = (double)bytes;
     const char *unit = "KB";
-    if (bytes == 0) { snprintf(out, n, "0"); return; }
-    if (bytes >= (1ull << 30)) { v /= (double)(1ull << 30); unit = "GB"; }
-    else if (bytes >= (1ull << 20)) { v /= (double)(1ull << 20); unit = "MB"; }
-    else v /= 1024.0;
-    if (v == (double)(uint64_t)v) snprintf(out, n, "%" PRIu64 " %s", (uint64_t)v, unit);
-    else snprintf(out, n, "%.1f %s", v, unit);
+    if (bytes == 0) {
+        snprintf(out, n, "0");
+        return;
+    }
+    if (bytes >= (1ull << 30)) {
+        v /= (double)(1ull << 30);
+        unit = "GB";
+    } else if (bytes >= (1ull << 20)) {
+        v /= (double)(1ull << 20);
+        unit = "MB";
+    } else
+        v /= 1024.0;
+    if (v == (double)(uint64_t)v)
+        snprintf(out, n, "%" PRIu64 " %s", (uint64_t)v, unit);
+    else
+        snprintf(out, n, "%.1f %s", v, unit);
 }
 
 /* ---- kmem -i ---- */
 
-static void info_row(FILE *o, const char *label, uint64_t pages, uint64_t of, const char *of_name)
+/* People see crash's report, one line per figure; programs get {"pages":{KEY:pages,...}}. */
+static const struct column info_cols[] = {
+    COL_TEXT(CT_STR, "", "label", 0, 13),
+    COL_TEXT(CT_UNSIGNED, "                 PAGES", "pages", 1, 8),
+    COL_TEXT(CT_STR, "        TOTAL", "total_size", 2, 11),
+    COL_TEXT(CT_STR, "      PERCENTAGE", "percentage", 2, 0),
+    COL_JSON(CT_UNSIGNED, "total"),
+    COL_JSON(CT_UNSIGNED, "free"),
+    COL_JSON(CT_UNSIGNED, "used"),
+    COL_JSON(CT_UNSIGNED, "shared"),
+    COL_JSON(CT_UNSIGNED, "buffers"),
+    COL_JSON(CT_UNSIGNED, "cached"),
+    COL_JSON(CT_UNSIGNED, "slab"),
+    COL_JSON(CT_UNSIGNED, "total_high"),
+    COL_JSON(CT_UNSIGNED, "free_high"),
+    COL_JSON(CT_UNSIGNED, "total_low"),
+    COL_JSON(CT_UNSIGNED, "free_low"),
+    COL_JSON(CT_UNSIGNED, "swap_total"),
+    COL_JSON(CT_UNSIGNED, "swap_free"),
+    COL_JSON(CT_UNSIGNED, "commit_limit"),
+    COL_JSON(CT_UNSIGNED, "committed"),
+};
+
+/* One line of the report: its label, its JSON key (NULL: people only), the pages, and what they
+ * are a percentage of (of_name NULL: not a share). A blank line comes before a new group. */
+struct info_line {
+    const char *label, *key;
+    uint64_t pages, of;
+    const char *of_name;
+    bool group;
+};
+
+static void info_row(struct table *t, const struct info_line *l)
 {
     char size[32], pct[32];
-    kmem_size_text(pages * KS_PAGE_SIZE, size, sizeof size);
-    if (of_name) snprintf(pct, sizeof pct, "%3" PRIu64 "%% of %s", of ? pages * 100 / of : 0, of_name);
-    else snprintf(pct, sizeof pct, "        ----");
-    fprintf(o, "%13s %8" PRIu64 "  %11s  %s\n", label, pages, size, pct);
+    kmem_size_text(l->pages * KS_PAGE_SIZE, size, sizeof size);
+    if (l->of_name)
+        snprintf(pct, sizeof pct, "%3" PRIu64 "%% of %s", l->of ? l->pages * 100 / l->of : 0, l->of_name);
+    else
+        snprintf(pct, sizeof pct, "        ----");
+    if (l->group)
+        table_text(t, "\n");
+    row_begin(t);
+    put_s(t, "label", l->label);
+    put_u(t, "pages", l->pages);
+    put_s(t, "total_size", size);
+    put_s(t, "percentage", pct);
+    if (l->key)
+        put_u(t, l->key, l->pages);
+    row_end(t);
 }
 
 int kmem_info(struct session *s, const char *cmd)
 {
     struct meminfo m;
     ks_err err;
-    if (si_meminfo(&s->k, &m, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+    if (si_meminfo(&s->k, &m, &err))
+        return cmd_fail(s, cmd, "%s", err.msg);
     uint64_t used = m.total > m.free ? m.total - m.free : 0, low = m.total - m.total_high, free_low = m.free - m.free_high;
-    if (s->json) {
-        struct json j;
-        json_init(&j);
-        json_obj_begin(&j, NULL);
-        const char *keys[] = { "total", "free", "used", "shared", "buffers", "cached", "slab", "total_high", "free_high",
-                               "total_low", "free_low", "swap_total", "swap_free", "commit_limit", "committed" };
-        uint64_t vals[] = { m.total, m.free, used, m.shared, m.buffers, m.cached, m.slab, m.total_high, m.free_high,
-                            low, free_low, m.swap_total, m.swap_free, m.commit_limit, m.committed };
-        json_obj_begin(&j, "pages");
-        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) json_uint(&j, keys[i], vals[i]);
-        json_obj_end(&j);
-        json_obj_end(&j);
-        cmd_json_emit(s, &j);
-        json_free(&j);
-        return 0;
-    }
-    FILE *o = s->out;
-    fprintf(o, "                 PAGES        TOTAL      PERCENTAGE\n");
-    info_row(o, "TOTAL MEM", m.total, 0, NULL);
-    info_row(o, "FREE", m.free, m.total, "TOTAL MEM");
-    info_row(o, "USED", used, m.total, "TOTAL MEM");
-    info_row(o, "SHARED", m.shared, m.total, "TOTAL MEM");
-    info_row(o, "BUFFERS", m.buffers, m.total, "TOTAL MEM");
-    info_row(o, "CACHED", m.cached, m.total, "TOTAL MEM");
-    info_row(o, "SLAB", m.slab, m.total, "TOTAL MEM");
-    fputc('\n', o);
-    info_row(o, "TOTAL HIGH", m.total_high, m.total, "TOTAL MEM");
-    info_row(o, "FREE HIGH", m.free_high, m.total_high, "TOTAL HIGH");
-    info_row(o, "TOTAL LOW", low, m.total, "TOTAL MEM");
-    info_row(o, "FREE LOW", free_low, low, "TOTAL LOW");
-    fputc('\n', o);
-    info_row(o, "TOTAL SWAP", m.swap_total, 0, NULL);
-    info_row(o, "SWAP USED", m.swap_total - m.swap_free, m.swap_total, "TOTAL SWAP");
-    info_row(o, "SWAP FREE", m.swap_free, m.swap_total, "TOTAL SWAP");
-    fputc('\n', o);
-    info_row(o, "COMMIT LIMIT", m.commit_limit, 0, NULL);
-    info_row(o, "COMMITTED", m.committed, m.commit_limit, "TOTAL LIMIT");
-    return 0;
+    const struct info_line lines[] = {
+        {"TOTAL MEM", "total", m.total, 0, NULL, false},
+        {"FREE", "free", m.free, m.total, "TOTAL MEM", false},
+        {"USED", "used", used, m.total, "TOTAL MEM", false},
+        {"SHARED", "shared", m.shared, m.total, "TOTAL MEM", false},
+        {"BUFFERS", "buffers", m.buffers, m.total, "TOTAL MEM", false},
+        {"CACHED", "cached", m.cached, m.total, "TOTAL MEM", false},
+        {"SLAB", "slab", m.slab, m.total, "TOTAL MEM", false},
+        {"TOTAL HIGH", "total_high", m.total_high, m.total, "TOTAL MEM", true},
+        {"FREE HIGH", "free_high", m.free_high, m.total_high, "TOTAL HIGH", false},
+        {"TOTAL LOW", "total_low", low, m.total, "TOTAL MEM", false},
+        {"FREE LOW", "free_low", free_low, low, "TOTAL LOW", false},
+        {"TOTAL SWAP", "swap_total", m.swap_total, 0, NULL, true},
+        {"SWAP USED", NULL, m.swap_total - m.swap_free, m.swap_total, "TOTAL SWAP", false},
+        {"SWAP FREE", "swap_free", m.swap_free, m.swap_total, "TOTAL SWAP", false},
+        {"COMMIT LIMIT", "commit_limit", m.commit_limit, 0, NULL, true},
+        {"COMMITTED", "committed", m.committed, m.commit_limit, "TOTAL LIMIT", false},
+    };
+    struct table r, t;
+    record_begin(s, &r, info_cols);
+    object_begin_in(&r, &t, "pages", info_cols);
+    for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
+        info_row(&t, &lines[i]);
+    table_end(&t, 0);
+    return record_end(&r, 0);
 }
 
 /* ---- kmem -z ---- */
 
-struct zones_ctx {
-    struct session *s;
-    struct json *j;
+/* Two label lines per zone, then its vm_stat counters by their enum names. */
+static const struct column zone_cols[] = {
+    COL_U("NODE: ", "node", 0, 0),
+    COL_U("ZONE: ", "index", 2, 0),
+    COL_X("ADDR: ", "addr", 2, 0),
+    COL_QS("NAME: ", "zone", 2),
+    COL_JSON(CT_UNSIGNED, "start_pfn"),
+    COL_U("SIZE: ", "spanned", 2, 0),
+    COL_U("PRESENT: ", "present", 2, 0),
+    COL_U("MANAGED: ", "managed", 2, 0),
+    COL_U("MIN/LOW/HIGH: ", "min", 2, 0),
+    COL_U("/", "low", 0, 0),
+    COL_U("/", "high", 0, 0),
+    COL_LIST("vm_stat"),
 };
 
-static void zone_stats(struct kernel *k, const struct zone_info *z, struct zones_ctx *c)
+static const struct column stat_cols[] = {
+    COL_S("", "name", 0, 25),
+    COL_U(": ", "value", 0, 0),
+};
+
+static void zone_stats(struct kernel *k, const struct zone_info *z, struct table *t)
 {
     struct ktype *e = kt_strip(kdwarf_type(k->dwarf, "enum zone_stat_item"));
     int64_t nr = 0;
-    if (!e || !kdwarf_enumerator(k->dwarf, "NR_VM_ZONE_STAT_ITEMS", &nr)) return;
-    if (c->j) json_obj_begin(c->j, "vm_stat"); else fprintf(c->s->out, "  VM_STAT:\n");
+    if (!e || !kdwarf_enumerator(k->dwarf, "NR_VM_ZONE_STAT_ITEMS", &nr))
+        return;
+    struct table p;
+    table_text(t, "  VM_STAT:\n");
+    pairs_begin_in(t, &p, "vm_stat", stat_cols);
+    table_set_style(&p, STYLE_LABELS);
     for (unsigned i = 0; i < e->nenums; i++) {
         uint64_t v;
-        if (e->enums[i].value >= nr || zone_stat(k, z->zone, e->enums[i].name, &v, NULL)) continue;
-        if (c->j) json_uint(c->j, e->enums[i].name, v);
-        else fprintf(c->s->out, "%25s: %" PRIu64 "\n", e->enums[i].name, v);
+        if (e->enums[i].value >= nr || zone_stat(k, z->zone, e->enums[i].name, &v, NULL))
+            continue;
+        put_pair_u(&p, e->enums[i].name, v);
     }
-    if (c->j) json_obj_end(c->j);
+    table_end(&p, 0);
 }
 
 static int show_zone(struct kernel *k, const struct zone_info *z, void *arg)
 {
-    struct zones_ctx *c = arg;
-    if (c->j) {
-        json_obj_begin(c->j, NULL);
-        json_uint(c->j, "node", z->node);
-        json_uint(c->j, "index", z->index);
-        json_str(c->j, "zone", z->name);
-        json_hex(c->j, "addr", z->zone);
-        json_uint(c->j, "start_pfn", z->start_pfn);
-        json_uint(c->j, "spanned", z->spanned);
-        json_uint(c->j, "present", z->present);
-        json_uint(c->j, "managed", z->managed);
-        json_uint(c->j, "min", z->wmark[0]);
-        json_uint(c->j, "low", z->wmark[1]);
-        json_uint(c->j, "high", z->wmark[2]);
-        if (z->present) zone_stats(k, z, c);
-        json_obj_end(c->j);
-        return 0;
+    struct table *t = arg;
+    row_begin(t);
+    put_u(t, "node", z->node);
+    put_u(t, "index", z->index);
+    put_s(t, "zone", z->name);
+    put_u(t, "addr", z->zone);
+    put_u(t, "start_pfn", z->start_pfn);
+    table_flush(t); /* the sizes are a line of their own */
+    if (!z->present)
+        table_text(t, "  [unpopulated]\n\n");
+    if (z->present || table_is_json(t)) {
+        put_u(t, "spanned", z->spanned);
+        put_u(t, "present", z->present);
+        put_u(t, "managed", z->managed);
+        put_u(t, "min", z->wmark[0]);
+        put_u(t, "low", z->wmark[1]);
+        put_u(t, "high", z->wmark[2]);
     }
-    FILE *o = c->s->out;
-    fprintf(o, "NODE: %u  ZONE: %u  ADDR: %" PRIx64 "  NAME: \"%s\"\n", z->node, z->index, z->zone, z->name);
-    if (!z->present) { fprintf(o, "  [unpopulated]\n\n"); return 0; }
-    fprintf(o, "  SIZE: %" PRIu64 "  PRESENT: %" PRIu64 "  MANAGED: %" PRIu64 "  MIN/LOW/HIGH: %" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
-            z->spanned, z->present, z->managed, z->wmark[0], z->wmark[1], z->wmark[2]);
-    zone_stats(k, z, c);
-    fputc('\n', o);
+    if (z->present) {
+        zone_stats(k, z, t);
+        table_text(t, "\n");
+    }
+    row_end(t);
     return 0;
 }
 
 int kmem_zones(struct session *s, const char *cmd)
 {
-    struct json j;
-    struct zones_ctx c = { s, cmd_json_list_begin(s, &j, "zones") };
+    struct table t;
     ks_err err;
-    return cmd_json_list_end(s, c.j, for_each_zone(&s->k, show_zone, &c, &err)) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    table_begin(s, &t, "zones", zone_cols);
+    table_set_style(&t, STYLE_LABELS);
+    return table_end(&t, for_each_zone(&s->k, show_zone, &t, &err)) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
 }
 
 static int run_kmem(struct session *s, int argc, char **argv)
 {
-    if (argc < 2) return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
+    if (argc < 2)
+        return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
     const char *o = argv[1];
-    if (!strcmp(o, "-i") && argc == 2) return kmem_info(s, argv[0]);
-    if (!strcmp(o, "-z") && argc == 2) return kmem_zones(s, argv[0]);
-    if (!strcmp(o, "-f") && argc == 2) return kmem_free(s, argv[0]);
-    if (!strcmp(o, "-s") && argc == 2) return kmem_slabs(s, argv[0]);
-    if (!strcmp(o, "-n") && argc == 2) return kmem_sections(s, argv[0]);
-    if (!strcmp(o, "-p")) return kmem_pages(s, argv[0], argc - 2, argv + 2);
-    if (o[0] != '-' && argc == 2) return kmem_address(s, argv[0], o);
+    if (!strcmp(o, "-i") && argc == 2)
+        return kmem_info(s, argv[0]);
+    if (!strcmp(o, "-z") && argc == 2)
+        return kmem_zones(s, argv[0]);
+    if (!strcmp(o, "-f") && argc == 2)
+        return kmem_free(s, argv[0]);
+    if (!strcmp(o, "-s") && argc == 2)
+        return kmem_slabs(s, argv[0]);
+    if (!strcmp(o, "-n") && argc == 2)
+        return kmem_sections(s, argv[0]);
+    if (!strcmp(o, "-p"))
+        return kmem_pages(s, argv[0], argc - 2, argv + 2);
+    if (o[0] != '-' && argc == 2)
+        return kmem_address(s, argv[0], o);
     return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
 }
 
 const struct command cmd_kmem = {
-    "kmem", "kmem -i | -z | -f | -s | -n | -p [ADDRESS...] | ADDRESS",
+    "kmem",
+    "kmem -i | -z | -f | -s | -n | -p [ADDRESS...] | ADDRESS",
     "physical memory: summary, zones, free lists, pages, slabs, memory sections",
     "-i  crash's summary: TOTAL MEM (totalram_pages), FREE (NR_FREE_PAGES), USED, SHARED (NR_SHMEM),\n"
     "    BUFFERS (block-device page cache), CACHED (file pages - swap cache - buffers), SLAB, TOTAL/FREE\n"

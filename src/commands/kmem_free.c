@@ -7,113 +7,174 @@
 #include "kmem.h"
 
 struct free_ctx {
-    struct session *s;
     struct zone_geometry g;
-    struct json *j;
-    ks_err *err;
+    char migrate_title[CMD_MIGRATE_TITLE_MAX];
+    struct column order_cols[7];
     unsigned problems;
 };
 
-static void text_zone(struct free_ctx *c, const struct zone_info *z, const struct buddy_census *b)
+/* Each zone: for programs node, zone and its counts, the orders and the mismatches; for people
+ * crash's NODE and ZONE tables, the AREA table, a summary line and MISMATCH sentences. */
+static const struct column zone_cols[] = {
+    COL_LIST("orders"),
+    COL_LIST("mismatches"),
+};
+
+static const struct column node_cols[] = {
+    COL_U("NODE", "node", 2, 0),
+};
+
+static const struct column zone_line_cols[] = {
+    COL_TEXT(CT_UNSIGNED, "ZONE", "index", 2, 0),
+    COL_S("  NAME", "zone", 3, -8),
+    COL_TEXT(CT_UNSIGNED, "        SIZE", "spanned", 1, 7),
+    COL_U("    FREE", "free_pages", 1, 7),
+    COL_TEXT(CT_HEX, "  MEM_MAP", "mem_map", 2, 8),
+    COL_TEXT(CT_HEX, "   START_PADDR", "start_paddr", 2, 11),
+    COL_TEXT(CT_UNSIGNED, "  START_MAPNR", "start_mapnr", 2, 11),
+    COL_JSON(CT_UNSIGNED, "nr_free_pages"),
+    COL_JSON(CT_UNSIGNED, "pcp_pages"),
+};
+
+/* The AREA table; its last column's title (the migratetypes) is known at run time. */
+static const struct column order_cols[] = {
+    COL_U("AREA", "order", 0, 3),
+    COL_TEXT(CT_STR, "    SIZE", "size", 2, 6),
+    COL_TEXT(CT_HEX, "  FREE_AREA_STRUCT", "free_area", 2, 16),
+    COL_U("  BLOCKS", "blocks", 2, 6),
+    COL_U("   PAGES", "pages", 2, 6),
+    COL_JSON(CT_UNSIGNED, "nr_free"),
+    COL_LIST("by_migratetype"),
+};
+
+static const struct column mismatch_cols[] = {
+    COL_JSON(CT_UNSIGNED, "order"), COL_JSON(CT_STR, "migratetype"), COL_JSON(CT_HEX, "page"),
+    COL_JSON(CT_HEX, "pfn"),        COL_JSON(CT_BOOL, "is_buddy"),   COL_JSON(CT_UNSIGNED, "page_order"),
+};
+
+static void zone_lines(struct table *t, const struct zone_info *z, const struct buddy_census *b)
 {
-    FILE *o = c->s->out;
     uint64_t mem_map = 0;
-    pfn_to_page(&c->s->k, z->start_pfn, &mem_map, NULL);
-    fprintf(o, "NODE\n  %u\nZONE  NAME        SIZE    FREE  MEM_MAP   START_PADDR  START_MAPNR\n", z->node);
-    fprintf(o, "  %u   %-8s %7" PRIu64 " %7" PRIu64 "  %8" PRIx64 "  %11" PRIx64 "  %11" PRIu64 "\n", z->index, z->name,
-            z->spanned, b->free_pages, mem_map, z->start_pfn << KS_PAGE_SHIFT, z->start_pfn);
-    fprintf(o, "AREA    SIZE  FREE_AREA_STRUCT  BLOCKS   PAGES");
-    for (unsigned m = 0; m < c->g.migrate_types; m++) fprintf(o, " %11s", c->g.migrate_name[m]);
-    fputc('\n', o);
+    pfn_to_page(&t->s->k, z->start_pfn, &mem_map, NULL);
+    struct table n, zl;
+    table_begin_in(t, &n, NULL, node_cols);
+    row_begin(&n);
+    put_u(&n, "node", z->node);
+    row_end(&n);
+    table_end(&n, 0);
+    table_begin_in(t, &zl, NULL, zone_line_cols);
+    row_begin(&zl);
+    put_u(&zl, "index", z->index);
+    put_s(&zl, "zone", z->name);
+    put_u(&zl, "spanned", z->spanned);
+    put_u(&zl, "free_pages", b->free_pages);
+    put_u(&zl, "mem_map", mem_map);
+    put_u(&zl, "start_paddr", z->start_pfn << KS_PAGE_SHIFT);
+    put_u(&zl, "start_mapnr", z->start_pfn);
+    put_u(&zl, "nr_free_pages", z->free_pages);
+    put_u(&zl, "pcp_pages", z->pcp_pages);
+    row_end(&zl);
+    table_end(&zl, 0);
+}
+
+static void orders(struct free_ctx *c, struct table *t, const struct zone_info *z, const struct buddy_census *b)
+{
     uint64_t fa_off = 0;
-    kmember_off(&c->s->k, "struct zone", "free_area", &fa_off, NULL);
-    uint64_t fa_size = ktype_size(&c->s->k, "struct free_area");
+    kmember_off(&t->s->k, "struct zone", "free_area", &fa_off, NULL);
+    uint64_t fa_size = ktype_size(&t->s->k, "struct free_area");
+    struct table o;
+    table_open_in(t, &o, "orders", SHAPE_LIST, c->order_cols, ARRAY_SIZE(c->order_cols));
     for (unsigned ord = 0; ord < c->g.max_order && ord < ZONE_MAX_ORDER; ord++) {
         char size[16];
         kmem_size_text((uint64_t)KS_PAGE_SIZE << ord, size, sizeof size);
-        fprintf(o, "%3u  %6s  %16" PRIx64 "  %6" PRIu64 "  %6" PRIu64, ord, size, z->zone + fa_off + ord * fa_size,
-                b->order_blocks[ord], b->order_blocks[ord] << ord);
-        for (unsigned m = 0; m < c->g.migrate_types; m++) fprintf(o, " %11" PRIu64, b->blocks[ord][m]);
-        fputc('\n', o);
+        row_begin(&o);
+        put_u(&o, "order", ord);
+        put_s(&o, "size", size);
+        put_u(&o, "free_area", z->zone + fa_off + ord * fa_size);
+        put_u(&o, "blocks", b->order_blocks[ord]);
+        put_u(&o, "pages", b->order_blocks[ord] << ord);
+        put_u(&o, "nr_free", z->nr_free[ord]);
+        cmd_migratetype_counts(&o, "by_migratetype", &c->g, b->blocks[ord]);
+        row_end(&o);
     }
-    fprintf(o, "\nfree pages on the lists: %" PRIu64 "   on per-CPU lists: %" PRIu64 "   (NR_FREE_PAGES %" PRIu64
-               ": per-CPU vmstat deltas are folded in lazily)\n", b->free_pages, z->pcp_pages, z->free_pages);
+    table_end(&o, 0);
 }
 
-static void report_problems(struct free_ctx *c, const struct zone_info *z, const struct buddy_census *b)
+/* Counted blocks that disagree with nr_free are sentences only; listed pages that are not free
+ * buddies of their order are also mismatch objects. */
+static void mismatches(struct free_ctx *c, struct table *t, const struct zone_info *z, const struct buddy_census *b)
 {
     for (unsigned ord = 0; ord < c->g.max_order && ord < ZONE_MAX_ORDER; ord++)
         if (b->order_blocks[ord] != z->nr_free[ord]) {
             c->problems++;
-            if (!c->j) fprintf(c->s->out, "MISMATCH: zone %s order %u: %" PRIu64 " blocks on the lists, nr_free says %" PRIu64 "\n",
-                               z->name, ord, b->order_blocks[ord], z->nr_free[ord]);
+            table_text(t, "MISMATCH: zone %s order %u: %" PRIu64 " blocks on the lists, nr_free says %" PRIu64 "\n", z->name, ord,
+                       b->order_blocks[ord], z->nr_free[ord]);
         }
+    struct table m;
+    table_begin_in(t, &m, "mismatches", mismatch_cols);
     for (unsigned i = 0; i < KS_MIN(b->nmismatch, (unsigned)BUDDY_MAX_MISMATCHES); i++) {
-        const struct buddy_mismatch *m = &b->mismatch[i];
-        if (!c->j) fprintf(c->s->out, "MISMATCH: zone %s order %u %s list: page %" PRIx64 " (pfn %" PRIx64 ") is %s\n", z->name,
-                           m->order, c->g.migrate_name[m->migratetype], m->page, m->pfn,
-                           m->is_buddy ? "a buddy page of another order" : "not a free buddy page");
+        const struct buddy_mismatch *x = &b->mismatch[i];
+        const char *mt = c->g.migrate_name[x->migratetype];
+        table_text(t, "MISMATCH: zone %s order %u %s list: page %" PRIx64 " (pfn %" PRIx64 ") is %s\n", z->name, x->order, mt,
+                   x->page, x->pfn, x->is_buddy ? "a buddy page of another order" : "not a free buddy page");
+        row_begin(&m);
+        put_u(&m, "order", x->order);
+        put_s(&m, "migratetype", mt);
+        put_u(&m, "page", x->page);
+        put_u(&m, "pfn", x->pfn);
+        put_b(&m, "is_buddy", x->is_buddy);
+        put_u(&m, "page_order", x->page_order);
+        row_end(&m);
     }
+    table_end(&m, 0);
     c->problems += b->nmismatch;
 }
 
-static void json_zone(struct free_ctx *c, const struct zone_info *z, const struct buddy_census *b)
-{
-    struct json *j = c->j;
-    json_obj_begin(j, NULL);
-    json_uint(j, "node", z->node);
-    json_str(j, "zone", z->name);
-    json_uint(j, "free_pages", b->free_pages);
-    json_uint(j, "nr_free_pages", z->free_pages);
-    json_uint(j, "pcp_pages", z->pcp_pages);
-    json_arr_begin(j, "orders");
-    for (unsigned ord = 0; ord < c->g.max_order && ord < ZONE_MAX_ORDER; ord++) {
-        json_obj_begin(j, NULL);
-        json_uint(j, "order", ord);
-        json_uint(j, "blocks", b->order_blocks[ord]);
-        json_uint(j, "pages", b->order_blocks[ord] << ord);
-        json_uint(j, "nr_free", z->nr_free[ord]);
-        json_obj_begin(j, "by_migratetype");
-        for (unsigned m = 0; m < c->g.migrate_types; m++) json_uint(j, c->g.migrate_name[m], b->blocks[ord][m]);
-        json_obj_end(j);
-        json_obj_end(j);
-    }
-    json_arr_end(j);
-    json_arr_begin(j, "mismatches");
-    for (unsigned i = 0; i < KS_MIN(b->nmismatch, (unsigned)BUDDY_MAX_MISMATCHES); i++) {
-        json_obj_begin(j, NULL);
-        json_uint(j, "order", b->mismatch[i].order);
-        json_str(j, "migratetype", c->g.migrate_name[b->mismatch[i].migratetype]);
-        json_hex(j, "page", b->mismatch[i].page);
-        json_hex(j, "pfn", b->mismatch[i].pfn);
-        json_bool(j, "is_buddy", b->mismatch[i].is_buddy);
-        json_uint(j, "page_order", b->mismatch[i].page_order);
-        json_obj_end(j);
-    }
-    json_arr_end(j);
-    json_obj_end(j);
-}
+struct census_walk {
+    struct free_ctx *c;
+    struct table zones;
+};
 
 static int show_zone(struct kernel *k, const struct zone_info *z, const struct buddy_census *b, void *arg)
 {
-    struct free_ctx *c = arg;
+    struct census_walk *w = arg;
+    struct table *t = &w->zones;
     (void)k;
-    if (c->j) json_zone(c, z, b); else text_zone(c, z, b);
-    report_problems(c, z, b);
-    if (!c->j) fputc('\n', c->s->out);
+    row_begin(t);
+    zone_lines(t, z, b);
+    orders(w->c, t, z, b);
+    table_text(t,
+               "\nfree pages on the lists: %" PRIu64 "   on per-CPU lists: %" PRIu64 "   (NR_FREE_PAGES %" PRIu64
+               ": per-CPU vmstat deltas are folded in lazily)\n",
+               b->free_pages, z->pcp_pages, z->free_pages);
+    mismatches(w->c, t, z, b);
+    table_text(t, "\n");
+    row_end(t);
     return 0;
 }
+
+static const struct column free_cols[] = {
+    COL_LIST("zones"),
+    COL_JSON(CT_UNSIGNED, "problems"),
+};
 
 int kmem_free(struct session *s, const char *cmd)
 {
     ks_err err;
-    struct free_ctx c = { .s = s, .err = &err };
-    if (zone_geometry(&s->k, &c.g, &err)) return cmd_fail(s, cmd, "%s", err.msg);
-    struct json j;
-    if (s->json) { json_init(&j); json_obj_begin(&j, NULL); json_arr_begin(&j, "zones"); c.j = &j; }
-    int rc = for_each_zone_census(&s->k, &c.g, show_zone, &c, &err);
-    if (s->json) { json_arr_end(&j); json_uint(&j, "problems", c.problems); json_obj_end(&j); if (!rc) cmd_json_emit(s, &j); json_free(&j); }
-    if (rc) return cmd_fail(s, cmd, "%s", err.msg);
-    if (!s->json) fprintf(s->out, "%s\n", c.problems ? "free lists: PROBLEMS FOUND (see MISMATCH lines)" : "free lists: consistent");
+    struct free_ctx c = {0};
+    if (zone_geometry(&s->k, &c.g, &err))
+        return cmd_fail(s, cmd, "%s", err.msg);
+    cmd_migratetype_columns(&c.g, order_cols, ARRAY_SIZE(order_cols), c.order_cols, c.migrate_title);
+    struct table r;
+    struct census_walk w = {.c = &c};
+    record_begin(s, &r, free_cols);
+    table_begin_in(&r, &w.zones, "zones", zone_cols);
+    int rc = for_each_zone_census(&s->k, &c.g, show_zone, &w, &err);
+    table_end(&w.zones, rc);
+    put_u(&r, "problems", c.problems);
+    if (record_end(&r, rc))
+        return cmd_fail(s, cmd, "%s", err.msg);
+    if (!s->json)
+        fprintf(s->out, "%s\n", c.problems ? "free lists: PROBLEMS FOUND (see MISMATCH lines)" : "free lists: consistent");
     return 0;
 }

@@ -5,40 +5,37 @@
 #include "../mm/slab.h"
 #include "kmem.h"
 
-struct slab_ctx {
-    struct session *s;
-    struct json *j;
+static const struct column cache_cols[] = {
+    COL_ADDR("CACHE", "cache", 0, 8),        COL_U("     OBJSIZE", "objsize", 2, 7), COL_U("  ALLOCATED", "allocated", 2, 9),
+    COL_U("     TOTAL", "total", 2, 8),      COL_U("  SLABS", "slabs", 2, 5),        COL_TEXT(CT_KB, "  SSIZE", "slab_kb", 2, 4),
+    COL_S("  NAME", "name", 2, 0),           COL_JSON(CT_UNSIGNED, "size"),          COL_JSON(CT_UNSIGNED, "objects_per_slab"),
+    COL_JSON(CT_UNSIGNED, "pages_per_slab"),
 };
 
 static int show_cache(struct kernel *k, const struct slab_cache_info *c, void *arg)
 {
-    struct slab_ctx *x = arg;
+    struct table *t = arg;
     (void)k;
-    uint64_t allocated = c->total_objects - KS_MIN(c->free_objects, c->total_objects);
-    if (x->j) {
-        json_obj_begin(x->j, NULL);
-        json_hex(x->j, "cache", c->cache);
-        json_str(x->j, "name", c->name);
-        json_uint(x->j, "objsize", c->object_size);
-        json_uint(x->j, "size", c->size);
-        json_uint(x->j, "allocated", allocated);
-        json_uint(x->j, "total", c->total_objects);
-        json_uint(x->j, "slabs", c->nr_slabs);
-        json_uint(x->j, "objects_per_slab", c->objects_per_slab);
-        json_uint(x->j, "pages_per_slab", 1ull << c->order);
-        json_obj_end(x->j);
-        return 0;
-    }
-    fprintf(x->s->out, "%8" PRIx64 "  %7" PRIu64 "  %9" PRIu64 "  %8" PRIu64 "  %5" PRIu64 "  %4" PRIu64 "k  %s\n", c->cache,
-            c->object_size, allocated, c->total_objects, c->nr_slabs, (uint64_t)(KS_PAGE_SIZE << c->order) / 1024, c->name);
+    row_begin(t);
+    put_u(t, "cache", c->cache);
+    put_s(t, "name", c->name);
+    put_u(t, "objsize", c->object_size);
+    put_u(t, "size", c->size);
+    put_u(t, "allocated", c->total_objects - KS_MIN(c->free_objects, c->total_objects));
+    put_u(t, "total", c->total_objects);
+    put_u(t, "slabs", c->nr_slabs);
+    put_u(t, "objects_per_slab", c->objects_per_slab);
+    put_u(t, "pages_per_slab", 1ull << c->order);
+    put_u(t, "slab_kb", (uint64_t)(KS_PAGE_SIZE << c->order) / 1024);
+    row_end(t);
     return 0;
 }
 
 int kmem_slabs(struct session *s, const char *cmd)
 {
-    struct slab_ctx x = { s, NULL };
-    struct json j;
+    struct table t;
     ks_err err;
-    if (!(x.j = cmd_json_list_begin(s, &j, "caches"))) fprintf(s->out, "CACHE     OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME\n");
-    return cmd_json_list_end(s, x.j, for_each_slab_cache(&s->k, show_cache, &x, &err)) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    table_begin(s, &t, "caches", cache_cols);
+    table_print_header(&t);
+    return table_end(&t, for_each_slab_cache(&s->k, show_cache, &t, &err)) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
 }

@@ -1,80 +1,285 @@
 /*
- * p — print a global variable with its DWARF type, as gdb (and so crash) does:
- *   p jiffies_64            the value
- *   p init_task.comm        a member path inside a variable
- *   p -x VAR                integers in hex
+ * p — print the value of a C expression over the kernel's DWARF types, as gdb (and so crash) does:
+ *   p jiffies_64                 a variable
+ *   p init_task.mm->pgd[768]     members, pointers (gdb's '.' follows them too), bounds-checked subscripts
+ *   p *(struct mm_struct *)ADDR  casts, & and *, sizeof, arithmetic with C's precedence
+ *   p/x EXPR, p -x EXPR          integers in hex (/d /u /o /t /c also)
+ *   p current_task               a per-CPU variable: its value on every CPU (p -c 1 / current_task:1: one)
+ *   p per_cpu(runqueues, 1).nr_running
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../expr/expr_kernel.h"
 #include "../kernel/printval.h"
-#include "../kernel/module_object.h"
 #include "commands.h"
 
-static int run_p(struct session *s, int argc, char **argv)
+struct p_request {
+    struct printval_opts po;
+    const char *cpus; /* -c LIST or crash's VARIABLE:LIST, or NULL for every CPU */
+    char *text;       /* the expression: every word after the options */
+};
+
+/* crash's CPU lists: "a" (all), "1", "0,2", "1-3". */
+static bool cpu_list_valid(const char *spec)
 {
-    struct printval_opts po = { .hex = s->radix == 16 };
-    const char *expr = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-x")) po.hex = true;
-        else if (!strcmp(argv[i], "-d")) po.hex = false;
-        else if (!expr) expr = argv[i];
-        else return cmd_fail(s, argv[0], "one variable at a time");
+    if (!strcmp(spec, "a"))
+        return true;
+    size_t n = strspn(spec, "0123456789,-");
+    return n && !spec[n] && strchr("0123456789", spec[0]) && strchr("0123456789", spec[n - 1]) && !strstr(spec, ",,") &&
+           !strstr(spec, "--");
+}
+
+static bool cpu_wanted(const char *spec, unsigned cpu)
+{
+    if (!spec || !strcmp(spec, "a"))
+        return true;
+    for (const char *p = spec; *p;) {
+        char *end;
+        unsigned long lo = strtoul(p, &end, 10), hi = lo;
+        if (*end == '-')
+            hi = strtoul(end + 1, &end, 10);
+        if (cpu >= lo && cpu <= hi)
+            return true;
+        p = *end == ',' ? end + 1 : end;
     }
-    if (!expr) return cmd_fail(s, argv[0], "usage: p [-x|-d] VARIABLE[.MEMBER...]");
-    char var[256];
-    snprintf(var, sizeof var, "%s", expr);
-    size_t cut = strcspn(var, ".[");
-    const char *path = NULL;
-    char rest[256] = "";
-    if (var[cut]) {
-        snprintf(rest, sizeof rest, "%s", var + cut + (var[cut] == '.'));
-        var[cut] = 0;
-        path = rest;
-        if (expr[cut] == '[') {   /* jiffies[2]-style indexing of an array variable */
-            snprintf(rest, sizeof rest, "%s", expr + cut);
-        }
-    }
-    uint64_t addr;
-    struct ktype *t;
-    ks_err err;
-    if (path && path[0] == '[') {
-        if (kuser_var_addr(&s->k, var, NULL, &addr, &t, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
-        struct ktype *a = kt_strip(t);
-        long idx = strtol(path + 1, NULL, 0);
-        if (!a || a->kind != KT_ARRAY) return cmd_fail(s, argv[0], "%s is not an array", var);
-        addr += (uint64_t)idx * kt_size(a->target);
-        t = a->target;
-    } else if (kuser_var_addr(&s->k, var, path, &addr, &t, &err)) {
-        return cmd_fail(s, argv[0], "%s", err.msg);
-    }
-    if (s->json) {
-        struct json j;
-        char tn[256];
-        kt_name(s->k.dwarf, t, tn, sizeof tn);
-        json_init(&j);
-        json_obj_begin(&j, NULL);
-        json_str(&j, "expr", expr);
-        json_str(&j, "type", tn);
-        json_hex(&j, "address", addr);
-        int rc = json_object(&s->k, &j, "value", t, addr, &err);
-        json_obj_end(&j);
-        if (rc == 0) cmd_json_emit(s, &j);
-        json_free(&j);
-        return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
-    }
-    fprintf(s->out, "%s = ", expr);
-    if (print_object(&s->k, s->out, t, addr, 0, &po, &err)) { fputc('\n', s->out); return cmd_fail(s, argv[0], "%s", err.msg); }
-    fputc('\n', s->out);
+    return false;
+}
+
+/* "runqueues:1" -> "runqueues" and the list "1" (not in a ?: expression, whose ':' is C's). */
+static void split_cpu_suffix(struct p_request *r)
+{
+    char *colon = strrchr(r->text, ':');
+    if (!colon || strchr(r->text, '?') || colon == r->text || colon[-1] == ' ' || !cpu_list_valid(colon + 1))
+        return;
+    *colon = 0;
+    r->cpus = colon + 1;
+}
+
+static int parse_format(const char *f, struct printval_opts *po)
+{
+    if (strlen(f) != 1 || !strchr("xduotcs", f[0]))
+        return -1;
+    po->fmt = f[0];
+    po->hex = false;
     return 0;
 }
 
+static int parse_request(struct session *s, int argc, char **argv, struct p_request *r)
+{
+    const char *slash = strchr(argv[0], '/');
+    if (slash && parse_format(slash + 1, &r->po))
+        return cmd_fail(s, "p", "unknown format /%s (x d u o t c s)", slash + 1);
+    int i = 1;
+    for (; i < argc; i++) {
+        if (!strcmp(argv[i], "-x"))
+            r->po.hex = true;
+        else if (!strcmp(argv[i], "-d"))
+            r->po.hex = false;
+        else if (argv[i][0] == '/' && i == 1 && !slash) {
+            if (parse_format(argv[i] + 1, &r->po))
+                return cmd_fail(s, "p", "unknown format %s (x d u o t c s)", argv[i]);
+        } else if (!strcmp(argv[i], "-c") && i + 1 < argc) {
+            if (!cpu_list_valid(argv[++i]))
+                return cmd_fail(s, "p", "-c wants CPUs such as 1, 0,2, 1-3 or a, not %s", argv[i]);
+            r->cpus = argv[i];
+        } else {
+            break;
+        }
+    }
+    if (i == argc)
+        return cmd_fail(s, "p", "usage: %s", cmd_p.usage);
+    strbuf sb;
+    sb_init(&sb);
+    for (; i < argc; i++) {
+        sb_puts(&sb, argv[i]);
+        if (i + 1 < argc)
+            sb_putc(&sb, ' ');
+    }
+    r->text = sb_steal(&sb);
+    if (!r->cpus)
+        split_cpu_suffix(r);
+    return 0;
+}
+
+/* The value's bytes when it is not (simply) in memory: an rvalue, or a bit-field. */
+static int scalar_bytes(struct expr_ctx *x, const struct expr_value *v, uint8_t bytes[8], ks_err *err)
+{
+    uint64_t bits;
+    if (expr_scalar(x, v, &bits, err))
+        return -1;
+    for (int i = 0; i < 8; i++)
+        bytes[i] = (uint8_t)(bits >> (8 * i));
+    return 0;
+}
+
+static bool in_memory(const struct expr_value *v)
+{
+    return v->lvalue && !v->bit_size;
+}
+
+static int print_result(struct session *s, struct expr_ctx *x, const struct expr_value *v, const struct printval_opts *po,
+                        FILE *out, ks_err *err)
+{
+    if (in_memory(v))
+        return print_object(&s->k, out, v->type, v->addr, 0, po, err);
+    struct ktype *st = kt_strip(v->type);
+    if (st && st->kind == KT_VOID) {
+        fputs("void", out);
+        return 0;
+    }
+    uint8_t bytes[8];
+    if (kt_size(v->type) > 8)
+        return ks_fail(err, "a value of %" PRIu64 " bytes not in memory", kt_size(v->type));
+    if (scalar_bytes(x, v, bytes, err))
+        return -1;
+    print_value(&s->k, out, v->type, bytes, 0, 0, po);
+    return 0;
+}
+
+static int json_result(struct session *s, struct expr_ctx *x, const struct expr_value *v, struct json *j, ks_err *err)
+{
+    char tn[512];
+    kt_name(s->k.dwarf, v->type, tn, sizeof tn);
+    json_str(j, "type", tn);
+    if (v->lvalue)
+        json_hex(j, "address", v->addr);
+    else
+        json_null(j, "address");
+    if (in_memory(v))
+        return json_object(&s->k, j, "value", v->type, v->addr, err);
+    uint8_t bytes[8];
+    if (kt_size(v->type) > 8 || scalar_bytes(x, v, bytes, err))
+        return ks_fail(err, "the value cannot be shown");
+    json_value(&s->k, j, "value", v->type, bytes);
+    return 0;
+}
+
+/* One "LABEL = VALUE" line, written only once the whole value was read. */
+static int print_line(struct session *s, struct expr_ctx *x, const struct expr_node *root, const char *label,
+                      const struct printval_opts *po, ks_err *err)
+{
+    struct expr_value v;
+    char *buf = NULL;
+    size_t len = 0;
+    if (expr_eval(x, root, &v, err))
+        return -1;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem)
+        return ks_fail(err, "out of memory");
+    int rc = print_result(s, x, &v, po, mem, err);
+    fclose(mem);
+    if (rc == 0)
+        fprintf(s->out, "%s = %s\n", label, buf);
+    free(buf);
+    return rc;
+}
+
+/* The CPUs to show: those asked for (any the kernel was built for), else the online ones. */
+static unsigned cpu_limit(struct session *s, const struct p_request *r)
+{
+    return r->cpus ? kpossible_cpus(&s->k) : expr_kernel_cpus(&s->k);
+}
+
+static int run_text(struct session *s, struct expr_ctx *x, const struct expr_node *root, const struct p_request *r, bool percpu)
+{
+    ks_err err;
+    if (!percpu)
+        return print_line(s, x, root, r->text, &r->po, &err) ? cmd_fail(s, "p", "%s", err.msg) : 0;
+    unsigned shown = 0;
+    for (unsigned cpu = 0; cpu < cpu_limit(s, r); cpu++) {
+        if (!cpu_wanted(r->cpus, cpu))
+            continue;
+        char label[EXPR_MAX_TEXT + 32];
+        snprintf(label, sizeof label, "per_cpu(%s, %u)", r->text, cpu);
+        x->cpu = (int)cpu;
+        if (print_line(s, x, root, label, &r->po, &err))
+            return cmd_fail(s, "p", "%s: %s", label, err.msg);
+        shown++;
+    }
+    return shown ? 0 : cmd_fail(s, "p", "no CPU %s: the kernel was built for %u", r->cpus, cpu_limit(s, r));
+}
+
+static int run_json(struct session *s, struct expr_ctx *x, const struct expr_node *root, const struct p_request *r, bool percpu)
+{
+    struct json j;
+    struct expr_value v;
+    ks_err err;
+    int rc = 0;
+    json_init(&j);
+    json_obj_begin(&j, NULL);
+    json_str(&j, "expr", r->text);
+    if (!percpu) {
+        rc = expr_eval(x, root, &v, &err) || json_result(s, x, &v, &j, &err) ? -1 : 0;
+    } else {
+        json_arr_begin(&j, "per_cpu");
+        for (unsigned cpu = 0; cpu < cpu_limit(s, r) && rc == 0; cpu++) {
+            if (!cpu_wanted(r->cpus, cpu))
+                continue;
+            x->cpu = (int)cpu;
+            json_obj_begin(&j, NULL);
+            json_uint(&j, "cpu", cpu);
+            rc = expr_eval(x, root, &v, &err) || json_result(s, x, &v, &j, &err) ? -1 : 0;
+            json_obj_end(&j);
+        }
+        json_arr_end(&j);
+    }
+    json_obj_end(&j);
+    if (rc == 0)
+        cmd_json_emit(s, &j);
+    json_free(&j);
+    return rc ? cmd_fail(s, "p", "%s", err.msg) : 0;
+}
+
+static int run_p(struct session *s, int argc, char **argv)
+{
+    struct p_request r = {.po = {.hex = s->radix == 16}};
+    if (parse_request(s, argc, argv, &r))
+        return 1;
+    struct expr_kernel kx;
+    struct expr_ctx x;
+    struct expr_node *root;
+    ks_err err;
+    expr_kernel_init(&kx, &s->k, false);
+    expr_init(&x, &kx.env);
+    int rc;
+    if (expr_parse(&x, r.text, &root, &err)) {
+        rc = cmd_fail(s, "p", "%s", err.msg);
+    } else {
+        bool percpu = expr_uses_percpu(&x, root);
+        if (r.cpus && !percpu)
+            rc = cmd_fail(s, "p", "%s names no per-CPU variable: a CPU cannot be chosen", r.text);
+        else
+            rc = s->json ? run_json(s, &x, root, &r, percpu) : run_text(s, &x, root, &r, percpu);
+    }
+    expr_free(&x);
+    free(r.text);
+    return rc;
+}
+
 const struct command cmd_p = {
-    "p", "p [-x|-d] VARIABLE[.MEMBER...]", "print a kernel variable with its type",
-    "Prints a global (or file-static) variable, or a member path inside it, read from the dump and\n"
-    "shown with its DWARF type: structs member by member, pointers in hex (function pointers with\n"
-    "their symbol), char arrays as strings, enums by name. -x prints integers in hex.\n"
-    "JSON: {\"expr\",\"type\",\"address\",\"value\"} (structs as objects, pointers as \"0x..\").",
+    "p",
+    "p[/FMT] [-x|-d] [-c CPUS] EXPRESSION[:CPUS]",
+    "print a kernel variable with its type",
+    "Evaluates a C expression over the vmlinux's DWARF types, as gdb's print does, and prints its\n"
+    "value read from the dump: structs member by member, pointers in hex (function pointers with\n"
+    "their symbol), char arrays as strings, enums by name, functions as {TYPE} ADDRESS <SYMBOL>.\n"
+    "Expressions: variables, enumerators and symbols; members with . and -> (. also follows a\n"
+    "pointer); subscripts, checked against the DWARF array bounds; unary - ~ ! * & and casts such as\n"
+    "(struct task_struct *)0xc1a2b3c0; sizeof(TYPE) and sizeof EXPR; &((struct page *)0)->lru;\n"
+    "* / % + - << >> < <= > >= == != & ^ | && || ?: with C's precedence; pointer arithmetic scaled\n"
+    "by the pointee. Numbers are C's (decimal, 0x hex, 0 octal); arithmetic wraps to the C type\n"
+    "(i386: int and long are 32 bits); a shift by the type's width or more and a division by zero are\n"
+    "errors. Outside parentheses > and | redirect the output, as for any command (-> is C's). Quotes\n"
+    "group words, so a character constant is quoted twice: p \"'A'\" + 1.\n"
+    "A per-CPU variable prints once per CPU, as crash does: per_cpu(current_task, 0) = ...;\n"
+    "-c CPUS or crash's VARIABLE:CPUS picks CPUs (1, 0,2, 1-3, a for all), and per_cpu(VARIABLE, CPU)\n"
+    "names one copy inside an expression.\n"
+    "  -x, -d     integers in hex / decimal (crash's flags; char arrays stay strings)\n"
+    "  /FMT       gdb's formats: x hex, d signed, u unsigned, o octal, t binary, c char, s string\n"
+    "A value that cannot be read is an error, never printed.\n"
+    "JSON: {\"expr\",\"type\",\"address\",\"value\"} (address null for a computed value; structs as\n"
+    "objects, pointers as \"0x..\"); a per-CPU variable: {\"expr\",\"per_cpu\":[{\"cpu\",\"type\",\"address\",\"value\"}]}.",
     run_p,
 };

@@ -18,39 +18,13 @@ static int panic_task(struct session *s, uint64_t *task, ks_err *err)
     return cpu_curr(&s->k, pi.cpu, task, err);
 }
 
-struct task_search {
-    uint64_t task;
-    bool found;
-};
-
-static int match_task(struct kernel *k, const struct task_info *ti, void *arg)
-{
-    struct task_search *ts = arg;
-    (void)k;
-    ts->found = ti->task == ts->task;
-    return ts->found;
-}
-
-/* A task address must be a task: one on the task list (or a CPU's idle task), not any address. */
-static int check_task(struct session *s, uint64_t task, ks_err *err)
-{
-    struct task_search ts = {task, false};
-    if (for_each_task(&s->k, match_task, &ts, err))
-        return -1;
-    return ts.found ? 0 : ks_fail(err, "%#" PRIx64 " is not a task_struct on the task list", task);
-}
-
 static int find_context(struct session *s, const char *arg, uint64_t *task, ks_err *err)
 {
     if (!strcmp(arg, "-p"))
         return panic_task(s, task, err);
     if (arg[0] == '-')
         return ks_fail(err, "unknown option %s (set -p: the panic task; set PID or TASK)", arg);
-    if (cmd_parse_task(s, arg, task, err))
-        return -1;
-    uint64_t pid;
-    bool by_pid = parse_u64(arg, 10, &pid) && pid < s->k.page_offset; /* as cmd_parse_task decides */
-    return by_pid ? 0 : check_task(s, *task, err);
+    return cmd_parse_task(s, arg, task, err);
 }
 
 static void print_context(struct session *s, uint64_t pid, const char *comm, uint64_t task)

@@ -133,7 +133,7 @@ static int run_union(struct session *s, int argc, char **argv) { return run_stru
     KW " NAME          the layout: each member with its type, and SIZE\n"                          \
     KW " NAME -o       the same with each member's byte offset in [brackets]\n"                    \
     KW " NAME ADDRESS  the object at ADDRESS (a kernel virtual address or symbol)\n"               \
-    KW " NAME.a,b.c ADDRESS  only members a and b.c of it\n"                                       \
+    KW " NAME.a,b.c ADDRESS  only members a and b.c of it (m[1][2]: subscripts checked against the bounds)\n" \
     "Layouts come from the vmlinux's DWARF. Integers print in decimal unless `set radix 16`.\n"      \
     "JSON: layout {\"type\",\"size\",\"members\":[{\"name\",\"offset\",\"type\",\"bits\"?}]};\n"     \
     "object {\"type\",\"address\",\"value\":{...}}; chosen members {\"type\",\"address\",\"members\":{...}}"

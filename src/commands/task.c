@@ -13,48 +13,52 @@ static int run_task(struct session *s, int argc, char **argv)
     ks_err err;
     char *members = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!parse_u64(argv[i], 16, &v)) members = argv[i];     /* a member list is never a number */
-        else if (cmd_parse_task(s, argv[i], &task, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+        if (!parse_u64(argv[i], 16, &v))
+            members = argv[i]; /* a member list is never a number */
+        else if (cmd_parse_task(s, argv[i], &task, &err))
+            return cmd_fail(s, argv[0], "%s", err.msg);
     }
-    if (!task) return cmd_fail(s, argv[0], "no task: give a PID or TASK, or `set PID` first");
+    if (!task)
+        return cmd_fail(s, argv[0], "no task: give a PID or TASK, or `set PID` first");
     struct task_info ti;
-    if (task_info_read(&s->k, task, &ti, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+    if (task_info_read(&s->k, task, &ti, &err))
+        return cmd_fail(s, argv[0], "%s", err.msg);
     struct ktype *t = kdwarf_type(s->k.dwarf, "struct task_struct");
-    if (s->json) {
-        struct json j;
-        json_init(&j);
-        json_obj_begin(&j, NULL);
-        json_uint(&j, "pid", ti.pid);
-        json_hex(&j, "task", task);
-        json_str(&j, "comm", ti.comm);
-        int rc = json_object(&s->k, &j, "task_struct", t, task, &err);
-        json_obj_end(&j);
-        if (!rc) cmd_json_emit(s, &j);
-        json_free(&j);
-        return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
-    }
-    fprintf(s->out, "PID: %-6" PRIu64 " TASK: %" PRIx64 "  CPU: %-3u COMMAND: \"%s\"\n", ti.pid, task, ti.cpu, ti.comm);
-    struct printval_opts po = { .hex = s->radix == 16 };
+    struct table r;
+    cmd_task_record(s, &r, &ti);
+    if (table_is_json(&r)) /* the struct is printval's JSON, inside the task's record */
+        return record_end(&r, json_object(&s->k, r.j, "task_struct", t, task, &err)) ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    record_end(&r, 0);
+    struct printval_opts po = {.hex = s->radix == 16};
     if (members) {
         char *save = NULL;
         for (char *m = strtok_r(members, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
             uint64_t off;
             struct ktype *mt;
-            if (kt_member_path(s->k.dwarf, t, m, &off, &mt, NULL, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+            if (kt_member_path(s->k.dwarf, t, m, &off, &mt, NULL, &err))
+                return cmd_fail(s, argv[0], "%s", err.msg);
             fprintf(s->out, "  %s = ", m);
-            if (print_object(&s->k, s->out, mt, task + off, 2, &po, &err)) { fputc('\n', s->out); return cmd_fail(s, argv[0], "%s", err.msg); }
+            if (print_object(&s->k, s->out, mt, task + off, 2, &po, &err)) {
+                fputc('\n', s->out);
+                return cmd_fail(s, argv[0], "%s", err.msg);
+            }
             fputs(",\n", s->out);
         }
         return 0;
     }
     fputs("struct task_struct ", s->out);
-    if (print_object(&s->k, s->out, t, task, 0, &po, &err)) { fputc('\n', s->out); return cmd_fail(s, argv[0], "%s", err.msg); }
+    if (print_object(&s->k, s->out, t, task, 0, &po, &err)) {
+        fputc('\n', s->out);
+        return cmd_fail(s, argv[0], "%s", err.msg);
+    }
     fputc('\n', s->out);
     return 0;
 }
 
 const struct command cmd_task = {
-    "task", "task [PID|TASK] [MEMBER,...]", "a task's task_struct",
+    "task",
+    "task [PID|TASK] [MEMBER,...]",
+    "a task's task_struct",
     "Prints the task_struct of the task (default: the one chosen with `set`) as `struct` does, under a\n"
     "PID/TASK/CPU/COMMAND line; with MEMBER,... only those members (paths like se.vruntime work).\n"
     "JSON: {\"pid\",\"task\",\"comm\",\"task_struct\":{...}}",

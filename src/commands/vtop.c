@@ -24,17 +24,6 @@ struct vtop_args {
     int first_addr;
 };
 
-static void print_flags_json(struct json *j, const struct pt_format *f, uint64_t entry)
-{
-    char names[200];
-    pt_flag_names(f, entry, true, names, sizeof names);
-    json_arr_begin(j, "flags");
-    char *save = NULL;
-    for (char *t = strtok_r(names, "|", &save); t; t = strtok_r(NULL, "|", &save))
-        if (strcmp(t, "(none)")) json_str(j, NULL, t);
-    json_arr_end(j);
-}
-
 /* What vtop shows besides the walk: the VMA holding a user address, the page a mapping ends on. */
 struct vtop_extra {
     bool has_vma, has_page;
@@ -42,50 +31,40 @@ struct vtop_extra {
     struct page_info page;
 };
 
-static void emit_json(struct session *s, const struct pt_walk *w, uint64_t pid, bool user, const struct vtop_extra *x)
-{
-    const struct pt_format *f = s->k.paging;
-    struct json j;
-    json_init(&j);
-    json_obj_begin(&j, NULL);
-    json_hex(&j, "vaddr", w->vaddr);
-    if (w->result == PT_MAPPED) json_hex(&j, "paddr", w->paddr); else json_null(&j, "paddr");
-    json_int(&j, "page_size", w->result == PT_MAPPED ? (int64_t)w->page_size : 0);
-    if (user) json_int(&j, "pid", (int64_t)pid);
-    json_hex(&j, "page_directory", w->top);
-    json_arr_begin(&j, "levels");
-    for (unsigned i = 0; i < w->nsteps; i++) {
-        json_obj_begin(&j, NULL);
-        json_str(&j, "level", w->steps[i].level);
-        json_hex(&j, "entry_addr", w->steps[i].entry_paddr);
-        json_hex(&j, "entry", w->steps[i].entry);
-        json_obj_end(&j);
-    }
-    json_arr_end(&j);
-    if (w->result == PT_MAPPED) print_flags_json(&j, f, w->leaf);
-    if (w->result == PT_SWAP) {
-        json_obj_begin(&j, "swap");
-        json_int(&j, "type", (int64_t)w->swap_type);
-        json_hex(&j, "offset", w->swap_offset);
-        json_obj_end(&j);
-    }
-    if (x->has_vma) {
-        json_obj_begin(&j, "vma");
-        json_hex(&j, "vma", x->vma.vma);
-        json_hex(&j, "start", x->vma.start);
-        json_hex(&j, "end", x->vma.end);
-        json_hex(&j, "flags", x->vma.flags);
-        json_str(&j, "perms", x->vma.perms);
-        json_str(&j, "file", x->vma.name[0] ? x->vma.name : NULL);
-        json_obj_end(&j);
-    } else if (user) {
-        json_null(&j, "vma");
-    }
-    if (x->has_page) json_hex(&j, "page", x->page.page);
-    json_obj_end(&j);
-    cmd_json_emit(s, &j);
-    json_free(&j);
-}
+/* The document's own members; the walk's parts are the tables below. */
+static const struct column vtop_cols[] = {
+    COL_X("PAGE DIRECTORY: ", "page_directory", 0, 0),
+    COL_LIST("levels"),
+    COL_LIST("vma"),
+    COL_JSON(CT_HEX, "page"),
+};
+
+/* VIRTUAL PHYSICAL, and the translation's other facts for programs. */
+static const struct column translation_cols[] = {
+    COL_X("VIRTUAL", "vaddr", 0, -8),
+    COL_X("   PHYSICAL", "paddr", 2, 0),
+    COL_JSON(CT_SIGNED, "page_size"),
+    COL_JSON(CT_SIGNED, "pid"),
+};
+
+/* "  PGD: c1234000 => 1234067": one line per level. */
+static const struct column level_cols[] = {
+    COL_S("", "level", 2, 0),
+    COL_X("", "entry_addr", 1, 8),
+    COL_X("=> ", "entry", 1, 0),
+};
+
+static const struct column leaf_cols[] = {
+    COL_TEXT(CT_HEX, "  PTE", "pte", 0, 0),
+    COL_TEXT(CT_HEX, "    PHYSICAL", "page_paddr", 2, 8),
+    COL_FLAGS("  FLAGS", "flags", 2, 0),
+};
+
+static const struct column swap_cols[] = {
+    COL_TEXT(CT_HEX, "  PTE", "pte", 0, 0),
+    COL_U("      SWAP TYPE", "type", 2, 9),
+    COL_X("  OFFSET", "offset", 2, 0),
+};
 
 /* The PGD lives in the direct map, so crash shows its entries by kernel virtual address. */
 static uint64_t shown_entry_addr(struct session *s, const struct pt_walk *w, unsigned i)
@@ -93,39 +72,118 @@ static uint64_t shown_entry_addr(struct session *s, const struct pt_walk *w, uns
     return i == 0 || w->steps[i].folded ? w->steps[i].entry_paddr + s->k.page_offset : w->steps[i].entry_paddr;
 }
 
-static void emit_text(struct session *s, const struct pt_walk *w, const struct vtop_extra *x)
+static void put_translation(struct table *r, const struct pt_walk *w, uint64_t pid, bool user)
 {
-    FILE *o = s->out;
-    fprintf(o, "VIRTUAL   PHYSICAL\n");
-    if (w->result == PT_MAPPED) fprintf(o, "%-8" PRIx64 "  %" PRIx64 "\n\n", w->vaddr, w->paddr);
-    else fprintf(o, "%-8" PRIx64 "  (not mapped)\n\n", w->vaddr);
-    fprintf(o, "PAGE DIRECTORY: %" PRIx64 "\n", w->top + s->k.page_offset);
-    for (unsigned i = 0; i < w->nsteps; i++)
-        fprintf(o, "  %s: %8" PRIx64 " => %" PRIx64 "\n", w->steps[i].level, shown_entry_addr(s, w, i), w->steps[i].entry);
-    if (w->result == PT_MAPPED) {
-        char flags[200];
-        bool pte_level = w->page_size == KS_PAGE_SIZE;
-        pt_flag_names(s->k.paging, w->leaf, pte_level, flags, sizeof flags);
-        fprintf(o, " PAGE: %8" PRIx64 "%s\n\n", w->paddr & ~(w->page_size - 1),
-                w->page_size > KS_PAGE_SIZE ? (w->page_size == (4u << 20) ? "  (4MB)" : "  (2MB)") : "");
-        fprintf(o, "  PTE    PHYSICAL  FLAGS\n%" PRIx64 "  %8" PRIx64 "  (%s)\n", w->leaf, w->paddr & ~(w->page_size - 1), flags);
-    } else if (w->result == PT_SWAP) {
-        fprintf(o, "\n  PTE      SWAP TYPE  OFFSET\n%" PRIx64 "  %9" PRIu64 "  %" PRIx64 "\n", w->leaf, w->swap_type, w->swap_offset);
+    struct session *s = r->s;
+    struct table t;
+    table_begin_in(r, &t, NULL, translation_cols);
+    row_begin(&t);
+    put_u(&t, "vaddr", w->vaddr);
+    if (w->result == PT_MAPPED)
+        put_u(&t, "paddr", w->paddr);
+    else
+        put_null_as(&t, "paddr", "(not mapped)");
+    put_i(&t, "page_size", w->result == PT_MAPPED ? (int64_t)w->page_size : 0);
+    if (user)
+        put_i(&t, "pid", (int64_t)pid);
+    row_end(&t);
+    table_end(&t, 0);
+    table_text(r, "\n");
+    put_u_as(r, "page_directory", w->top, w->top + s->k.page_offset);
+}
+
+static void put_levels(struct table *r, const struct pt_walk *w)
+{
+    struct table t;
+    table_begin_in(r, &t, "levels", level_cols);
+    table_set_style(&t, STYLE_LABELS);
+    for (unsigned i = 0; i < w->nsteps; i++) {
+        char shown[16];
+        snprintf(shown, sizeof shown, "%s:", w->steps[i].level);
+        row_begin(&t);
+        put_s_as(&t, "level", w->steps[i].level, shown);
+        put_u_as(&t, "entry_addr", w->steps[i].entry_paddr, shown_entry_addr(r->s, w, i));
+        put_u(&t, "entry", w->steps[i].entry);
+        row_end(&t);
     }
-    if (x->has_vma)
-        fprintf(o, "\n  VMA       START      END    FLAGS FILE\n%8" PRIx64 "  %8" PRIx64 "  %8" PRIx64 " %6" PRIx64 " %s\n", x->vma.vma,
-                x->vma.start, x->vma.end, x->vma.flags, x->vma.name);
-    if (x->has_page) {
-        fprintf(o, "\n%s", CMD_PAGE_HEADER);
-        cmd_page_line(s, &x->page, NULL);
+    table_end(&t, 0);
+}
+
+/* The entry that mapped the page, with its flags: by the PTE's names for people (a large page's
+ * bit 7 is PSE, not PAT), as a PTE's for programs. */
+static void put_leaf(struct table *r, const struct pt_walk *w)
+{
+    const struct pt_format *f = r->s->k.paging;
+    uint64_t base = w->paddr & ~(w->page_size - 1);
+    char names[200], shown[210], text_names[200];
+    pt_flag_names(f, w->leaf, true, names, sizeof names);
+    pt_flag_names(f, w->leaf, w->page_size == KS_PAGE_SIZE, text_names, sizeof text_names);
+    snprintf(shown, sizeof shown, "(%s)", text_names);
+    const char *large = w->page_size == (4u << 20) ? "  (4MB)" : "  (2MB)";
+    table_text(r, " PAGE: %8" PRIx64 "%s\n\n", base, w->page_size > KS_PAGE_SIZE ? large : "");
+    struct table t;
+    table_begin_in(r, &t, NULL, leaf_cols);
+    row_begin(&t);
+    put_u(&t, "pte", w->leaf);
+    put_u(&t, "page_paddr", base);
+    put_s_as(&t, "flags", names, shown);
+    row_end(&t);
+    table_end(&t, 0);
+}
+
+static void put_swap(struct table *r, const struct pt_walk *w)
+{
+    struct table t;
+    table_text(r, "\n");
+    object_begin_in(r, &t, "swap", swap_cols);
+    put_u(&t, "pte", w->leaf);
+    put_u(&t, "type", w->swap_type);
+    put_u(&t, "offset", w->swap_offset);
+    table_end(&t, 0);
+}
+
+static void put_extra(struct table *r, const struct vtop_extra *x, bool user)
+{
+    struct table t;
+    if (x->has_vma) {
+        table_text(r, "\n");
+        cmd_vma_table_in(r, &t, "vma", SHAPE_OBJECT);
+        cmd_vma_row(&t, &x->vma, false);
+        table_end(&t, 0);
+    } else if (user) {
+        put_null(r, "vma");
     }
+    if (!x->has_page)
+        return;
+    put_u(r, "page", x->page.page); /* programs get the address; people the struct page line */
+    if (table_is_json(r))
+        return;
+    table_text(r, "\n");
+    cmd_page_table_in(r, &t, NULL, SHAPE_LIST);
+    cmd_page_row(&t, &x->page);
+    table_end(&t, 0);
+}
+
+static void emit(struct session *s, const struct pt_walk *w, uint64_t pid, bool user, const struct vtop_extra *x)
+{
+    struct table r;
+    record_begin(s, &r, vtop_cols);
+    put_translation(&r, w, pid, user);
+    put_levels(&r, w);
+    if (w->result == PT_MAPPED)
+        put_leaf(&r, w);
+    if (w->result == PT_SWAP)
+        put_swap(&r, w);
+    put_extra(&r, x, user);
+    record_end(&r, 0);
 }
 
 static void gather_extra(struct session *s, const struct pt_walk *w, uint64_t mm, struct vtop_extra *x)
 {
     memset(x, 0, sizeof *x);
     uint64_t page;
-    if (mm) x->has_vma = find_vma(&s->k, mm, w->vaddr, &x->vma, NULL) == 1;
+    if (mm)
+        x->has_vma = find_vma(&s->k, mm, w->vaddr, &x->vma, NULL) == 1;
     /* A page outside mem_map (device memory such as the fixmap's APIC page) simply has no line. */
     if (w->result == PT_MAPPED && pfn_to_page(&s->k, w->paddr >> KS_PAGE_SHIFT, &page, NULL) == 0)
         x->has_page = page_info_read(&s->k, page, &x->page, NULL) == 0;
@@ -134,10 +192,14 @@ static void gather_extra(struct session *s, const struct pt_walk *w, uint64_t mm
 static int resolve_context(struct session *s, const char *ctx, uint64_t *mm, uint64_t *pid, ks_err *err)
 {
     uint64_t task = s->context_task;
-    if (ctx && cmd_parse_task(s, ctx, &task, err)) return -1;
-    if (!task) return ks_fail(err, "a user address needs a task: use -c PID or `set PID`");
-    if (task_pid(&s->k, task, pid, err) || task_mm(&s->k, task, mm, err)) return -1;
-    if (!*mm) return ks_fail(err, "PID %llu is a kernel thread: no user address space", (unsigned long long)*pid);
+    if (ctx && cmd_parse_task(s, ctx, &task, err))
+        return -1;
+    if (!task)
+        return ks_fail(err, "a user address needs a task: use -c PID or `set PID`");
+    if (task_pid(&s->k, task, pid, err) || task_mm(&s->k, task, mm, err))
+        return -1;
+    if (!*mm)
+        return ks_fail(err, "PID %llu is a kernel thread: no user address space", (unsigned long long)*pid);
     return 0;
 }
 
@@ -146,12 +208,17 @@ static int parse_vtop(int argc, char **argv, struct vtop_args *a, ks_err *err)
     memset(a, 0, sizeof *a);
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "-u")) a->force_user = true;
-        else if (!strcmp(argv[i], "-k")) a->force_kernel = true;
-        else if (!strcmp(argv[i], "-c") && i + 1 < argc) a->ctx = argv[++i];
-        else return ks_fail(err, "unknown option %s", argv[i]);
+        if (!strcmp(argv[i], "-u"))
+            a->force_user = true;
+        else if (!strcmp(argv[i], "-k"))
+            a->force_kernel = true;
+        else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+            a->ctx = argv[++i];
+        else
+            return ks_fail(err, "unknown option %s", argv[i]);
     }
-    if (i == argc) return ks_fail(err, "usage: vtop [-c PID|TASK] [-u|-k] ADDRESS...");
+    if (i == argc)
+        return ks_fail(err, "usage: vtop [-c PID|TASK] [-u|-k] ADDRESS...");
     a->first_addr = i;
     return 0;
 }
@@ -160,26 +227,39 @@ static int run_vtop(struct session *s, int argc, char **argv)
 {
     struct vtop_args a;
     ks_err err;
-    if (parse_vtop(argc, argv, &a, &err)) return cmd_fail(s, argv[0], "%s", err.msg);
+    if (parse_vtop(argc, argv, &a, &err))
+        return cmd_fail(s, argv[0], "%s", err.msg);
     int rc = 0;
     for (int i = a.first_addr; i < argc; i++) {
         uint64_t vaddr, mm = 0, pid = 0;
         struct pt_walk w;
-        if (cmd_parse_addr(s, argv[i], &vaddr, &err)) { rc = cmd_fail(s, argv[0], "%s", err.msg); continue; }
+        if (cmd_parse_addr(s, argv[i], &vaddr, &err)) {
+            rc = cmd_fail(s, argv[0], "%s", err.msg);
+            continue;
+        }
         bool user = a.force_user || a.ctx || (!a.force_kernel && vaddr < s->k.page_offset);
-        if (user && resolve_context(s, a.ctx, &mm, &pid, &err)) { rc = cmd_fail(s, argv[0], "%s", err.msg); continue; }
+        if (user && resolve_context(s, a.ctx, &mm, &pid, &err)) {
+            rc = cmd_fail(s, argv[0], "%s", err.msg);
+            continue;
+        }
         int r = user ? uvtop_walk(&s->k, mm, vaddr, &w, &err) : pt_walk(s->k.paging, &s->k.mem, s->k.pgd_paddr, vaddr, &w, &err);
-        if (r) { rc = cmd_fail(s, argv[0], "%s", err.msg); continue; }
+        if (r) {
+            rc = cmd_fail(s, argv[0], "%s", err.msg);
+            continue;
+        }
         struct vtop_extra x;
         gather_extra(s, &w, user ? mm : 0, &x);
-        if (s->json) emit_json(s, &w, pid, user, &x);
-        else { if (i > a.first_addr) fputc('\n', s->out); emit_text(s, &w, &x); }
+        if (i > a.first_addr && !s->json)
+            fputc('\n', s->out);
+        emit(s, &w, pid, user, &x);
     }
     return rc;
 }
 
 const struct command cmd_vtop = {
-    "vtop", "vtop [-c PID|TASK] [-u|-k] ADDRESS...", "translate a virtual address, showing each page-table level",
+    "vtop",
+    "vtop [-c PID|TASK] [-u|-k] ADDRESS...",
+    "translate a virtual address, showing each page-table level",
     "Prints VIRTUAL and PHYSICAL, the PAGE DIRECTORY, one line per level \"LEVEL: entry-address => entry\"\n"
     "(the PGD entry by its kernel virtual address, lower levels by physical address, as crash does;\n"
     "non-PAE kernels show the folded PMD as the PGD entry again), the PAGE, and the mapping entry\n"

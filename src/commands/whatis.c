@@ -1,8 +1,35 @@
-/* whatis NAME — what a name is: a variable's declaration, or a type's definition and size. */
+/* whatis NAME — what a name is: a variable's declaration, a type's definition and size, a
+ * function's prototype, or an expression's type. */
 #include <string.h>
 
+#include "../expr/expr_kernel.h"
 #include "../kernel/printval.h"
 #include "commands.h"
+
+/* Neither a variable nor a type: a function ("void start_kernel(void)") or an expression's type.
+ * decl gets the declaration text; false with err set if the text is not an expression either. */
+static bool expression_type(struct session *s, const char *text, char *decl, size_t n, bool *is_function, ks_err *err)
+{
+    struct expr_kernel kx;
+    struct expr_ctx x;
+    struct expr_node *root;
+    struct expr_value v;
+    expr_kernel_init(&kx, &s->k, false);
+    expr_init(&x, &kx.env);
+    bool ok = expr_parse(&x, text, &root, err) == 0 && expr_eval(&x, root, &v, err) == 0;
+    struct ktype *f = ok ? kt_strip(v.type) : NULL;
+    *is_function = f && f->kind == KT_FUNC && root->kind == EN_IDENT;
+    if (*is_function) {
+        char ret[256], params[512];
+        kt_name(s->k.dwarf, f->target, ret, sizeof ret);
+        kt_func_params(s->k.dwarf, f, params, sizeof params);
+        snprintf(decl, n, "%s %s%s", ret, text, params);
+    } else if (ok) {
+        kt_name(s->k.dwarf, v.type, decl, n);
+    }
+    expr_free(&x);
+    return ok;
+}
 
 static int whatis_json(struct session *s, const char *cmd, const char *name, struct ktype *var_type)
 {
@@ -12,8 +39,16 @@ static int whatis_json(struct session *s, const char *cmd, const char *name, str
     json_str(&j, "name", name);
     char text[400];
     struct ktype *t = var_type ? var_type : kdwarf_type_any(s->k.dwarf, name), *st = t ? kt_strip(t) : NULL;
-    if (!t) { json_free(&j); return cmd_fail(s, cmd, "%s is neither a variable nor a type in the vmlinux DWARF", name); }
-    if (var_type) {
+    bool is_function;
+    ks_err err;
+    if (!t && !expression_type(s, name, text, sizeof text, &is_function, &err)) {
+        json_free(&j);
+        return cmd_fail(s, cmd, "%s is neither a variable, a type, a function nor an expression: %s", name, err.msg);
+    }
+    if (!t) {
+        json_str(&j, "kind", is_function ? "function" : "expression");
+        json_str(&j, is_function ? "declaration" : "type", text);
+    } else if (var_type) {
         decl_text(&s->k, t, name, text, sizeof text);
         json_str(&j, "kind", "variable");
         json_str(&j, "declaration", text);
@@ -59,7 +94,15 @@ static int run_whatis(struct session *s, int argc, char **argv)
         return 0;
     }
     t = kdwarf_type_any(s->k.dwarf, name);
-    if (!t) return cmd_fail(s, argv[0], "%s is neither a variable nor a type in the vmlinux DWARF", name);
+    if (!t) {
+        char decl[800];
+        bool is_function;
+        ks_err err;
+        if (!expression_type(s, name, decl, sizeof decl, &is_function, &err))
+            return cmd_fail(s, argv[0], "%s is neither a variable, a type, a function nor an expression: %s", name, err.msg);
+        fprintf(s->out, is_function ? "%s;\n" : "type = %s\n", decl);
+        return 0;
+    }
     struct ktype *st = kt_strip(t);
     if (st && (st->kind == KT_STRUCT || st->kind == KT_UNION)) {
         bool td = t->kind == KT_TYPEDEF;
@@ -83,10 +126,14 @@ static int run_whatis(struct session *s, int argc, char **argv)
 }
 
 const struct command cmd_whatis = {
-    "whatis", "whatis VARIABLE|TYPE", "declaration of a variable, or definition of a type",
+    "whatis", "whatis VARIABLE|TYPE|FUNCTION|EXPRESSION", "declaration of a variable, or definition of a type",
     "A global variable prints as its C declaration; a struct, union, enum or typedef prints its\n"
-    "definition and SIZE, from the vmlinux's DWARF.\n"
+    "definition and SIZE, from the vmlinux's DWARF (function pointers with their prototypes:\n"
+    "loff_t (*llseek)(struct file *, loff_t, int);). A function prints its prototype from its\n"
+    "DWARF subprogram (void start_kernel(void);), and any other expression its type, as gdb's\n"
+    "whatis does (type = pid_t).\n"
     "JSON: {\"name\",\"kind\":\"variable\",\"declaration\"} or {\"name\",\"kind\":\"type\",\"type\",\"size\",\n"
-    "\"members\"|\"enumerators\"}",
+    "\"members\"|\"enumerators\"}; {\"name\",\"kind\":\"function\",\"declaration\"};\n"
+    "{\"name\",\"kind\":\"expression\",\"type\"}",
     run_whatis,
 };

@@ -36,6 +36,8 @@ char *kd_name(Dwarf_Die die);   /* malloc'd copy, or NULL */
 int kd_check_list_tables(int fd, const char *file, ks_err *err);
 /* A new zeroed type owned by kd. */
 struct ktype *kd_new_type(struct kdwarf *kd);
+/* The DIE offset of the compile unit whose code holds link_addr (.debug_aranges): lines.c. */
+int kd_cu_at(struct kdwarf *kd, uint64_t link_addr, uint64_t *cu_die, ks_err *err);
 /* Build (or fetch) the type at a DIE offset: types.c. */
 struct ktype *kd_build_type(struct kdwarf *kd, uint64_t die);
 

@@ -156,7 +156,7 @@ static const struct line_row *row_at(const struct cu_lines *c, uint64_t addr)
     return lo && !c->rows[lo - 1].end ? &c->rows[lo - 1] : NULL;
 }
 
-int kdwarf_line_at(struct kdwarf *kd, uint64_t link_addr, char *file, size_t filesz, unsigned *line, ks_err *err)
+int kd_cu_at(struct kdwarf *kd, uint64_t link_addr, uint64_t *cu_die, ks_err *err)
 {
     if (!kd || !kd->dbg)
         return ks_fail(err, "no DWARF");
@@ -164,13 +164,21 @@ int kdwarf_line_at(struct kdwarf *kd, uint64_t link_addr, char *file, size_t fil
         kd->lines = xcalloc(1, sizeof *kd->lines);
         kd->lines->status = load_aranges(kd, kd->lines, err);
     }
-    struct kd_lines *l = kd->lines;
-    if (l->status)
+    if (kd->lines->status)
         return ks_fail(err, "the vmlinux has no usable .debug_aranges");
-    const struct arange *a = arange_of(l, link_addr);
+    const struct arange *a = arange_of(kd->lines, link_addr);
     if (!a)
         return ks_fail(err, "no compile unit holds %#llx", (unsigned long long)link_addr);
-    const struct cu_lines *c = cu_lines_of(kd, l, a->cu);
+    *cu_die = a->cu;
+    return 0;
+}
+
+int kdwarf_line_at(struct kdwarf *kd, uint64_t link_addr, char *file, size_t filesz, unsigned *line, ks_err *err)
+{
+    uint64_t cu;
+    if (kd_cu_at(kd, link_addr, &cu, err))
+        return -1;
+    const struct cu_lines *c = cu_lines_of(kd, kd->lines, cu);
     const struct line_row *r = c->status ? NULL : row_at(c, link_addr);
     if (!r)
         return ks_fail(err, "no line table row for %#llx", (unsigned long long)link_addr);

@@ -96,6 +96,15 @@ static void fill_children(struct kdwarf *kd, Dwarf_Die die, struct ktype *t)
             struct kt_member *m = &t->members[t->nmembers++];
             memset(m, 0, sizeof *m);
             fill_member(kd, c, m);
+        } else if (tag == DW_TAG_formal_parameter && t->kind == KT_FUNC) {
+            /* A function's parameters are its members: a type and (in a definition) a name. */
+            if (t->nmembers == cap) t->members = xrealloc(t->members, (cap = cap ? cap * 2 : 8) * sizeof *t->members);
+            struct kt_member *m = &t->members[t->nmembers++];
+            memset(m, 0, sizeof *m);
+            m->name = kd_name(c);
+            m->type = type_of(kd, c);
+        } else if (tag == DW_TAG_unspecified_parameters && t->kind == KT_FUNC) {
+            t->varargs = true;
         } else if (tag == DW_TAG_enumerator && t->kind == KT_ENUM) {
             if (t->nenums == cap) t->enums = xrealloc(t->enums, (cap = cap ? cap * 2 : 8) * sizeof *t->enums);
             struct kt_enumerator *e = &t->enums[t->nenums++];
@@ -161,6 +170,7 @@ static enum kt_kind kind_of_tag(Dwarf_Half tag)
     case DW_TAG_const_type: return KT_CONST;
     case DW_TAG_volatile_type: return KT_VOLATILE;
     case DW_TAG_subroutine_type: return KT_FUNC;
+    case DW_TAG_subprogram: return KT_FUNC;
     default: return KT_VOID;    /* restrict, atomic, ... are transparent below */
     }
 }
@@ -186,7 +196,11 @@ static void fill_type(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half tag, struct k
     }
     case KT_STRUCT: case KT_UNION: case KT_ENUM: fill_children(kd, die, t); break;
     case KT_ARRAY: fill_array(kd, die, t); break;
-    case KT_FUNC: break;
+    case KT_FUNC:
+        t->target = type_of(kd, die);
+        t->prototyped = kd_has_attr(die, DW_AT_prototyped);
+        fill_children(kd, die, t);
+        break;
     case KT_VOID:   /* a qualifier we pass through */
         (void)tag;
         /* fallthrough */

@@ -58,6 +58,7 @@ struct ktype {
     uint64_t count;          /* arrays: elements in the first dimension (0 = flexible/unknown) */
     struct kt_member *members;
     unsigned nmembers;
+    bool prototyped, varargs; /* functions: target is the return type, members the parameters */
     struct kt_enumerator *enums;
     unsigned nenums;
     uint64_t die;
@@ -91,6 +92,11 @@ const char *kdwarf_index_origin(const struct kdwarf *kd);
 struct ktype *kdwarf_type(struct kdwarf *kd, const char *spec);
 struct ktype *kdwarf_var_type(struct kdwarf *kd, const char *var);
 bool kdwarf_enumerator(struct kdwarf *kd, const char *name, int64_t *value);
+/* The enum type an enumerator belongs to (NULL if none). */
+struct ktype *kdwarf_enumerator_type(struct kdwarf *kd, const char *name);
+/* A function's type (return and parameter types) from its DW_TAG_subprogram, found lazily through
+ * .debug_aranges from the function's link-time address; NULL if the DWARF has none. */
+struct ktype *kdwarf_func_type(struct kdwarf *kd, const char *name, uint64_t link_addr);
 /* Complete names for the REPL: struct/union/typedef names starting with prefix. */
 void kdwarf_each_type_name(struct kdwarf *kd, const char *prefix, void (*fn)(const char *, void *), void *arg);
 
@@ -98,9 +104,13 @@ struct ktype *kt_target(struct kdwarf *kd, struct ktype *t);
 /* Through typedefs, const and volatile to the type that says what the bytes are. */
 struct ktype *kt_strip(struct ktype *t);
 uint64_t kt_size(struct ktype *t);
-/* "struct foo", "unsigned int", "pte_t", "char *", "int [16]" */
+/* "struct foo", "unsigned int", "pte_t", "char *", "int [16]", "int (*)(struct file *, int)" */
 void kt_name(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz);
+/* A function type's parameter list: "(struct file *, loff_t, int)", "(void)". */
+void kt_func_params(struct kdwarf *kd, struct ktype *f, char *out, size_t outsz);
 
+/* One member by name, looking inside anonymous members as C does; offset gets its byte offset. */
+const struct kt_member *kt_find_member(struct ktype *t, const char *name, uint64_t *offset);
 /* Member lookup through anonymous members; path may be "a.b.c" or "a[2].b". Gives the byte
  * offset, the type at the end of the path (the element type after an index) and the last member
  * (for bit-field details). */

@@ -99,6 +99,51 @@ bool kdwarf_enumerator(struct kdwarf *kd, const char *name, int64_t *value)
     return false;
 }
 
+struct ktype *kdwarf_enumerator_type(struct kdwarf *kd, const char *name)
+{
+    uint64_t off;
+    return hm_get(&kd->ns[NS_ENUMERATOR], name, &off) ? kd_build_type(kd, off) : NULL;
+}
+
+/* The DIE offset of a CU's top-level subprogram named name that has code (0 if none). */
+static uint64_t subprogram_in(struct kdwarf *kd, uint64_t cu_off, const char *name)
+{
+    Dwarf_Die cu = NULL, d = NULL;
+    uint64_t found = 0;
+    if (dwarf_offdie_b(kd->dbg, cu_off, 1, &cu, NULL) != DW_DLV_OK) return 0;
+    if (dwarf_child(cu, &d, NULL) != DW_DLV_OK) d = NULL;
+    while (d && !found) {
+        Dwarf_Half tag = 0;
+        char *n = NULL;
+        Dwarf_Off off = 0, origin;
+        if (dwarf_tag(d, &tag, NULL) == DW_DLV_OK && tag == DW_TAG_subprogram && kd_has_attr(d, DW_AT_low_pc) &&
+            dwarf_dieoffset(d, &off, NULL) == DW_DLV_OK) {
+            /* An out-of-line copy of an inline function names its abstract instance, which has the types. */
+            if (kd_attr_ref(kd, d, DW_AT_abstract_origin, &origin) == 0) off = origin;
+            Dwarf_Die named = NULL;
+            if (off != 0 && dwarf_offdie_b(kd->dbg, off, 1, &named, NULL) == DW_DLV_OK) {
+                if (dwarf_diename(named, &n, NULL) == DW_DLV_OK && n && !strcmp(n, name)) found = off;
+                dwarf_dealloc_die(named);
+            }
+        }
+        Dwarf_Die next = NULL;
+        int r = dwarf_siblingof_b(kd->dbg, d, 1, &next, NULL);
+        dwarf_dealloc_die(d);
+        d = r == DW_DLV_OK ? next : NULL;
+    }
+    if (d) dwarf_dealloc_die(d);
+    dwarf_dealloc_die(cu);
+    return found;
+}
+
+struct ktype *kdwarf_func_type(struct kdwarf *kd, const char *name, uint64_t link_addr)
+{
+    uint64_t cu, die;
+    if (kd_cu_at(kd, link_addr, &cu, NULL)) return NULL;
+    die = subprogram_in(kd, cu, name);
+    return die ? kd_build_type(kd, die) : NULL;
+}
+
 void kdwarf_each_type_name(struct kdwarf *kd, const char *prefix, void (*fn)(const char *, void *), void *arg)
 {
     hm_each_prefix(&kd->ns[NS_STRUCT], prefix, fn, arg);
@@ -120,6 +165,31 @@ static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz,
 
 void kt_name(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz) { name_at(kd, t, out, outsz, 0); }
 
+/* "(struct file *, loff_t, int)", "(void)", "(const char *, ...)". */
+static void params_at(struct kdwarf *kd, struct ktype *f, char *out, size_t outsz, int depth)
+{
+    size_t len = (size_t)snprintf(out, outsz, "(");
+    for (unsigned i = 0; i < f->nmembers && len < outsz; i++) {
+        char p[200];
+        name_at(kd, f->members[i].type, p, sizeof p, depth + 1);
+        len += (size_t)snprintf(out + len, outsz - len, "%s%s", i ? ", " : "", p);
+    }
+    if (len < outsz && f->varargs) len += (size_t)snprintf(out + len, outsz - len, "%s...", f->nmembers ? ", " : "");
+    if (len < outsz && !f->nmembers && !f->varargs && f->prototyped) len += (size_t)snprintf(out + len, outsz - len, "void");
+    if (len < outsz) snprintf(out + len, outsz - len, ")");
+}
+
+void kt_func_params(struct kdwarf *kd, struct ktype *f, char *out, size_t outsz) { params_at(kd, f, out, outsz, 0); }
+
+/* "int (*)(struct file *, int)" for a pointer to a function, "int (struct file *, int)" for one. */
+static void func_name_at(struct kdwarf *kd, struct ktype *f, bool pointer, char *out, size_t outsz, int depth)
+{
+    char ret[200], params[400];
+    name_at(kd, f->target, ret, sizeof ret, depth + 1);
+    params_at(kd, f, params, sizeof params, depth);
+    snprintf(out, outsz, "%s %s%s", ret, pointer ? "(*)" : "", params);
+}
+
 static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz, int depth)
 {
     if (!t) { snprintf(out, outsz, "?"); return; }
@@ -128,15 +198,22 @@ static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz,
     case KT_POINTER: {
         char inner[200];
         struct ktype *target = kt_target(kd, t);
-        if (target && target->kind == KT_FUNC) { snprintf(out, outsz, "void (*)()"); return; }
+        if (target && target->kind == KT_FUNC) { func_name_at(kd, target, true, out, outsz, depth); return; }
         name_at(kd, target, inner, sizeof inner, depth + 1);
-        snprintf(out, outsz, "%s *", inner);
+        size_t il = strlen(inner);
+        /* C writes a pointer to a pointer "char **", not "char * *". */
+        snprintf(out, outsz, il && inner[il - 1] == '*' ? "%s*" : "%s *", inner);
         return;
     }
     case KT_ARRAY: {
-        char inner[200];
-        name_at(kd, t->target, inner, sizeof inner, depth + 1);
-        snprintf(out, outsz, "%s [%llu]", inner, (unsigned long long)t->count);
+        /* Dimensions in C's order, outermost first: "struct kmem_cache * [2][14]". */
+        char inner[200], dims[96] = "";
+        size_t dl = 0;
+        struct ktype *e = t;
+        for (; e && e->kind == KT_ARRAY && dl < sizeof dims - 24; e = e->target)
+            dl += (size_t)snprintf(dims + dl, sizeof dims - dl, "[%llu]", (unsigned long long)e->count);
+        name_at(kd, e, inner, sizeof inner, depth + 1);
+        snprintf(out, outsz, "%s %s", inner, dims);
         return;
     }
     case KT_CONST: case KT_VOLATILE: {
@@ -145,12 +222,14 @@ static void name_at(struct kdwarf *kd, struct ktype *t, char *out, size_t outsz,
         const char *q = t->kind == KT_CONST ? "const" : "volatile";
         name_at(kd, t->target, inner, sizeof inner, depth + 1);
         struct ktype *target = t->target;
-        if (target && (target->kind == KT_POINTER || target->kind == KT_ARRAY)) snprintf(out, outsz, "%s%s", inner, q);
+        /* A qualified array is an array of qualified elements, which already say so. */
+        if (target && target->kind == KT_ARRAY) snprintf(out, outsz, "%s", inner);
+        else if (target && target->kind == KT_POINTER) snprintf(out, outsz, "%s%s", inner, q);
         else snprintf(out, outsz, "%s %s", q, inner);
         return;
     }
     case KT_QUAL: name_at(kd, t->target, out, outsz, depth + 1); return;
-    case KT_FUNC: snprintf(out, outsz, "void ()"); return;
+    case KT_FUNC: func_name_at(kd, t, false, out, outsz, depth); return;
     default:
         snprintf(out, outsz, "%s%s", kind_word(t->kind), t->name ? t->name : "{...}");
     }
@@ -175,6 +254,12 @@ static const struct kt_member *find_member(struct ktype *t, const char *name, ui
     return NULL;
 }
 
+const struct kt_member *kt_find_member(struct ktype *t, const char *name, uint64_t *offset)
+{
+    *offset = 0;
+    return find_member(t, name, offset, 0);
+}
+
 int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_t *offset, struct ktype **type,
                    const struct kt_member **member, ks_err *err)
 {
@@ -187,8 +272,7 @@ int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_
     char *save = NULL;
     for (char *tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
         char *br = strchr(tok, '[');
-        long index = -1;
-        if (br) { index = strtol(br + 1, NULL, 0); *br = 0; }
+        if (br) *br = 0;
         m = find_member(cur, tok, &off, 0);
         if (!m) {
             char tn[200];
@@ -196,12 +280,21 @@ int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_
             return ks_fail_kind(err, KS_E_NO_MEMBER, "%s has no member %s", tn, tok);
         }
         cur = m->type;
-        if (index >= 0) {
+        /* Every subscript, a number checked against the array's bound: "a[1][2]". */
+        while (br) {
+            char *end;
+            unsigned long long index = strtoull(br + 1, &end, 0);
             struct ktype *a = kt_strip(cur);
-            if (!a || a->kind != KT_ARRAY)
-                return ks_fail_kind(err, KS_E_BAD_ARG, "member %s is not an array", tok);
-            off += (uint64_t)index * kt_size(a->target);
+            if (end == br + 1 || *end != ']' || br[1] == '-')
+                return ks_fail_kind(err, KS_E_BAD_ARG, "bad subscript in %s", path);
+            if (!a || a->kind != KT_ARRAY) return ks_fail_kind(err, KS_E_BAD_ARG, "member %s is not an array", tok);
+            if (a->count && index >= a->count)
+                return ks_fail_kind(err, KS_E_BAD_ARG, "index %llu is out of bounds of %s: it has %llu elements", index, tok,
+                                    (unsigned long long)a->count);
+            off += index * kt_size(a->target);
             cur = a->target;
+            br = end[1] == '[' ? end + 1 : NULL;
+            if (!br && end[1]) return ks_fail_kind(err, KS_E_BAD_ARG, "bad subscript in %s", path);
         }
     }
     *offset = off;

@@ -27,7 +27,11 @@ void decl_text(struct kernel *k, struct ktype *t, const char *name, char *out, s
     char tn[256];
     struct ktype *target = t && t->kind == KT_POINTER ? kt_target(k->dwarf, t) : NULL;
     if (target && target->kind == KT_FUNC) {
-        snprintf(out, outsz, "void (*%s%s)()", name ? name : "", suffix);
+        /* A function pointer's name sits inside the declarator: loff_t (*llseek)(struct file *, loff_t, int). */
+        char params[400];
+        kt_name(k->dwarf, target->target, tn, sizeof tn);
+        kt_func_params(k->dwarf, target, params, sizeof params);
+        snprintf(out, outsz, "%s (*%s%s)%s", tn, name ? name : "", suffix, params);
         return;
     }
     kt_name(k->dwarf, t, tn, sizeof tn);
@@ -36,11 +40,31 @@ void decl_text(struct kernel *k, struct ktype *t, const char *name, char *out, s
     snprintf(out, outsz, "%s%s%s%s", tn, star || !name ? "" : " ", name ? name : "", suffix);
 }
 
+/* gdb's print/FMT of an integer of `size` bytes; false if fmt is not a number format. */
+static bool print_formatted(FILE *out, uint64_t v, uint64_t size, char fmt)
+{
+    uint64_t bits = size < 8 ? v & ((UINT64_C(1) << (size * 8)) - 1) : v;
+    /* /d shows the bits as signed whatever the type, as gdb does: p/d (unsigned char)200 is -56. */
+    int64_t sv = size < 8 && (bits >> (size * 8 - 1) & 1) ? (int64_t)(bits | ~((UINT64_C(1) << (size * 8)) - 1)) : (int64_t)bits;
+    switch (fmt) {
+    case 'x': fprintf(out, "0x%" PRIx64, bits); return true;
+    case 'o': fprintf(out, bits ? "0%" PRIo64 : "%" PRIo64, bits); return true;
+    case 'd': fprintf(out, "%" PRId64, sv); return true;
+    case 'u': fprintf(out, "%" PRIu64, bits); return true;
+    case 't':
+        for (int b = 63, any = 0; b >= 0; b--)
+            if ((any |= (int)(bits >> b & 1)) || b == 0) fputc('0' + (int)(bits >> b & 1), out);
+        return true;
+    default: return false;
+    }
+}
+
 static void print_int(FILE *out, struct ktype *s, uint64_t v, const struct printval_opts *o)
 {
+    if (o->fmt && o->fmt != 'c' && o->fmt != 's' && print_formatted(out, v, s->size, o->fmt)) return;
     if (s->is_bool) { fputs(v ? "true" : "false", out); return; }
     if (o->hex) { fprintf(out, "0x%" PRIx64, s->size < 8 ? v & ((UINT64_C(1) << (s->size * 8)) - 1) : v); return; }
-    if (s->is_char) {
+    if (s->is_char || o->fmt == 'c') {
         int c = (int)(int8_t)v;
         fprintf(out, "%d ", s->is_signed ? c : (int)(uint8_t)v);
         if (c >= 32 && c < 127) fprintf(out, "'%s%c'", c == '\'' || c == '\\' ? "\\" : "", c);
@@ -60,17 +84,22 @@ static void print_enum(FILE *out, struct ktype *s, int64_t v)
 
 static void print_char_array(FILE *out, const uint8_t *b, uint64_t n)
 {
+    /* gdb's escapes: the C ones by letter, other unprintable bytes in octal. */
+    static const char esc_from[] = "\a\b\t\n\v\f\r", esc_to[] = "abtnvfr";
     fputc('"', out);
     for (uint64_t i = 0; i < n && b[i]; i++) {
+        const char *e = b[i] < 32 ? strchr(esc_from, b[i]) : NULL;
         if (b[i] == '"' || b[i] == '\\') fprintf(out, "\\%c", b[i]);
         else if (b[i] >= 32 && b[i] < 127) fputc(b[i], out);
+        else if (e) fprintf(out, "\\%c", esc_to[e - esc_from]);
         else fprintf(out, "\\%03o", b[i]);
     }
     fputc('"', out);
 }
 
-static void print_pointer(struct kernel *k, FILE *out, struct ktype *s, uint64_t v)
+static void print_pointer(struct kernel *k, FILE *out, struct ktype *s, uint64_t v, const struct printval_opts *o)
 {
+    if (o->fmt && o->fmt != 's' && print_formatted(out, v, s->size, o->fmt == 'c' ? 'u' : o->fmt)) return;
     fprintf(out, "0x%" PRIx64, v);
     struct ktype *target = kt_strip(kt_target(k->dwarf, s));
     uint64_t delta;
@@ -114,7 +143,8 @@ static void print_array(struct kernel *k, FILE *out, struct ktype *a, const uint
 {
     struct ktype *elem = a->target, *es = kt_strip(elem);
     uint64_t esize = kt_size(elem);
-    if (es && es->kind == KT_BASE && es->is_char && esize == 1) { print_char_array(out, bytes, a->count); return; }
+    bool as_string = !o->fmt || o->fmt == 's';
+    if (as_string && es && es->kind == KT_BASE && es->is_char && esize == 1) { print_char_array(out, bytes, a->count); return; }
     fputc('{', out);
     for (uint64_t i = 0; i < a->count && esize; i++) {
         if (i == MAX_ARRAY_SHOWN) { fputs(", ...", out); break; }
@@ -122,6 +152,16 @@ static void print_array(struct kernel *k, FILE *out, struct ktype *a, const uint
         print_value(k, out, elem, bytes + i * esize, addr + i * esize, indent, o);
     }
     fputc('}', out);
+}
+
+/* gdb's {int (struct file *, int)} 0xc1234560 <name>: a function is its type and address. */
+static void print_function(struct kernel *k, FILE *out, struct ktype *f, uint64_t addr)
+{
+    char tn[512], where[160];
+    if (f->name && f->name[0] == '<') snprintf(tn, sizeof tn, "%s", f->name);
+    else kt_name(k->dwarf, f, tn, sizeof tn);
+    ksym_format(k, addr, where, sizeof where);
+    fprintf(out, "{%s} 0x%" PRIx64 " <%s>", tn, addr, where);
 }
 
 void print_value(struct kernel *k, FILE *out, struct ktype *t, const uint8_t *bytes, uint64_t addr, int indent,
@@ -132,20 +172,47 @@ void print_value(struct kernel *k, FILE *out, struct ktype *t, const uint8_t *by
     if (indent > 2 * MAX_NESTING) { fputs("{...}", out); return; }
     switch (s->kind) {
     case KT_BASE: print_int(out, s, kdecode_int(bytes, (size_t)s->size, s->is_signed), o); break;
-    case KT_ENUM: print_enum(out, s, (int64_t)kdecode_int(bytes, (size_t)s->size, true)); break;
-    case KT_POINTER: print_pointer(k, out, s, kdecode_int(bytes, (size_t)s->size, false)); break;
+    case KT_ENUM:
+        if (!o->fmt || !print_formatted(out, kdecode_int(bytes, (size_t)s->size, true), s->size, o->fmt))
+            print_enum(out, s, (int64_t)kdecode_int(bytes, (size_t)s->size, true));
+        break;
+    case KT_POINTER: print_pointer(k, out, s, kdecode_int(bytes, (size_t)s->size, false), o); break;
     case KT_STRUCT: case KT_UNION: print_members(k, out, s, bytes, addr, indent, o); break;
     case KT_ARRAY: print_array(k, out, s, bytes, addr, indent, o); break;
-    case KT_FUNC: fputs("<function>", out); break;
+    case KT_FUNC: print_function(k, out, s, addr); break;
     default: fputs("<void>", out); break;
     }
+}
+
+/* char name[] (an array of unknown bound, like linux_banner): gdb prints the string there. */
+#define MAX_UNBOUNDED_STRING 4096
+
+static bool unbounded_chars(struct ktype *t)
+{
+    struct ktype *s = kt_strip(t), *es = s && s->kind == KT_ARRAY ? kt_strip(s->target) : NULL;
+    return s && s->kind == KT_ARRAY && s->count == 0 && es && es->kind == KT_BASE && es->is_char && es->size == 1;
+}
+
+static int print_unsized(struct kernel *k, FILE *out, struct ktype *t, uint64_t addr, ks_err *err)
+{
+    struct ktype *s = kt_strip(t);
+    if (s && s->kind == KT_FUNC) {
+        print_function(k, out, s, addr);
+        return 0;
+    }
+    if (!unbounded_chars(t)) return ks_fail(err, s && s->kind == KT_VOID ? "a symbol without DWARF has unknown type; cast it: *(TYPE *)&SYMBOL" : "type has no size");
+    char *str = xmalloc(MAX_UNBOUNDED_STRING);
+    int rc = kread_string(k, addr, str, MAX_UNBOUNDED_STRING, err);
+    if (rc == 0) print_char_array(out, (const uint8_t *)str, MAX_UNBOUNDED_STRING);
+    free(str);
+    return rc;
 }
 
 int print_object(struct kernel *k, FILE *out, struct ktype *t, uint64_t addr, int indent, const struct printval_opts *o,
                  ks_err *err)
 {
     uint64_t size = kt_size(t);
-    if (size == 0) return ks_fail(err, "type has no size");
+    if (size == 0) return print_unsized(k, out, t, addr, err);
     if (size > MAX_OBJECT_BYTES) return ks_fail(err, "object of %" PRIu64 " bytes is too large to print", size);
     uint8_t *bytes = xmalloc((size_t)size);
     int rc = kread(k, addr, bytes, (size_t)size, err);
@@ -256,10 +323,25 @@ static void json_at(struct kernel *k, struct json *j, const char *key, struct kt
     }
 }
 
+static int json_unsized(struct kernel *k, struct json *j, const char *key, struct ktype *t, uint64_t addr, ks_err *err)
+{
+    struct ktype *s = kt_strip(t);
+    if (s && s->kind == KT_FUNC) {
+        json_hex(j, key, addr);
+        return 0;
+    }
+    if (!unbounded_chars(t)) return ks_fail(err, s && s->kind == KT_VOID ? "a symbol without DWARF has unknown type; cast it: *(TYPE *)&SYMBOL" : "type has no size");
+    char *str = xmalloc(MAX_UNBOUNDED_STRING);
+    int rc = kread_string(k, addr, str, MAX_UNBOUNDED_STRING, err);
+    if (rc == 0) json_str(j, key, str);
+    free(str);
+    return rc;
+}
+
 int json_object(struct kernel *k, struct json *j, const char *key, struct ktype *t, uint64_t addr, ks_err *err)
 {
     uint64_t size = kt_size(t);
-    if (size == 0) return ks_fail(err, "type has no size");
+    if (size == 0) return json_unsized(k, j, key, t, addr, err);
     if (size > MAX_OBJECT_BYTES) return ks_fail(err, "object of %" PRIu64 " bytes is too large to print", size);
     uint8_t *bytes = xmalloc((size_t)size);
     int rc = kread(k, addr, bytes, (size_t)size, err);

@@ -13,6 +13,8 @@
 
 struct printval_opts {
     bool hex;                 /* integers in hex (p -x, set radix 16) */
+    char fmt;                 /* gdb's print/FMT letter: x d u o t c, or 0. Unlike -x, it also
+                                 shows char arrays element by element and pointers as numbers */
 };
 
 /* Read `t` at kernel address addr and print "{...}" / the value, starting at the current column. */

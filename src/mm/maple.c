@@ -19,6 +19,7 @@ struct mt_walk {
     int64_t leaf_64, range_64, arange_64;
     unsigned nodes;
     int (*fn)(struct kernel *, uint64_t, void *);
+    int (*range_fn)(struct kernel *, uint64_t first, uint64_t last, uint64_t entry, void *);
     void *arg;
     ks_err *err;
     int stop;
@@ -63,7 +64,12 @@ static unsigned data_end(const struct node_layout *l, const uint8_t *node, bool 
     return l->npivots;
 }
 
-static int walk_node(struct mt_walk *w, uint64_t enode, uint64_t max, unsigned depth)
+static int visit_leaf_entry(struct mt_walk *w, uint64_t first, uint64_t last, uint64_t entry)
+{
+    return w->range_fn ? w->range_fn(w->k, first, last, entry, w->arg) : w->fn(w->k, entry, w->arg);
+}
+
+static int walk_node(struct mt_walk *w, uint64_t enode, uint64_t min, uint64_t max, unsigned depth)
 {
     struct kernel *k = w->k;
     if (depth > MAPLE_HEIGHT_MAX)
@@ -88,10 +94,12 @@ static int walk_node(struct mt_walk *w, uint64_t enode, uint64_t max, unsigned d
         uint64_t slot = le32(node + l->slot_off + 4ull * i);
         /* Slot i covers up to pivot[i]; the last used slot reaches the node's own max. */
         uint64_t slot_max = i < end && i < l->npivots ? le32(node + l->pivot_off + 4ull * i) : max;
+        uint64_t slot_min = min;
+        min = slot_max + 1;
         if (!slot) continue;
         if (leaf) {
-            if ((w->stop = w->fn(k, slot, w->arg))) return w->stop < 0 ? -1 : 0;
-        } else if (walk_node(w, slot, slot_max, depth + 1) || w->stop) {
+            if ((w->stop = visit_leaf_entry(w, slot_min, slot_max, slot))) return w->stop < 0 ? -1 : 0;
+        } else if (walk_node(w, slot, slot_min, slot_max, depth + 1) || w->stop) {
             return w->stop > 0 ? 0 : -1;
         }
     }
@@ -132,13 +140,25 @@ int mt_load(struct kernel *k, uint64_t tree, uint64_t index, uint64_t *entry, ks
     return ks_fail_kind(err, KS_E_CORRUPT, "maple tree deeper than %d levels: corrupt", MAPLE_HEIGHT_MAX);
 }
 
+static int walk_tree(struct mt_walk *w, uint64_t tree, ks_err *err)
+{
+    uint64_t root;
+    if (setup(w, err) || kread_member(w->k, tree, "struct maple_tree", "ma_root", &root, err)) return -1;
+    if (!root) return 0;
+    bool is_node = (root & 3) == 2 && root > 4096;      /* xa_is_node() */
+    if (!is_node) return visit_leaf_entry(w, 0, 0, root) < 0 ? -1 : 0;  /* a single entry kept in the root, for index 0 */
+    return walk_node(w, root, 0, 0xFFFFFFFFull, 0);
+}
+
 int mt_for_each(struct kernel *k, uint64_t tree, int (*fn)(struct kernel *, uint64_t, void *), void *arg, ks_err *err)
 {
     struct mt_walk w = { .k = k, .fn = fn, .arg = arg, .err = err };
-    uint64_t root;
-    if (setup(&w, err) || kread_member(k, tree, "struct maple_tree", "ma_root", &root, err)) return -1;
-    if (!root) return 0;
-    bool is_node = (root & 3) == 2 && root > 4096;      /* xa_is_node() */
-    if (!is_node) return fn(k, root, arg) < 0 ? -1 : 0;  /* a single entry kept in the root */
-    return walk_node(&w, root, 0xFFFFFFFFull, 0);
+    return walk_tree(&w, tree, err);
+}
+
+int mt_for_each_range(struct kernel *k, uint64_t tree, int (*fn)(struct kernel *, uint64_t, uint64_t, uint64_t, void *), void *arg,
+                      ks_err *err)
+{
+    struct mt_walk w = { .k = k, .range_fn = fn, .arg = arg, .err = err };
+    return walk_tree(&w, tree, err);
 }

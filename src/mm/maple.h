@@ -15,6 +15,10 @@
 /* Calls fn(entry) for every non-NULL leaf entry; fn returns non-zero to stop. */
 int mt_for_each(struct kernel *k, uint64_t tree, int (*fn)(struct kernel *k, uint64_t entry, void *arg), void *arg, ks_err *err);
 
+/* The same with each entry's index range [first, last], as mt_for_each() in lib/maple_tree.c sees it. */
+int mt_for_each_range(struct kernel *k, uint64_t tree, int (*fn)(struct kernel *k, uint64_t first, uint64_t last, uint64_t entry, void *arg),
+                      void *arg, ks_err *err);
+
 /* The entry whose range holds index (mtree_load): 0 in *entry when none. Descends one node per level. */
 int mt_load(struct kernel *k, uint64_t tree, uint64_t index, uint64_t *entry, ks_err *err);
 

@@ -60,6 +60,12 @@ void json_milli(struct json *j, const char *key, int64_t v)
     sb_printf(&j->sb, "%s%" PRId64 ".%03" PRId64, v < 0 ? "-" : "", (v < 0 ? -v : v) / 1000, (v < 0 ? -v : v) % 1000);
 }
 
+void json_fixed(struct json *j, const char *key, double v, int precision)
+{
+    prefix(j, key);
+    sb_printf(&j->sb, "%.*f", precision, v);
+}
+
 void json_bool(struct json *j, const char *key, bool v) { prefix(j, key); sb_puts(&j->sb, v ? "true" : "false"); }
 void json_null(struct json *j, const char *key) { prefix(j, key); sb_puts(&j->sb, "null"); }
 

@@ -24,6 +24,8 @@ void json_int(struct json *j, const char *key, int64_t v);
 void json_uint(struct json *j, const char *key, uint64_t v);
 /* A fixed-point number given in thousandths, written as the kernel prints it: -1000 -> -1.000. */
 void json_milli(struct json *j, const char *key, int64_t thousandths);
+/* A number with a fixed count of digits after the point: (12.34, 1) -> 12.3. */
+void json_fixed(struct json *j, const char *key, double v, int precision);
 void json_bool(struct json *j, const char *key, bool v);
 void json_hex(struct json *j, const char *key, uint64_t v);      /* "0x..." as a string */
 void json_null(struct json *j, const char *key);

@@ -17,6 +17,7 @@ vm -p {pid} | head -12
 set {pid}
 vtop {var}
 rd -u {var} 4
+search -p -s {paddr:x} -l 4 deadbeef
 rd -p {paddr:x} 8
 rd -8 -a linux_banner 120
 rd -s init_task 8
@@ -34,6 +35,9 @@ union thread_union -o
 whatis pte_t
 whatis init_mm
 task {pid} pid,comm,mm
+list task_struct.tasks -h init_task | head -4
+list -s task_struct.pid,comm task_struct.tasks -H init_task.tasks | head -6
+tree -t rbtree -o vmap_area.rb_node -p vmap_area_root | head -4
 log | tail -5
 kmem -i
 kmem -z

@@ -126,6 +126,9 @@ def partial_reads(c, r):
 
 def set_command(c, r):
     expect(c, r("-c", "set c0000000"), 1, "is not a task_struct on the task list", "set c0000000")
+    # Every command that takes a TASK checks it the same way (cmd_parse_task).
+    for cmd in ("bt c0000000", "vm c0000000", "task c0000000 pid", "foreach c0000000 bt"):
+        expect(c, r("-c", cmd), 1, "is not a task_struct on the task list" if "foreach" not in cmd else "no task matches", cmd)
     expect(c, r("-c", "set -1"), 1, "unknown option -1", "set -1")
     p = r("-c", "set 40")
     expect(c, p, 0, None, "set 40")

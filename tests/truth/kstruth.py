@@ -188,6 +188,14 @@ def run_ksleuth(ksleuth, vmlinux, dump, commands, raw=False, cache_dir=None, exp
     return p.returncode, docs, p.stderr
 
 
+def check_refused(checks, a, cases):
+    """Each (command, words): ksleuth exits 1 after one error line that says those words."""
+    for cmd, why in cases:
+        rc, _, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, [cmd], cache_dir=a.cache_dir)
+        lines = [line for line in err.splitlines() if line.strip()]
+        checks.check(rc == 1 and len(lines) == 1 and why in lines[0], f"{cmd}: rc {rc} {lines}")
+
+
 def elf_symbol_bytes(path, name, length):
     """Bytes at a symbol of an ELF32 vmlinux, read straight from the file (no ksleuth involved)."""
     with open(path, "rb") as f:

@@ -1,0 +1,266 @@
+/*
+ * The output model on a small table rendered both ways, checked to the byte: header fragments,
+ * gaps, right and left alignment, a mark column, text-only and JSON-only columns, JSON escaping,
+ * null, fixed-point numbers, a nested list with its own header, a label-style record, and a
+ * failing command (no JSON document).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "output/output.h"
+
+#define CHECK_STR(got, want)                                                                                                     \
+    do {                                                                                                                         \
+        if (!strcmp((got), (want)))                                                                                              \
+            check_passed++;                                                                                                      \
+        else {                                                                                                                   \
+            check_failed++;                                                                                                      \
+            fprintf(stderr, "%s:%d: got\n[%s]\nexpected\n[%s]\n", __FILE__, __LINE__, (got), (want));                            \
+        }                                                                                                                        \
+    } while (0)
+
+/* A session whose output is kept in memory, rendering for people or for programs. */
+struct capture {
+    char *buf;
+    size_t len;
+    struct session *s;
+};
+
+static struct session *capture_begin(struct capture *c, bool json)
+{
+    c->buf = NULL;
+    c->len = 0;
+    c->s = calloc(1, sizeof *c->s);
+    c->s->out = open_memstream(&c->buf, &c->len);
+    c->s->json = json;
+    return c->s;
+}
+
+/* The bytes printed; the caller frees them. */
+static char *capture_end(struct capture *c)
+{
+    fclose(c->s->out);
+    free(c->s);
+    return c->buf;
+}
+
+static const struct column task_cols[] = {
+    COL_MARK(">", "running"),
+    COL_U("  PID", "pid", 1, 5),
+    COL_ADDR("    TASK", "task", 2, 8),
+    COL_S(" COMM", "comm", 1, -8),
+    COLUMN(CT_FLOAT, "  %MEM", "mem", 1, 5, 1, COL_TEXT_ONLY),
+    COL_KB("   VSZ", "vsz_kb", 1, 5),
+    COL_MILLI("  FRAG", "frag", 1, 6),
+    COL_LIST("maps"),
+    COL_JSON(CT_BOOL, "kernel_thread"),
+};
+
+static const struct column map_cols[] = {
+    COL_X("  START", "start", 2, 6),
+    COL_FLAGS(" FLAGS", "flags", 1, 0),
+};
+
+struct task {
+    unsigned pid;
+    uint64_t task;
+    const char *comm;
+    bool running;
+    int64_t frag;
+};
+
+static void one_task(struct table *t, const struct task *x, bool with_maps)
+{
+    row_begin(t);
+    put_u(t, "pid", x->pid);
+    put_u(t, "task", x->task);
+    put_s(t, "comm", x->comm);
+    put_f(t, "mem", 12.345);
+    put_u(t, "vsz_kb", 1024);
+    put_i(t, "frag", x->frag);
+    put_b(t, "running", x->running);
+    if (with_maps) {
+        struct table m;
+        table_begin_in(t, &m, "maps", map_cols);
+        row_begin(&m);
+        put_u(&m, "start", 0x8048000);
+        put_s(&m, "flags", "READ|EXEC|(none)");
+        row_end(&m);
+        table_end(&m, 0);
+    }
+    put_b(t, "kernel_thread", !x->running);
+    row_end(t);
+}
+
+/* Render the two tasks with s->json as given; returns the bytes printed (caller frees). */
+static char *render(bool json, int rc)
+{
+    struct capture cap;
+    struct session *s = capture_begin(&cap, json);
+    struct table t;
+    table_begin(s, &t, "tasks", task_cols);
+    one_task(&t, &(struct task){1, 0xc1303ec0, "init", true, 125}, false);
+    one_task(&t, &(struct task){12345, 0xc0140840, "a\"b\\c\n", false, -1000}, true);
+    table_end(&t, rc);
+    return capture_end(&cap);
+}
+
+static void test_table(void)
+{
+    char *text = render(false, 0);
+    CHECK_STR(text, "  PID    TASK COMM  %MEM   VSZ  FRAG\n"
+                    ">     1  c1303ec0 init      12.3  1024k  0.125\n"
+                    "  12345  c0140840 a\"b\\c\n    12.3  1024k -1.000\n"
+                    "  START FLAGS\n"
+                    "  8048000 READ|EXEC|(none)\n");
+    free(text);
+    char *json = render(true, 0);
+    CHECK_STR(json, "{\"tasks\":[{\"pid\":1,\"task\":\"0xc1303ec0\",\"comm\":\"init\",\"vsz_kb\":1024,\"frag\":0.125,"
+                    "\"running\":true,\"kernel_thread\":false},"
+                    "{\"pid\":12345,\"task\":\"0xc0140840\",\"comm\":\"a\\\"b\\\\c\\n\",\"vsz_kb\":1024,\"frag\":-1.000,"
+                    "\"running\":false,\"maps\":[{\"start\":\"0x8048000\",\"flags\":[\"READ\",\"EXEC\"]}],"
+                    "\"kernel_thread\":true}]}\n");
+    free(json);
+    /* A failed command prints its error document elsewhere: nothing from the table. */
+    char *failed = render(true, 1);
+    CHECK_STR(failed, "");
+    free(failed);
+}
+
+static const struct column head_cols[] = {
+    COL_U("PID: ", "pid", 0, -6),
+    COL_QS("COMMAND: ", "comm", 1),
+    COL_LIST("size"),
+    COL_JSON(CT_STR, "note"),
+};
+
+static const struct column size_cols[] = {
+    COL_KB("    RSS", "rss_kb", 0, 7),
+};
+
+static char *render_record(bool json)
+{
+    struct capture cap;
+    struct session *s = capture_begin(&cap, json);
+    struct table r, size;
+    record_begin(s, &r, head_cols);
+    put_u(&r, "pid", 40);
+    put_s(&r, "comm", "workload");
+    table_begin_in(&r, &size, NULL, size_cols); /* more members of the record, a table of their own in text */
+    row_begin(&size);
+    put_u(&size, "rss_kb", 640);
+    row_end(&size);
+    table_end(&size, 0);
+    put_null(&r, "note");
+    table_text(&r, "(text only)\n");
+    record_end(&r, 0);
+    return capture_end(&cap);
+}
+
+static void test_record(void)
+{
+    char *text = render_record(false);
+    CHECK_STR(text, "PID: 40     COMMAND: \"workload\"\n    RSS\n    640k\n(text only)\n");
+    free(text);
+    char *json = render_record(true);
+    CHECK_STR(json, "{\"pid\":40,\"comm\":\"workload\",\"rss_kb\":640,\"note\":null}\n");
+    free(json);
+}
+
+/* Run-time names: pairs shown as more cells of the row under a run-time title (migratetypes),
+ * pairs shown as label rows, plain value lists, a one-object table, a null shown as "-", a cell
+ * only programs see, and a header repeated for every row. */
+static const struct column area_cols[] = {
+    COL_U("AREA", "order", 0, 3), COL_LIST("by_type"), COL_X("  NEXT", "next", 2, -6), COL_S("", "note", 1, 0), COL_LIST("sizes"),
+};
+
+static const struct column type_cols[] = {
+    COL_S("", "type", 0, 0),
+    COL_U("", "blocks", 1, 5),
+};
+
+static const struct column stat_cols[] = {
+    COL_S("", "name", 0, 8),
+    COL_U(": ", "value", 0, 0),
+};
+
+static const struct column size_value_cols[] = {
+    COL_JSON(CT_UNSIGNED, "size"),
+};
+
+static const struct column summary_cols[] = {
+    COL_LIST("areas"),
+    COL_LIST("stats"),
+    COL_LIST("last"),
+};
+
+static char *render_forms(bool json)
+{
+    struct capture cap;
+    struct session *s = capture_begin(&cap, json);
+    struct column cols[ARRAY_SIZE(area_cols)];
+    memcpy(cols, area_cols, sizeof area_cols);
+    cols[1].title = "   Mov   Rec"; /* known only at run time */
+    struct table r, areas, types, stats, sizes, last;
+    record_begin(s, &r, summary_cols);
+    table_open_in(&r, &areas, "areas", SHAPE_LIST, cols, ARRAY_SIZE(cols));
+    table_set_header(&areas, HEADER_EACH_ROW);
+    for (unsigned order = 0; order < 2; order++) {
+        row_begin(&areas);
+        put_u(&areas, "order", order);
+        pairs_begin_in(&areas, &types, "by_type", type_cols);
+        put_pair_u(&types, "Mov", 10 + order);
+        put_pair_u(&types, "Rec", 20 + order);
+        table_end(&types, 0);
+        if (order)
+            put_null_as(&areas, "next", "-");
+        else
+            put_u(&areas, "next", 0xab);
+        put_s_as(&areas, "note", order ? "last" : NULL, order ? "(last)" : NULL);
+        values_begin_in(&areas, &sizes, "sizes", size_value_cols);
+        put_value_u(&sizes, 4096u << order);
+        put_value_null(&sizes);
+        table_end(&sizes, 0);
+        row_end(&areas);
+    }
+    table_end(&areas, 0);
+    pairs_begin_in(&r, &stats, "stats", stat_cols);
+    table_set_style(&stats, STYLE_LABELS);
+    put_pair_u(&stats, "nr_free", 7);
+    table_end(&stats, 0);
+    object_begin_in(&r, &last, "last", area_cols);
+    put_u(&last, "order", 9);
+    table_end(&last, 0);
+    record_end(&r, 0);
+    return capture_end(&cap);
+}
+
+static void test_forms(void)
+{
+    char *text = render_forms(false);
+    CHECK_STR(text, "AREA   Mov   Rec  NEXT\n"
+                    "  0    10    20  ab    \n"
+                    "AREA   Mov   Rec  NEXT\n"
+                    "  1    11    21  -      (last)\n"
+                    " nr_free: 7\n"
+                    "AREA  NEXT\n" /* the static columns: no run-time title */
+                    "  9\n");
+    free(text);
+    char *json = render_forms(true);
+    CHECK_STR(json, "{\"areas\":[{\"order\":0,\"by_type\":{\"Mov\":10,\"Rec\":20},\"next\":\"0xab\",\"note\":null,"
+                    "\"sizes\":[4096,null]},"
+                    "{\"order\":1,\"by_type\":{\"Mov\":11,\"Rec\":21},\"next\":null,\"note\":\"last\",\"sizes\":[8192,null]}],"
+                    "\"stats\":{\"nr_free\":7},\"last\":{\"order\":9}}\n");
+    free(json);
+}
+
+int main(void)
+{
+    test_table();
+    test_record();
+    test_forms();
+    return check_summary();
+}
