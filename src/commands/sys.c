@@ -15,6 +15,7 @@
 struct sys_info {
     char release[65], version[65], machine[65], nodename[65];
     uint64_t cpus, present_pages, tasks;
+    bool have_memory; /* false on a kernel without contig_page_data (NUMA): unknown, not 0 */
     int64_t wall_sec, uptime_sec;
     bool have_time;
     struct panic_info panic;
@@ -22,31 +23,36 @@ struct sys_info {
     struct task_info panic_task;
 };
 
-static void read_uts(struct kernel *k, const char *field, char *out)
+static int read_uts(struct kernel *k, const char *field, char *out, ks_err *err)
 {
     char path[32];
     uint64_t addr;
     snprintf(path, sizeof path, "name.%s", field);
-    if (kvar_addr(k, "init_uts_ns", path, &addr, NULL, NULL) != 0 || kread_string(k, addr, out, 65, NULL) != 0)
-        snprintf(out, 65, "?");
+    return kvar_addr(k, "init_uts_ns", path, &addr, NULL, err) || kread_string(k, addr, out, 65, err) ? -1 : 0;
 }
 
 /* Wall time and uptime from the timekeeper as of its last tick before the dump: uptime is
- * ktime_get_boottime() (what /proc/uptime shows) = wall time + wall_to_monotonic + offs_boot. */
-static void read_times(struct kernel *k, struct sys_info *si)
+ * ktime_get_boottime() (what /proc/uptime shows) = wall time + wall_to_monotonic + offs_boot.
+ * A kernel without tk_core's clock leaves them unknown; one whose clock cannot be read fails. */
+static int read_times(struct kernel *k, struct sys_info *si, ks_err *err)
 {
-    uint64_t xtime, wtm, wtm_ns = 0, xnsec = 0, shift = 0, boot_ns = 0;
-    if (kvar_read_int(k, "tk_core", "timekeeper.xtime_sec", &xtime, NULL) ||
-        kvar_read_int(k, "tk_core", "timekeeper.wall_to_monotonic.tv_sec", &wtm, NULL))
-        return;
-    kvar_read_int(k, "tk_core", "timekeeper.wall_to_monotonic.tv_nsec", &wtm_ns, NULL);
-    kvar_read_int(k, "tk_core", "timekeeper.tkr_mono.xtime_nsec", &xnsec, NULL);
-    kvar_read_int(k, "tk_core", "timekeeper.tkr_mono.shift", &shift, NULL);
-    kvar_read_int(k, "tk_core", "timekeeper.offs_boot", &boot_ns, NULL);
+    static const char *const parts[] = {
+        "timekeeper.xtime_sec",           "timekeeper.wall_to_monotonic.tv_sec", "timekeeper.wall_to_monotonic.tv_nsec",
+        "timekeeper.tkr_mono.xtime_nsec", "timekeeper.tkr_mono.shift",           "timekeeper.offs_boot"};
+    uint64_t v[ARRAY_SIZE(parts)] = {0};
+    for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+        int r = kvar_read_int_opt(k, "tk_core", parts[i], &v[i], err);
+        if (r < 0)
+            return -1;
+        if (r == 0 && i < 2)
+            return 0; /* no clock to read: DATE and UPTIME unknown */
+    }
+    uint64_t xtime = v[0], wtm = v[1], wtm_ns = v[2], xnsec = v[3], shift = v[4], boot_ns = v[5];
     int64_t ns = (int64_t)(shift < 64 ? xnsec >> shift : 0) + (int64_t)wtm_ns + (int64_t)boot_ns;
     si->wall_sec = (int64_t)xtime;
     si->uptime_sec = (int64_t)xtime + (int64_t)wtm + ns / 1000000000;
     si->have_time = true;
+    return 0;
 }
 
 static int count_task(struct kernel *k, const struct task_info *ti, void *arg)
@@ -56,27 +62,43 @@ static int count_task(struct kernel *k, const struct task_info *ti, void *arg)
     return 0;
 }
 
-/* The panic (or the oops that led to it) and the task its CPU was running. */
-static void gather_panic(struct kernel *k, struct sys_info *si)
+/* The panic (or the oops that led to it) and the task its CPU was running. A kernel whose log
+ * ksleuth cannot read (before 5.10) simply shows no PANIC line; a log that cannot be read fails. */
+static int gather_panic(struct kernel *k, struct sys_info *si, ks_err *err)
 {
     uint64_t task;
-    if (panic_find(k, &si->panic, NULL)) memset(&si->panic, 0, sizeof si->panic);
-    si->have_panic_task = si->panic.have_cpu && cpu_curr(k, si->panic.cpu, &task, NULL) == 0 &&
-                          task_info_read(k, task, &si->panic_task, NULL) == 0;
+    ks_err e;
+    if (panic_find(k, &si->panic, &e)) {
+        if (!ks_err_is(&e, KS_E_UNSUPPORTED))
+            return ks_pass(err, &e);
+        memset(&si->panic, 0, sizeof si->panic);
+    }
+    if (!si->panic.have_cpu)
+        return 0;
+    if (cpu_curr(k, si->panic.cpu, &task, err) || task_info_read(k, task, &si->panic_task, err))
+        return ks_wrap(err, "the task on panic CPU %u", si->panic.cpu);
+    si->have_panic_task = true;
+    return 0;
 }
 
-static void gather(struct kernel *k, struct sys_info *si)
+/* Every field is read or the command fails: a value is never shown in place of a read that failed. */
+static int gather(struct kernel *k, struct sys_info *si, ks_err *err)
 {
     memset(si, 0, sizeof *si);
-    read_uts(k, "release", si->release);
-    read_uts(k, "version", si->version);
-    read_uts(k, "machine", si->machine);
-    read_uts(k, "nodename", si->nodename);
-    if (kvar_read_int(k, "__num_online_cpus", "counter", &si->cpus, NULL)) si->cpus = (uint64_t)k->dump->ncpus;
-    if (kvar_read_int(k, "contig_page_data", "node_present_pages", &si->present_pages, NULL)) si->present_pages = 0;
-    read_times(k, si);
-    if (for_each_task(k, count_task, &si->tasks, NULL)) si->tasks = 0;
-    gather_panic(k, si);
+    if (read_uts(k, "release", si->release, err) || read_uts(k, "version", si->version, err) ||
+        read_uts(k, "machine", si->machine, err) || read_uts(k, "nodename", si->nodename, err))
+        return -1;
+    si->cpus = (uint64_t)k->dump->ncpus; /* a kernel without the counter: the CPUs the dump has notes for */
+    int r = kvar_read_int_opt(k, "__num_online_cpus", "counter", &si->cpus, err);
+    if (r < 0)
+        return -1;
+    r = kvar_read_int_opt(k, "contig_page_data", "node_present_pages", &si->present_pages, err);
+    if (r < 0)
+        return -1;
+    si->have_memory = r > 0;
+    if (read_times(k, si, err) || for_each_task(k, count_task, &si->tasks, err))
+        return -1;
+    return gather_panic(k, si, err);
 }
 
 static void human_size(uint64_t bytes, char *out, size_t n)
@@ -98,7 +120,10 @@ static void print_text(struct session *s, const struct sys_info *si)
         if (u >= 86400) snprintf(up, sizeof up, "%" PRId64 " days, %02d:%02d:%02d", u / 86400, (int)(u % 86400 / 3600), (int)(u % 3600 / 60), (int)(u % 60));
         else snprintf(up, sizeof up, "%02d:%02d:%02d", (int)(u / 3600), (int)(u % 3600 / 60), (int)(u % 60));
     }
-    human_size(si->present_pages * KS_PAGE_SIZE, mem, sizeof mem);
+    if (si->have_memory)
+        human_size(si->present_pages * KS_PAGE_SIZE, mem, sizeof mem);
+    else
+        snprintf(mem, sizeof mem, "(unknown)");
     fprintf(o, "      KERNEL: %s\n", s->vmlinux_path);
     fprintf(o, "    DUMPFILE: %s  [%s]\n", s->dump_path, s->k.dump->desc);
     fprintf(o, "        CPUS: %" PRIu64 "\n", si->cpus);
@@ -155,7 +180,10 @@ static void print_json(struct session *s, const struct sys_info *si)
     json_hex(&j, "kaslr_offset", (uint64_t)s->k.kaslr_offset);
     json_int(&j, "cpus", (int64_t)si->cpus);
     json_uint(&j, "tasks", si->tasks);
-    json_int(&j, "memory_bytes", (int64_t)(si->present_pages * KS_PAGE_SIZE));
+    if (si->have_memory)
+        json_int(&j, "memory_bytes", (int64_t)(si->present_pages * KS_PAGE_SIZE));
+    else
+        json_null(&j, "memory_bytes");
     json_str(&j, "format", s->k.dump->desc);
     json_arr_begin(&j, "cr3");
     for (int c = 0; c < s->k.dump->ncpus; c++)
@@ -172,7 +200,9 @@ static int run_sys(struct session *s, int argc, char **argv)
 {
     if (argc > 1) return cmd_fail(s, argv[0], "takes no arguments");
     struct sys_info si;
-    gather(&s->k, &si);
+    ks_err err;
+    if (gather(&s->k, &si, &err))
+        return cmd_fail(s, argv[0], "%s", err.msg);
     if (s->json) print_json(s, &si); else print_text(s, &si);
     return 0;
 }

@@ -29,7 +29,8 @@ static int read_head(int fd, uint8_t *head, size_t cap, size_t *n)
 static int open_dump_file(const char *path, ks_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ks_fail(err, "%s: %s", path, strerror(errno));
+    if (fd < 0)
+        return ks_fail_kind(err, KS_E_IO, "%s: %s", path, strerror(errno));
     uint8_t magic[2];
     if (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) return fd;
     int mfd = memfd_create("ksleuth-dump", MFD_CLOEXEC);
@@ -37,7 +38,7 @@ static int open_dump_file(const char *path, ks_err *err)
     if (mfd < 0 || !gz) {
         if (gz) gzclose(gz); else close(fd);
         if (mfd >= 0) close(mfd);
-        return ks_fail(err, "%s: cannot inflate: %s", path, strerror(errno));
+        return ks_fail_kind(err, KS_E_IO, "%s: cannot inflate: %s", path, strerror(errno));
     }
     uint8_t *buf = xmalloc(1 << 16);
     int n;
@@ -52,7 +53,8 @@ static int open_dump_file(const char *path, ks_err *err)
     gzclose(gz);
     if (n < 0) {
         close(mfd);
-        return ks_fail(err, "%s: corrupt or truncated gzip data (%s)", path, zerr ? zmsg : "write failed");
+        return ks_fail_kind(err, zerr ? KS_E_CORRUPT : KS_E_IO, "%s: corrupt or truncated gzip data (%s)", path,
+                            zerr ? zmsg : "write failed");
     }
     return mfd;
 }
@@ -61,17 +63,27 @@ const char *dump_sniff(const char *path, ks_err *err)
 {
     /* Only the first 4 KB matter here; gzread inflates just that much of a .gz. */
     gzFile gz = gzopen(path, "rb");
-    if (!gz) { ks_fail(err, "%s: %s", path, strerror(errno)); return NULL; }
+    if (!gz) {
+        ks_fail_kind(err, KS_E_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
     uint8_t head[4096];
     int r = gzread(gz, head, sizeof head);
     gzclose(gz);
-    if (r < 0) { ks_fail(err, "%s: cannot read", path); return NULL; }
+    if (r < 0) {
+        ks_fail_kind(err, KS_E_IO, "%s: cannot read", path);
+        return NULL;
+    }
     size_t n = (size_t)r;
     if (n >= 20 && !memcmp(head, "\177ELF", 4) && le16(head + 16) == 2 /* ET_EXEC */) return "elf-exec";
     for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
         if (formats[i]->probe(head, n)) return "dump";
-    if (n == 0) { ks_fail(err, "%s: empty file", path); return NULL; }
-    ks_fail(err, "%s: not a vmlinux or a dump ksleuth knows (ELF core, kdump-compressed; use --raw for raw memory)", path);
+    if (n == 0) {
+        ks_fail_kind(err, KS_E_TRUNCATED, "%s: empty file", path);
+        return NULL;
+    }
+    ks_fail_kind(err, KS_E_UNSUPPORTED,
+                 "%s: not a vmlinux or a dump ksleuth knows (ELF core, kdump-compressed; use --raw for raw memory)", path);
     return NULL;
 }
 
@@ -80,7 +92,11 @@ struct dump *dump_open(const char *path, const struct dump_open_opts *opts, ks_e
     int fd = open_dump_file(path, err);
     if (fd < 0) return NULL;
     struct stat st;
-    if (fstat(fd, &st) != 0) { ks_fail(err, "%s: %s", path, strerror(errno)); close(fd); return NULL; }
+    if (fstat(fd, &st) != 0) {
+        ks_fail_kind(err, KS_E_IO, "%s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
     struct dump *d = xcalloc(1, sizeof *d);
     d->fd = fd;
     d->path = xstrdup(path);
@@ -96,7 +112,8 @@ struct dump *dump_open(const char *path, const struct dump_open_opts *opts, ks_e
         for (size_t i = 0; i < ARRAY_SIZE(formats) && !d->fmt; i++)
             if (formats[i]->probe(head, n)) d->fmt = formats[i];
         if (!d->fmt) {
-            ks_fail(err, "%s: %s", path, n == 0 ? "empty file" : "not a dump format ksleuth knows (try --raw)");
+            ks_fail_kind(err, n == 0 ? KS_E_TRUNCATED : KS_E_UNSUPPORTED, "%s: %s", path,
+                         n == 0 ? "empty file" : "not a dump format ksleuth knows (try --raw)");
             dump_close(d);
             return NULL;
         }
@@ -122,8 +139,9 @@ void dump_close(struct dump *d)
 int dump_read_page(struct dump *d, uint64_t pfn, uint8_t *buf, ks_err *err)
 {
     if (pfn >= d->max_pfn) {
-        ks_fail(err, "physical address %#llx is past the end of the dump's memory (its last byte is at %#llx)",
-                (unsigned long long)(pfn << KS_PAGE_SHIFT), (unsigned long long)((d->max_pfn << KS_PAGE_SHIFT) - 1));
+        ks_fail_at(err, KS_E_NOT_IN_DUMP, KS_AS_PHYS, pfn << KS_PAGE_SHIFT,
+                   "physical address %#llx is past the end of the dump's memory (its last byte is at %#llx)",
+                   (unsigned long long)(pfn << KS_PAGE_SHIFT), (unsigned long long)((d->max_pfn << KS_PAGE_SHIFT) - 1));
         return DUMP_PAGE_ABSENT;
     }
     return d->fmt->read_page(d, pfn, buf, err);

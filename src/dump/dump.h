@@ -4,8 +4,10 @@
  * Promise: after dump_open() succeeds, dump_read_page() returns the contents of any physical
  * page frame the dump holds, as the kernel last saw it: DUMP_PAGE_OK with the bytes, or
  * DUMP_PAGE_ZERO (buffer zeroed) where the dump says the page was all zeros, or
- * DUMP_PAGE_ABSENT with a message where the dump does not hold that page. It never invents
- * bytes. The file is opened read-only and never written.
+ * DUMP_PAGE_ABSENT with a KS_E_NOT_IN_DUMP error (and the page's physical address) where the dump
+ * does not hold that page. It never invents bytes. A file shorter than its headers say fails with
+ * KS_E_TRUNCATED, a value that cannot be with KS_E_CORRUPT. The file is opened read-only and never
+ * written.
  *
  * Each format lives in its own file (elf_core.c, kdump.c, raw.c) behind struct dump_format.
  * VMCOREINFO (if the dump carries one) and per-CPU state from ELF notes are exposed here

@@ -33,7 +33,9 @@ static int cmp_seg(const void *a, const void *b)
 
 static int read_notes(struct dump *d, uint64_t off, uint64_t size, ks_err *err)
 {
-    if (size > (64u << 20)) return ks_fail(err, "%s: ELF note segment of %llu bytes is not believable", d->path, (unsigned long long)size);
+    if (size > (64u << 20))
+        return ks_fail_kind(err, KS_E_CORRUPT, "%s: ELF note segment of %llu bytes is not believable", d->path,
+                            (unsigned long long)size);
     uint8_t *buf = xmalloc(size);
     int r = pread_full(d->fd, buf, size, off, err, d->path);
     if (r == 0) dump_parse_notes(d, buf, size);
@@ -62,16 +64,22 @@ static int elf_open(struct dump *d, ks_err *err)
 {
     uint8_t eh[64];
     if (d->file_size < 52 || pread_full(d->fd, eh, KS_MIN(sizeof eh, (size_t)d->file_size), 0, err, d->path) != 0)
-        return ks_fail(err, "%s: ELF header is truncated (%llu bytes)", d->path, (unsigned long long)d->file_size);
+        return ks_fail_kind(err, KS_E_TRUNCATED, "%s: ELF header is truncated (%llu bytes)", d->path,
+                            (unsigned long long)d->file_size);
     bool is64 = eh[4] == 2;
-    if (eh[4] != 1 && eh[4] != 2) return ks_fail(err, "%s: bad ELF class %u", d->path, eh[4]);
-    if (eh[5] != 1) return ks_fail(err, "%s: not a little-endian ELF core", d->path);
+    if (eh[4] != 1 && eh[4] != 2)
+        return ks_fail_kind(err, KS_E_CORRUPT, "%s: bad ELF class %u", d->path, eh[4]);
+    if (eh[5] != 1)
+        return ks_fail_kind(err, KS_E_UNSUPPORTED, "%s: not a little-endian ELF core", d->path);
     uint16_t machine = le16(eh + 18);
-    if (machine != 3 /* EM_386 */) return ks_fail(err, "%s: ELF core for machine %u, not i386", d->path, machine);
+    if (machine != 3 /* EM_386 */)
+        return ks_fail_kind(err, KS_E_UNSUPPORTED, "%s: ELF core for machine %u, not i386", d->path, machine);
     uint64_t phoff = is64 ? le64(eh + 32) : le32(eh + 28);
     uint16_t phentsize = le16(eh + (is64 ? 54 : 42)), phnum = le16(eh + (is64 ? 56 : 44));
-    if (phentsize < (is64 ? 56 : 32) || phnum == 0 || phoff + (uint64_t)phentsize * phnum > d->file_size)
-        return ks_fail(err, "%s: ELF program headers are truncated or corrupt", d->path);
+    if (phentsize < (is64 ? 56 : 32) || phnum == 0)
+        return ks_fail_kind(err, KS_E_CORRUPT, "%s: ELF program headers are truncated or corrupt", d->path);
+    if (phoff + (uint64_t)phentsize * phnum > d->file_size)
+        return ks_fail_kind(err, KS_E_TRUNCATED, "%s: ELF program headers are truncated or corrupt", d->path);
 
     struct elf_core *ec = xcalloc(1, sizeof *ec);
     d->priv = ec;
@@ -86,17 +94,18 @@ static int elf_open(struct dump *d, ks_err *err)
         } else if (type == 1 /* PT_LOAD */ && seg.memsz) {
             /* i386 addresses at most 64 GB (PAE); refuse what no machine has, before it overflows. */
             if (seg.paddr > (1ull << 40) || seg.memsz > (1ull << 40) || seg.filesz > seg.memsz)
-                rc = ks_fail(err, "%s: a PT_LOAD segment claims physical %#llx + %#llx: corrupt", d->path,
-                             (unsigned long long)seg.paddr, (unsigned long long)seg.memsz);
+                rc = ks_fail_kind(err, KS_E_CORRUPT, "%s: a PT_LOAD segment claims physical %#llx + %#llx: corrupt", d->path,
+                                  (unsigned long long)seg.paddr, (unsigned long long)seg.memsz);
             else if (seg.offset + seg.filesz > d->file_size)
-                rc = ks_fail(err, "%s: truncated: a PT_LOAD segment ends at %#llx, the file at %#llx", d->path,
-                             (unsigned long long)(seg.offset + seg.filesz), (unsigned long long)d->file_size);
+                rc = ks_fail_kind(err, KS_E_TRUNCATED, "%s: truncated: a PT_LOAD segment ends at %#llx, the file at %#llx",
+                                  d->path, (unsigned long long)(seg.offset + seg.filesz), (unsigned long long)d->file_size);
             ec->segs[ec->nsegs++] = seg;
         }
     }
     free(phs);
     if (rc != 0) return -1;
-    if (!ec->nsegs) return ks_fail(err, "%s: ELF core has no PT_LOAD segments", d->path);
+    if (!ec->nsegs)
+        return ks_fail_kind(err, KS_E_CORRUPT, "%s: ELF core has no PT_LOAD segments", d->path);
     qsort(ec->segs, ec->nsegs, sizeof *ec->segs, cmp_seg);
     const struct elf_seg *last = &ec->segs[ec->nsegs - 1];
     d->max_pfn = (last->paddr + last->memsz + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT;
@@ -143,7 +152,7 @@ static int elf_read_page(struct dump *d, uint64_t pfn, uint8_t *buf, ks_err *err
         done += n;
     }
     if (!any) {
-        ks_fail(err, "physical page %#llx is not in the dump", (unsigned long long)base);
+        ks_fail_at(err, KS_E_NOT_IN_DUMP, KS_AS_PHYS, base, "physical page %#llx is not in the dump", (unsigned long long)base);
         return DUMP_PAGE_ABSENT;
     }
     return any_data ? DUMP_PAGE_OK : DUMP_PAGE_ZERO;

@@ -73,13 +73,16 @@ static int flat_index(struct dump *d, struct kdump *k, ks_err *err)
     for (;;) {
         uint8_t h[16];
         if (pread_full(d->fd, h, 16, pos, err, d->path) != 0)
-            return ks_fail(err, "%s: flattened dump ends without its end marker (truncated?)", d->path);
+            return ks_fail_kind(err, KS_E_TRUNCATED, "%s: flattened dump ends without its end marker (truncated?)", d->path);
         int64_t off = (int64_t)be64(h), size = (int64_t)be64(h + 8);
         if (off == -1 && size == -1) break;
         if (off < 0 || size <= 0 || (uint64_t)size > (1ull << 40))
-            return ks_fail(err, "%s: corrupt flattened record at %#llx", d->path, (unsigned long long)pos);
+            return ks_fail_at(err, KS_E_CORRUPT, KS_AS_FILE, pos, "%s: corrupt flattened record at %#llx", d->path,
+                              (unsigned long long)pos);
         if (pos + 16 + (uint64_t)size > d->file_size)
-            return ks_fail(err, "%s: flattened dump is truncated: the record at %#llx runs past the end", d->path, (unsigned long long)pos);
+            return ks_fail_at(err, KS_E_TRUNCATED, KS_AS_FILE, pos,
+                              "%s: flattened dump is truncated: the record at %#llx runs past the end", d->path,
+                              (unsigned long long)pos);
         if (k->nrecs == cap) k->recs = xrealloc(k->recs, (cap *= 2) * sizeof *k->recs);
         k->recs[k->nrecs] = (struct flat_rec){ (uint64_t)off, (uint64_t)size, pos + 16, (uint32_t)k->nrecs };
         k->nrecs++;
@@ -165,11 +168,17 @@ static int parse_sub_header(struct dump *d, struct kdump *k, int version, ks_err
     /* Version 4+ keeps the ELF notes of the original core: per-CPU registers (and QEMU's CR3). */
     if (version >= 4 && note_size > 0 && note_size < (16u << 20)) {
         uint8_t *notes = xmalloc(note_size);
-        if (kd_read(d, k, notes, note_size, note_off, NULL) == 0) dump_parse_notes(d, notes, note_size);
+        int rc = kd_read(d, k, notes, note_size, note_off, err);
+        if (rc == 0)
+            dump_parse_notes(d, notes, note_size);
         free(notes);
+        if (rc)
+            return -1; /* notes the header promises but the file lacks: not "a dump without CPU notes" */
     }
     if (version >= 3 && vmci_size > 0) {
-        if (vmci_size > (1u << 20)) return ks_fail(err, "%s: VMCOREINFO of %llu bytes is not believable", d->path, (unsigned long long)vmci_size);
+        if (vmci_size > (1u << 20))
+            return ks_fail_kind(err, KS_E_CORRUPT, "%s: VMCOREINFO of %llu bytes is not believable", d->path,
+                                (unsigned long long)vmci_size);
         char *text = xmalloc(vmci_size);
         int rc = kd_read(d, k, text, vmci_size, vmci_off, err);
         if (rc == 0) dump_set_vmcoreinfo(d, text, vmci_size);
@@ -182,9 +191,10 @@ static int parse_sub_header(struct dump *d, struct kdump *k, int version, ks_err
 static int load_bitmaps(struct dump *d, struct kdump *k, ks_err *err)
 {
     uint64_t half = k->bitmap_len / 2;
-    if ((k->max_mapnr + 7) / 8 > half) return ks_fail(err, "%s: bitmap is smaller than max_mapnr says", d->path);
+    if ((k->max_mapnr + 7) / 8 > half)
+        return ks_fail_kind(err, KS_E_CORRUPT, "%s: bitmap is smaller than max_mapnr says", d->path);
     if (!k->recs && k->bitmap_off + k->bitmap_len > d->file_size)
-        return ks_fail(err, "%s: bitmap runs past the end of the file (truncated?)", d->path);
+        return ks_fail_kind(err, KS_E_TRUNCATED, "%s: bitmap runs past the end of the file (truncated?)", d->path);
     k->bitmap1 = xmalloc(half);
     k->bitmap2 = xmalloc(half);
     if (kd_read(d, k, k->bitmap1, half, k->bitmap_off, err) || kd_read(d, k, k->bitmap2, half, k->bitmap_off + half, err))
@@ -207,10 +217,10 @@ static int check_not_truncated(struct dump *d, const struct kdump *k, ks_err *er
     uint8_t pd[PD_SIZE];
     if (k->recs || !pages) return 0;       /* a flattened dump's records are checked as they are indexed */
     if (at + PD_SIZE > d->file_size || kd_read(d, k, pd, PD_SIZE, at, err))
-        return ks_fail(err, "%s: truncated: the page descriptors end past the end of the file", d->path);
+        return ks_fail_kind(err, KS_E_TRUNCATED, "%s: truncated: the page descriptors end past the end of the file", d->path);
     if (le64(pd) + le32(pd + 8) > d->file_size)
-        return ks_fail(err, "%s: truncated: the last page's data ends at %#llx, the file at %#llx", d->path,
-                       (unsigned long long)(le64(pd) + le32(pd + 8)), (unsigned long long)d->file_size);
+        return ks_fail_kind(err, KS_E_TRUNCATED, "%s: truncated: the last page's data ends at %#llx, the file at %#llx", d->path,
+                            (unsigned long long)(le64(pd) + le32(pd + 8)), (unsigned long long)d->file_size);
     return 0;
 }
 
@@ -223,11 +233,14 @@ static int kdump_open(struct dump *d, ks_err *err)
     bool flat = !memcmp(h, FLAT_SIG, strlen(FLAT_SIG));
     if (flat && flat_index(d, k, err) != 0) return -1;
     if (kd_read(d, k, h, sizeof h, 0, err) != 0) return -1;
-    if (memcmp(h, "KDUMP   ", 8) != 0) return ks_fail(err, "%s: bad kdump signature", d->path);
+    if (memcmp(h, "KDUMP   ", 8) != 0)
+        return ks_fail_kind(err, KS_E_CORRUPT, "%s: bad kdump signature", d->path);
     const struct hdr_layout *l = NULL;
     for (size_t i = 0; i < ARRAY_SIZE(layouts) && !l; i++)
         if (layout_sane(h, &layouts[i], d->file_size)) l = &layouts[i];
-    if (!l) return ks_fail(err, "%s: kdump header is corrupt (no layout gives a sane block size and bitmap)", d->path);
+    if (!l)
+        return ks_fail_kind(err, KS_E_CORRUPT, "%s: kdump header is corrupt (no layout gives a sane block size and bitmap)",
+                            d->path);
     k->layout64 = l->is64;
     int version = (int)le32(h + 8);
     k->block_size = le32(h + l->block_size);
@@ -238,7 +251,8 @@ static int kdump_open(struct dump *d, ks_err *err)
     k->bitmap_len = (uint64_t)k->block_size * bitmap_blocks;
     if (load_bitmaps(d, k, err) != 0) return -1;
     if (k->max_mapnr > (1ull << 28))   /* 2^28 frames = 1 TB: far past any i386 machine */
-        return ks_fail(err, "%s: kdump header claims %llu page frames: corrupt", d->path, (unsigned long long)k->max_mapnr);
+        return ks_fail_kind(err, KS_E_CORRUPT, "%s: kdump header claims %llu page frames: corrupt", d->path,
+                            (unsigned long long)k->max_mapnr);
     k->pd_base = k->bitmap_off + k->bitmap_len;
     if (check_not_truncated(d, k, err)) return -1;
     d->max_pfn = k->max_mapnr;
@@ -301,8 +315,13 @@ static int decompress_page(struct dump *d, const struct kdump *k, uint64_t pfn, 
     if (rc == 0) {
         const char *codec = "?";
         int r = inflate_page(flags, in, size, buf, k->block_size, &codec);
-        if (r == -2) rc = ks_fail(err, "page %#llx is %s-compressed; this ksleuth was built without %s support", (unsigned long long)pfn, codec, codec);
-        else if (r) rc = ks_fail(err, "page %#llx: corrupt %s data in the dump", (unsigned long long)pfn, codec);
+        if (r == -2)
+            rc = ks_fail_at(err, KS_E_UNSUPPORTED, KS_AS_PHYS, pfn << KS_PAGE_SHIFT,
+                            "page %#llx is %s-compressed; this ksleuth was built without %s support", (unsigned long long)pfn,
+                            codec, codec);
+        else if (r)
+            rc = ks_fail_at(err, KS_E_CORRUPT, KS_AS_PHYS, pfn << KS_PAGE_SHIFT, "page %#llx: corrupt %s data in the dump",
+                            (unsigned long long)pfn, codec);
     }
     free(in);
     return rc == 0 ? DUMP_PAGE_OK : DUMP_PAGE_ERROR;
@@ -316,8 +335,9 @@ static int kdump_read_page(struct dump *d, uint64_t pfn, uint8_t *buf, ks_err *e
             memset(buf, 0, KS_PAGE_SIZE);
             return DUMP_PAGE_ZERO;
         }
-        ks_fail(err, "physical page %#llx is not in the dump (%s)", (unsigned long long)(pfn << KS_PAGE_SHIFT),
-                bit(k->bitmap1, pfn) ? "excluded by makedumpfile's dump level" : "not RAM");
+        ks_fail_at(err, KS_E_NOT_IN_DUMP, KS_AS_PHYS, pfn << KS_PAGE_SHIFT, "physical page %#llx is not in the dump (%s)",
+                   (unsigned long long)(pfn << KS_PAGE_SHIFT),
+                   bit(k->bitmap1, pfn) ? "excluded by makedumpfile's dump level" : "not RAM");
         return DUMP_PAGE_ABSENT;
     }
     uint8_t pd[PD_SIZE];
@@ -325,12 +345,14 @@ static int kdump_read_page(struct dump *d, uint64_t pfn, uint8_t *buf, ks_err *e
     uint64_t off = le64(pd);
     uint32_t size = le32(pd + 8), flags = le32(pd + 12);
     if (size == 0 || size > k->block_size * 2u) {
-        ks_fail(err, "page %#llx: corrupt page descriptor (size %u)", (unsigned long long)pfn, size);
+        ks_fail_at(err, KS_E_CORRUPT, KS_AS_PHYS, pfn << KS_PAGE_SHIFT, "page %#llx: corrupt page descriptor (size %u)",
+                   (unsigned long long)pfn, size);
         return DUMP_PAGE_ERROR;
     }
     if (flags & (PD_ZLIB | PD_LZO | PD_SNAPPY | PD_ZSTD)) return decompress_page(d, k, pfn, off, size, flags, buf, err);
     if (size != k->block_size) {
-        ks_fail(err, "page %#llx: uncompressed page of %u bytes", (unsigned long long)pfn, size);
+        ks_fail_at(err, KS_E_CORRUPT, KS_AS_PHYS, pfn << KS_PAGE_SHIFT, "page %#llx: uncompressed page of %u bytes",
+                   (unsigned long long)pfn, size);
         return DUMP_PAGE_ERROR;
     }
     return kd_read(d, k, buf, KS_PAGE_SIZE, off, err) ? DUMP_PAGE_ERROR : DUMP_PAGE_OK;

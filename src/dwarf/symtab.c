@@ -81,12 +81,14 @@ int symtab_open(struct symtab *st, const char *path, ks_err *err)
     hm_init(&st->by_name);
     elf_version(EV_CURRENT);
     st->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (st->fd < 0) return ks_fail(err, "%s: cannot open", path);
+    if (st->fd < 0)
+        return ks_fail_kind(err, KS_E_IO, "%s: cannot open", path);
     Elf *elf = elf_begin(st->fd, ELF_C_READ, NULL);
     st->elf = elf;
     GElf_Ehdr eh;
     if (!elf || !gelf_getehdr(elf, &eh) || eh.e_type != ET_EXEC) return ks_fail(err, "%s: not an ELF executable (vmlinux)", path);
-    if (eh.e_machine != EM_386) return ks_fail(err, "%s: vmlinux for machine %u, not i386", path, eh.e_machine);
+    if (eh.e_machine != EM_386)
+        return ks_fail_kind(err, KS_E_UNSUPPORTED, "%s: vmlinux for machine %u, not i386", path, eh.e_machine);
     size_t shstrndx;
     if (elf_getshdrstrndx(elf, &shstrndx) != 0) return ks_fail(err, "%s: no section names", path);
     for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {

@@ -277,7 +277,7 @@ int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_
         if (!m) {
             char tn[200];
             kt_name(kd, cur, tn, sizeof tn);
-            return ks_fail(err, "%s has no member %s", tn, tok);
+            return ks_fail_kind(err, KS_E_NO_MEMBER, "%s has no member %s", tn, tok);
         }
         cur = m->type;
         /* Every subscript, a number checked against the array's bound: "a[1][2]". */
@@ -285,14 +285,16 @@ int kt_member_path(struct kdwarf *kd, struct ktype *t, const char *path, uint64_
             char *end;
             unsigned long long index = strtoull(br + 1, &end, 0);
             struct ktype *a = kt_strip(cur);
-            if (end == br + 1 || *end != ']' || br[1] == '-') return ks_fail(err, "bad subscript in %s", path);
-            if (!a || a->kind != KT_ARRAY) return ks_fail(err, "member %s is not an array", tok);
+            if (end == br + 1 || *end != ']' || br[1] == '-')
+                return ks_fail_kind(err, KS_E_BAD_ARG, "bad subscript in %s", path);
+            if (!a || a->kind != KT_ARRAY) return ks_fail_kind(err, KS_E_BAD_ARG, "member %s is not an array", tok);
             if (a->count && index >= a->count)
-                return ks_fail(err, "index %llu is out of bounds of %s: it has %llu elements", index, tok, (unsigned long long)a->count);
+                return ks_fail_kind(err, KS_E_BAD_ARG, "index %llu is out of bounds of %s: it has %llu elements", index, tok,
+                                    (unsigned long long)a->count);
             off += index * kt_size(a->target);
             cur = a->target;
             br = end[1] == '[' ? end + 1 : NULL;
-            if (!br && end[1]) return ks_fail(err, "bad subscript in %s", path);
+            if (!br && end[1]) return ks_fail_kind(err, KS_E_BAD_ARG, "bad subscript in %s", path);
         }
     }
     *offset = off;

@@ -20,7 +20,8 @@ static int choose_paging(struct kernel *k, ks_err *err)
         const char *vmci = k->dump->vmcoreinfo;
         char v[8];
         if (vmci && vmcoreinfo_value(vmci, "CONFIG_X86_PAE", v, sizeof v)) size = 8;
-        else if (!pte) return ks_fail(err, "cannot tell PAE from non-PAE: no pte_t in the DWARF");
+        else if (!pte)
+            return ks_fail_kind(err, KS_E_NO_TYPE, "cannot tell PAE from non-PAE: no pte_t in the DWARF");
         else size = 4;
     }
     k->pae = size == 8;
@@ -63,7 +64,8 @@ void kernel_close(struct kernel *k)
 int ksym_addr(struct kernel *k, const char *name, uint64_t *addr, ks_err *err)
 {
     const struct ksym *s = symtab_lookup(&k->syms, name);
-    if (!s) return ks_fail(err, "unknown symbol: %s", name);
+    if (!s)
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "unknown symbol: %s", name);
     *addr = s->addr + (s->type == 'a' || s->type == 'A' ? 0 : (uint64_t)k->kaslr_offset);
     return 0;
 }
@@ -126,7 +128,10 @@ unsigned kpossible_cpus(struct kernel *k)
 int kper_cpu_ptr(struct kernel *k, uint64_t addr, unsigned cpu, uint64_t *out, ks_err *err)
 {
     uint64_t offs = 0, off = 0;
-    if (ksym_addr(k, "__per_cpu_offset", &offs, NULL) == 0 && kread_ulong(k, offs + 4ull * cpu, &off, err)) return -1;
+    /* A kernel built without SMP has no per-CPU offsets: its one copy is at the link address. */
+    if (ksym_has(k, "__per_cpu_offset") &&
+        (ksym_addr(k, "__per_cpu_offset", &offs, err) || kread_ulong(k, offs + 4ull * cpu, &off, err)))
+        return -1;
     *out = (addr + off) & 0xFFFFFFFFull;
     return 0;
 }
@@ -136,8 +141,8 @@ int kvtop(struct kernel *k, uint64_t vaddr, uint64_t *paddr, ks_err *err)
     struct pt_walk w;
     if (pt_walk(k->paging, &k->mem, k->pgd_paddr, vaddr, &w, err) != 0) return -1;
     if (w.result != PT_MAPPED)
-        return ks_fail(err, "kernel virtual address %#llx is not mapped (%s entry %#llx)", (unsigned long long)vaddr,
-                       w.stop_level, (unsigned long long)w.leaf);
+        return ks_fail_at(err, KS_E_NOT_MAPPED, KS_AS_KVIRT, vaddr, "kernel virtual address %#llx is not mapped (%s entry %#llx)",
+                          (unsigned long long)vaddr, w.stop_level, (unsigned long long)w.leaf);
     *paddr = w.paddr;
     return 0;
 }
@@ -147,7 +152,9 @@ int kread(struct kernel *k, uint64_t vaddr, void *buf, size_t len, ks_err *err)
     uint8_t *out = buf;
     while (len) {
         uint64_t pa;
-        if (vaddr > 0xFFFFFFFFull) return ks_fail(err, "address %#llx is beyond 4 GB of virtual space", (unsigned long long)vaddr);
+        if (vaddr > 0xFFFFFFFFull)
+            return ks_fail_at(err, KS_E_BAD_ARG, KS_AS_KVIRT, vaddr, "address %#llx is beyond 4 GB of virtual space",
+                              (unsigned long long)vaddr);
         if (kvtop(k, vaddr, &pa, err) != 0) return -1;
         size_t n = KS_MIN(len, KS_PAGE_SIZE - (size_t)(vaddr & (KS_PAGE_SIZE - 1)));
         if (physmem_read(&k->mem, pa, out, n, err) != 0) return -1;
@@ -186,20 +193,42 @@ uint64_t kdecode_int(const uint8_t *p, size_t size, bool is_signed)
     return v;
 }
 
+/* A member path looked up once: where it is, or why it is not there. */
+struct member_lookup {
+    struct member_ref ref;
+    int status; /* 0, or -1 with why */
+    ks_err why;
+};
+
+static struct member_lookup *member_resolve(struct kernel *k, const char *type, const char *path)
+{
+    struct member_lookup *l = xcalloc(1, sizeof *l);
+    struct ktype *t = kdwarf_type(k->dwarf, type);
+    if (!t)
+        l->status = ks_fail_kind(&l->why, KS_E_NO_TYPE, "no type %s in the vmlinux DWARF", type);
+    else
+        l->status = kt_member_path(k->dwarf, t, path, &l->ref.offset, &l->ref.type, &l->ref.member, &l->why);
+    return l;
+}
+
 const struct member_ref *kmember_ref(struct kernel *k, const char *type, const char *path, ks_err *err)
 {
     char key[256];
     snprintf(key, sizeof key, "%s\x01%s", type, path);
     uint64_t v;
-    if (hm_get(&k->members, key, &v)) return (const struct member_ref *)(uintptr_t)v;
-    struct ktype *t = kdwarf_type(k->dwarf, type);
-    if (!t) { ks_fail(err, "no type %s in the vmlinux DWARF", type); return NULL; }
-    struct member_ref r;
-    if (kt_member_path(k->dwarf, t, path, &r.offset, &r.type, &r.member, err)) return NULL;
-    struct member_ref *copy = xmalloc(sizeof *copy);
-    *copy = r;
-    hm_put(&k->members, key, (uint64_t)(uintptr_t)copy);
-    return copy;
+    struct member_lookup *l;
+    if (hm_get(&k->members, key, &v)) {
+        l = (struct member_lookup *)(uintptr_t)v;
+    } else {
+        /* Absence is remembered too: probes for what a kernel version lacks are asked per task. */
+        l = member_resolve(k, type, path);
+        hm_put(&k->members, key, (uint64_t)(uintptr_t)l);
+    }
+    if (l->status) {
+        ks_pass(err, &l->why);
+        return NULL;
+    }
+    return &l->ref;
 }
 
 uint64_t kdecode_member(const struct member_ref *r, const uint8_t *obj)
@@ -230,7 +259,8 @@ static int read_int_at(struct kernel *k, uint64_t addr, struct ktype *mt, const 
     }
     struct ktype *s = kt_strip(mt);
     size_t size = (size_t)KS_MIN(kt_size(mt), (uint64_t)8);
-    if (size == 0) return ks_fail(err, "no integer value at %#llx", (unsigned long long)addr);
+    if (size == 0)
+        return ks_fail_at(err, KS_E_BAD_ARG, KS_AS_KVIRT, addr, "no integer value at %#llx", (unsigned long long)addr);
     if (kread(k, addr, b, size, err)) return -1;
     *v = kdecode_int(b, size, s && s->kind == KT_BASE && s->is_signed);
     return 0;
@@ -245,7 +275,8 @@ int kread_member(struct kernel *k, uint64_t obj, const char *type, const char *p
 int kvar_addr(struct kernel *k, const char *var, const char *path, uint64_t *addr, struct ktype **type, ks_err *err)
 {
     struct ktype *t = kdwarf_var_type(k->dwarf, var);
-    if (!t) return ks_fail(err, "no variable %s in the vmlinux DWARF", var);
+    if (!t)
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "no variable %s in the vmlinux DWARF", var);
     if (ksym_addr(k, var, addr, err)) return -1;
     if (!path) { if (type) *type = t; return 0; }
     uint64_t off;
@@ -259,7 +290,8 @@ int kvar_read_int(struct kernel *k, const char *var, const char *path, uint64_t 
     struct ktype *t = kdwarf_var_type(k->dwarf, var), *mt = t;
     const struct kt_member *m = NULL;
     uint64_t addr = 0, off = 0;
-    if (!t) return ks_fail(err, "no variable %s in the vmlinux DWARF", var);
+    if (!t)
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "no variable %s in the vmlinux DWARF", var);
     if (ksym_addr(k, var, &addr, err)) return -1;
     if (path && kt_member_path(k->dwarf, t, path, &off, &mt, &m, err)) return -1;
     return read_int_at(k, addr + off, mt, m, v, err);
@@ -269,4 +301,48 @@ uint64_t ktype_size(struct kernel *k, const char *type)
 {
     struct ktype *t = kdwarf_type(k->dwarf, type);
     return t ? kt_size(t) : 0;
+}
+
+bool ktype_has(struct kernel *k, const char *type)
+{
+    return kdwarf_type(k->dwarf, type) != NULL;
+}
+
+const struct member_ref *kmember_probe(struct kernel *k, const char *type, const char *path)
+{
+    /* Only DWARF is consulted: the one failure there is, is absence. */
+    return kmember_ref(k, type, path, NULL);
+}
+
+bool kmember_has(struct kernel *k, const char *type, const char *path)
+{
+    return kmember_probe(k, type, path) != NULL;
+}
+
+bool ksym_has(struct kernel *k, const char *name)
+{
+    return symtab_lookup(&k->syms, name) != NULL;
+}
+
+bool kvar_has(struct kernel *k, const char *var, const char *path)
+{
+    struct ktype *t = kdwarf_var_type(k->dwarf, var);
+    uint64_t off;
+    if (!t || !ksym_has(k, var))
+        return false;
+    return !path || kt_member_path(k->dwarf, t, path, &off, NULL, NULL, NULL) == 0;
+}
+
+int kread_member_opt(struct kernel *k, uint64_t obj, const char *type, const char *path, uint64_t *v, ks_err *err)
+{
+    if (!kmember_has(k, type, path))
+        return 0;
+    return kread_member(k, obj, type, path, v, err) ? -1 : 1;
+}
+
+int kvar_read_int_opt(struct kernel *k, const char *var, const char *path, uint64_t *v, ks_err *err)
+{
+    if (!kvar_has(k, var, path))
+        return 0;
+    return kvar_read_int(k, var, path, v, err) ? -1 : 1;
 }

@@ -40,11 +40,11 @@ struct kernel {
     uint64_t pgd_paddr;          /* swapper_pg_dir, physical */
     char release[65];            /* from the vmlinux's banner */
     char banner[512];
-    struct hashmap members;      /* "type\x01path" -> struct member_ref *: lookups done once */
+    struct hashmap members;      /* "type\x01path" -> the lookup, found or absent: each done once */
     struct {                     /* the memory model, resolved on first use (mm/page.c, mm/sparse.c) */
         bool ready, sparse;
-        int status;              /* 0, or -1 with msg */
-        char msg[KS_ERR_MAX];
+        int status; /* 0, or -1 with error */
+        ks_err error;
         uint64_t page_size;                  /* sizeof(struct page) */
         uint64_t base, first_pfn, count;     /* FLATMEM: mem_map and the node's span */
         unsigned section_shift;              /* SPARSEMEM: PFN_SECTION_SHIFT */
@@ -66,7 +66,7 @@ struct member_ref {
     const struct kt_member *member;   /* for bit-fields */
 };
 
-/* The resolved member (cached), or NULL with err set. */
+/* The resolved member (cached), or NULL with err set (KS_E_NO_TYPE, KS_E_NO_MEMBER; cached too). */
 const struct member_ref *kmember_ref(struct kernel *k, const char *type, const char *path, ks_err *err);
 /* Decode an integer member from a buffer holding the whole object. */
 uint64_t kdecode_member(const struct member_ref *r, const uint8_t *obj);
@@ -106,7 +106,9 @@ unsigned kpossible_cpus(struct kernel *k);
 /* This CPU's copy of a per-CPU variable at link address `addr` (i386: addr + __per_cpu_offset[cpu]). */
 int kper_cpu_ptr(struct kernel *k, uint64_t addr, unsigned cpu, uint64_t *out, ks_err *err);
 
-/* Kernel virtual -> physical through swapper_pg_dir. */
+/* Kernel virtual -> physical through swapper_pg_dir. An address no entry maps fails with
+ * KS_E_NOT_MAPPED and the virtual address; a page-table or data page the dump lacks, with the
+ * dump's KS_E_NOT_IN_DUMP and the physical address. */
 int kvtop(struct kernel *k, uint64_t vaddr, uint64_t *paddr, ks_err *err);
 int kread(struct kernel *k, uint64_t vaddr, void *buf, size_t len, ks_err *err);
 int kread_ulong(struct kernel *k, uint64_t vaddr, uint64_t *v, ks_err *err);   /* 4 bytes on i386 */
@@ -120,6 +122,20 @@ uint64_t ktype_size(struct kernel *k, const char *type);
 /* A global variable (its DWARF type) and optionally a member path inside it: address and type. */
 int kvar_addr(struct kernel *k, const char *var, const char *path, uint64_t *addr, struct ktype **type, ks_err *err);
 int kvar_read_int(struct kernel *k, const char *var, const char *path, uint64_t *v, ks_err *err);
+
+/* Probes: what this kernel's DWARF and symbol table have. "No" is an answer, never an error, and
+ * they read no dump memory, so a read error can never hide behind them. Where a kernel difference
+ * is decided, ask these; never read with a NULL err and take failure for absence. */
+bool ktype_has(struct kernel *k, const char *type);
+bool kmember_has(struct kernel *k, const char *type, const char *path);
+/* The member where this kernel has it, NULL where it does not. */
+const struct member_ref *kmember_probe(struct kernel *k, const char *type, const char *path);
+bool ksym_has(struct kernel *k, const char *name);
+bool kvar_has(struct kernel *k, const char *var, const char *path);
+/* Fields some kernels lack: 1 with *v read; 0 when this kernel has no such member (or variable),
+ * *v untouched; -1 with err set when it has one that cannot be read. */
+int kread_member_opt(struct kernel *k, uint64_t obj, const char *type, const char *path, uint64_t *v, ks_err *err);
+int kvar_read_int_opt(struct kernel *k, const char *var, const char *path, uint64_t *v, ks_err *err);
 
 /* Decode an integer of `size` bytes (little-endian), sign-extended if asked. */
 uint64_t kdecode_int(const uint8_t *p, size_t size, bool is_signed);

@@ -14,7 +14,9 @@
 #include "../dump/vmcoreinfo.h"
 #include "placement.h"
 
-/* Does the banner sit at link-address + offset, as the page tables found with that offset say? */
+/* Does the banner sit at link-address + offset, as the page tables found with that offset say?
+ * A candidate whose page tables or banner cannot be read is not the place: this is a search, and
+ * when no candidate holds, kernel_place() reports the mismatch. */
 static bool offset_checks_out(struct kernel *k, int64_t off, const char *banner, size_t len)
 {
     const struct ksym *pgd = symtab_lookup(&k->syms, "swapper_pg_dir");
@@ -39,7 +41,7 @@ static bool search_banner(struct kernel *k, const char *banner, size_t len, uint
     uint8_t window[32 + KS_PAGE_SIZE];
     for (uint64_t i = 0; i < limit; i++) {
         uint64_t pfn = (start + i) % limit;
-        const uint8_t *page = physmem_page(&k->mem, pfn, NULL);
+        const uint8_t *page = physmem_page(&k->mem, pfn, NULL); /* a frame we cannot read holds no banner we can prove */
         if (!page || pfn == 0) carry = 0;
         if (!page) continue;
         memcpy(window + carry, page, KS_PAGE_SIZE);
@@ -59,28 +61,31 @@ int kernel_place(struct kernel *k, ks_err *err)
 {
     const struct ksym *lb = symtab_lookup(&k->syms, "linux_banner");
     if (!lb || !symtab_lookup(&k->syms, "swapper_pg_dir"))
-        return ks_fail(err, "vmlinux lacks linux_banner or swapper_pg_dir");
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "vmlinux lacks linux_banner or swapper_pg_dir");
     size_t len = KS_MIN(lb->size ? lb->size : 200, sizeof k->banner - 1);
     if (symtab_read_image(&k->syms, lb->addr, k->banner, len, err) != 0) return -1;
     k->banner[len] = 0;
     len = strlen(k->banner);
     if (sscanf(k->banner, "Linux version %64s", k->release) != 1)
-        return ks_fail(err, "vmlinux's linux_banner is not a Linux banner");
+        return ks_fail_kind(err, KS_E_CORRUPT, "vmlinux's linux_banner is not a Linux banner");
     const char *vmci = k->mem.dump->vmcoreinfo;
     char dump_release[80];
     if (vmci && vmcoreinfo_value(vmci, "OSRELEASE", dump_release, sizeof dump_release) && strcmp(dump_release, k->release))
-        return ks_fail(err, "vmlinux and dump do not match: vmlinux is %s, the dump's VMCOREINFO says %s", k->release, dump_release);
+        return ks_fail_kind(err, KS_E_BAD_ARG, "vmlinux and dump do not match: vmlinux is %s, the dump's VMCOREINFO says %s",
+                            k->release, dump_release);
 
     uint64_t link_pa = lb->addr - k->page_offset, off;
     if (vmci && vmcoreinfo_number(vmci, "KERNELOFFSET", &off)) {
         k->kaslr_source = "VMCOREINFO KERNELOFFSET";
         if (offset_checks_out(k, (int64_t)off, k->banner, len)) return 0;
-        return ks_fail(err, "vmlinux and dump do not match: linux_banner differs at the place VMCOREINFO gives");
+        return ks_fail_kind(err, KS_E_BAD_ARG,
+                            "vmlinux and dump do not match: linux_banner differs at the place VMCOREINFO gives");
     }
     k->kaslr_source = "linux_banner at its link address";
     if (offset_checks_out(k, 0, k->banner, len)) return 0;
     k->kaslr_source = "linux_banner found in physical memory";
     if (search_banner(k, k->banner, len, link_pa)) return 0;
-    return ks_fail(err, "vmlinux and dump do not match: this vmlinux's linux_banner (%s) is nowhere in the dump's memory",
-                   k->release);
+    return ks_fail_kind(err, KS_E_BAD_ARG,
+                        "vmlinux and dump do not match: this vmlinux's linux_banner (%s) is nowhere in the dump's memory",
+                        k->release);
 }

@@ -25,7 +25,10 @@ static int read_ring(struct kernel *k, struct ring *r, ks_err *err)
 {
     uint64_t prb;
     const char *R = "struct printk_ringbuffer";
-    if (kvar_read_int(k, "prb", NULL, &prb, err)) return ks_fail(err, "no printk ring buffer (prb): kernel older than 5.10?");
+    if (!kvar_has(k, "prb", NULL))
+        return ks_fail_kind(err, KS_E_UNSUPPORTED, "no printk ring buffer (prb): kernel older than 5.10?");
+    if (kvar_read_int(k, "prb", NULL, &prb, err))
+        return -1; /* there is one, and it cannot be read: say why */
     uint64_t v;
 #define GET(path, dst) do { if (kread_member(k, prb, R, path, &v, err)) return -1; dst = v; } while (0)
     GET("desc_ring.count_bits", r->count_bits);
@@ -36,7 +39,8 @@ static int read_ring(struct kernel *k, struct ring *r, ks_err *err)
     GET("text_data_ring.size_bits", r->size_bits);
     GET("text_data_ring.data", r->data);
 #undef GET
-    if (r->count_bits > 24 || r->size_bits > 28) return ks_fail(err, "printk ring sizes are not believable");
+    if (r->count_bits > 24 || r->size_bits > 28)
+        return ks_fail_kind(err, KS_E_CORRUPT, "printk ring sizes are not believable");
     r->desc_size = ktype_size(k, "struct prb_desc");
     r->info_size = ktype_size(k, "struct printk_info");
     if (kmember_off(k, "struct prb_desc", "state_var", &r->off_state, err) ||
@@ -73,7 +77,8 @@ static int visit(struct kernel *k, const struct ring *r, uint64_t id, int (*fn)(
 {
     uint64_t idx = id & ((1ull << r->count_bits) - 1);
     uint8_t d[64], info[128];
-    if (r->desc_size > sizeof d || r->info_size > sizeof info) return ks_fail(err, "printk record layout too large");
+    if (r->desc_size > sizeof d || r->info_size > sizeof info)
+        return ks_fail_kind(err, KS_E_UNSUPPORTED, "printk record layout too large");
     if (kread(k, r->descs + idx * r->desc_size, d, (size_t)r->desc_size, err) ||
         kread(k, r->infos + idx * r->info_size, info, (size_t)r->info_size, err))
         return -1;

@@ -25,7 +25,7 @@ const uint8_t *physmem_page(struct physmem *pm, uint64_t pfn, ks_err *err)
 {
     struct physmem_slot *s = &pm->slots[(pfn ^ (pfn >> 10)) & (pm->nslots - 1)];
     if (ks_interrupted()) {    /* every walk reads memory: Ctrl-C stops them all here (util/interrupt.h) */
-        ks_fail(err, "interrupted");
+        ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
         return NULL;
     }
     if (s->pfn == pfn) { pm->hits++; return s->data; }

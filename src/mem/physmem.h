@@ -1,7 +1,8 @@
 /*
  * physmem: reads of physical memory, any length, any alignment, over a dump, through a
  * small page cache (kernel walks re-read the same page-table and struct pages constantly).
- * An absent page is an error for the whole read; nothing is partly filled silently.
+ * An absent page is an error for the whole read (the dump's error, kind and physical address
+ * kept); nothing is partly filled silently.
  */
 #ifndef KS_PHYSMEM_H
 #define KS_PHYSMEM_H

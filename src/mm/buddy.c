@@ -44,12 +44,21 @@ static int count_block(struct kernel *k, const struct free_block *b, void *arg)
  * 2 MB with), else MAX_ORDER - 1 (include/linux/pageblock-flags.h). The hstates[] array exists only
  * with CONFIG_HUGETLB_PAGE (a struct hstate type alone proves nothing: headers declare it anyway).
  * A kernel that made the order a variable exports `pageblock_order`. */
-static unsigned pageblock_order_of(struct kernel *k, const struct zone_geometry *g)
+static int pageblock_order_of(struct kernel *k, const struct zone_geometry *g, unsigned *order, ks_err *err)
 {
     uint64_t v;
-    if (kvar_read_int(k, "pageblock_order", NULL, &v, NULL) == 0 && v < 32) return (unsigned)v;
-    if (ksym_addr(k, "hstates", &v, NULL) == 0) return k->pae ? 21 - KS_PAGE_SHIFT : 22 - KS_PAGE_SHIFT;
-    return g->max_order - 1;
+    int r = kvar_read_int_opt(k, "pageblock_order", NULL, &v, err);
+    if (r < 0)
+        return -1;
+    if (r > 0 && v >= 32)
+        return ks_fail_kind(err, KS_E_CORRUPT, "pageblock_order %llu is not believable", (unsigned long long)v);
+    if (r > 0)
+        *order = (unsigned)v;
+    else if (ksym_has(k, "hstates"))
+        *order = k->pae ? 21 - KS_PAGE_SHIFT : 22 - KS_PAGE_SHIFT;
+    else
+        *order = g->max_order - 1;
+    return 0;
 }
 
 /* Each pageblock's migratetype bits; a pageblock in a SPARSEMEM hole has none (BUDDY_PB_HOLE). */
@@ -67,6 +76,7 @@ static int read_pageblock_types(struct kernel *k, const struct zone_info *z, str
     uint64_t base = z->start_pfn & ~((1ull << c->pageblock_order) - 1);
     for (unsigned pb = 0; pb < c->npageblocks; pb++) {
         uint64_t pfn = base + ((uint64_t)pb << c->pageblock_order), bitmap, block, word;
+        /* pageblock_bitmap() reads nothing (the model was read above): its only failures are holes. */
         if (pageblock_bitmap(k, zone_bitmap, z->start_pfn, pfn, c->pageblock_order, &bitmap, &block, NULL)) {
             c->pb_migratetype[pb] = BUDDY_PB_HOLE;
             c->pb_holes++;
@@ -82,7 +92,8 @@ static int read_pageblock_types(struct kernel *k, const struct zone_info *z, str
 int buddy_census(struct kernel *k, const struct zone_info *z, const struct zone_geometry *g, struct buddy_census *c, ks_err *err)
 {
     memset(c, 0, sizeof *c);
-    c->pageblock_order = pageblock_order_of(k, g);
+    if (pageblock_order_of(k, g, &c->pageblock_order, err))
+        return -1;
     uint64_t base = z->start_pfn & ~((1ull << c->pageblock_order) - 1);
     uint64_t n = z->spanned ? (z->start_pfn + z->spanned - base + (1ull << c->pageblock_order) - 1) >> c->pageblock_order : 0;
     c->npageblocks = (unsigned)n;
@@ -130,20 +141,30 @@ int for_each_zone_census(struct kernel *k, const struct zone_geometry *g,
 
 /* A free block of order n starts at a multiple of 2^n, and only its first page is marked
  * PageBuddy with the order in page->private: look at each candidate head below pfn. */
-bool buddy_block_of(struct kernel *k, uint64_t pfn, unsigned max_order, uint64_t *head, unsigned *order)
+int buddy_block_find(struct kernel *k, uint64_t pfn, unsigned max_order, uint64_t *head, unsigned *order, ks_err *err)
 {
     for (unsigned o = 0; o < max_order; o++) {
         uint64_t h = pfn & ~((1ull << o) - 1), page;
         struct page_info pi;
-        if (pfn_to_page(k, h, &page, NULL) || page_info_read(k, page, &pi, NULL)) return false;
+        ks_err e;
+        /* A candidate head without a struct page (a hole) ends the search; a read that fails does not. */
+        if (pfn_to_page(k, h, &page, &e))
+            return ks_err_is(&e, KS_E_BAD_ARG) ? 0 : ks_pass(err, &e);
+        if (page_info_read(k, page, &pi, err))
+            return -1;
         if (page_is_buddy(k, &pi) && pi.private >= o && pi.private < 64 && !(h & ((1ull << pi.private) - 1)) &&
             pfn < h + (1ull << pi.private)) {
             *head = h;
             *order = (unsigned)pi.private;
-            return true;
+            return 1;
         }
     }
-    return false;
+    return 0;
+}
+
+bool buddy_block_of(struct kernel *k, uint64_t pfn, unsigned max_order, uint64_t *head, unsigned *order)
+{
+    return buddy_block_find(k, pfn, max_order, head, order, NULL) > 0;
 }
 
 /* ---- mm/vmstat.c's indices ---- */

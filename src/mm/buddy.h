@@ -42,7 +42,10 @@ int for_each_zone_census(struct kernel *k, const struct zone_geometry *g,
                          int (*fn)(struct kernel *k, const struct zone_info *z, const struct buddy_census *c, void *arg), void *arg,
                          ks_err *err);
 
-/* The free buddy block holding pfn, if any: its first frame and order. */
+/* The free buddy block holding pfn: 1 with its first frame and order, 0 if pfn is in none, -1 with
+ * err when a struct page on the way cannot be read. */
+int buddy_block_find(struct kernel *k, uint64_t pfn, unsigned max_order, uint64_t *head, unsigned *order, ks_err *err);
+/* The same as a yes/no, for callers that read the page themselves next: false also on a failed read. */
 bool buddy_block_of(struct kernel *k, uint64_t pfn, unsigned max_order, uint64_t *head, unsigned *order);
 
 /* mm/vmstat.c: unusable_free_index() and __fragmentation_index(), from nr_free per order.

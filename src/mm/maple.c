@@ -48,7 +48,7 @@ static int setup(struct mt_walk *w, ks_err *err)
     if (layout_of(k, "struct maple_range_64", &w->range, err) || layout_of(k, "struct maple_arange_64", &w->arange, err)) return -1;
     if (!kdwarf_enumerator(k->dwarf, "maple_leaf_64", &w->leaf_64) || !kdwarf_enumerator(k->dwarf, "maple_range_64", &w->range_64) ||
         !kdwarf_enumerator(k->dwarf, "maple_arange_64", &w->arange_64))
-        return ks_fail(err, "no enum maple_type in the DWARF");
+        return ks_fail_kind(err, KS_E_NO_TYPE, "no enum maple_type in the DWARF");
     return 0;
 }
 
@@ -72,16 +72,22 @@ static int visit_leaf_entry(struct mt_walk *w, uint64_t first, uint64_t last, ui
 static int walk_node(struct mt_walk *w, uint64_t enode, uint64_t min, uint64_t max, unsigned depth)
 {
     struct kernel *k = w->k;
-    if (depth > MAPLE_HEIGHT_MAX) return ks_fail(w->err, "maple tree deeper than %d levels: corrupt", MAPLE_HEIGHT_MAX);
-    if (++w->nodes > MAPLE_MAX_NODES) return ks_fail(w->err, "maple tree has more than %u nodes: corrupt", MAPLE_MAX_NODES);
+    if (depth > MAPLE_HEIGHT_MAX)
+        return ks_fail_kind(w->err, KS_E_CORRUPT, "maple tree deeper than %d levels: corrupt", MAPLE_HEIGHT_MAX);
+    if (++w->nodes > MAPLE_MAX_NODES)
+        return ks_fail_kind(w->err, KS_E_CORRUPT, "maple tree has more than %u nodes: corrupt", MAPLE_MAX_NODES);
     int64_t type = (int64_t)((enode >> MAPLE_NODE_TYPE_SHIFT) & MAPLE_NODE_TYPE_MASK);
     bool leaf = type == w->leaf_64, arange = type == w->arange_64;
-    if (!leaf && !arange && type != w->range_64) return ks_fail(w->err, "maple node %#llx has unknown type %lld", (unsigned long long)enode, (long long)type);
+    if (!leaf && !arange && type != w->range_64)
+        return ks_fail_kind(w->err, KS_E_CORRUPT, "maple node %#llx has unknown type %lld", (unsigned long long)enode,
+                            (long long)type);
     const struct node_layout *l = arange ? &w->arange : &w->range;
     uint64_t addr = enode & ~MAPLE_NODE_MASK;
     uint8_t node[512];
     if (l->size > sizeof node || kread(k, addr, node, (size_t)l->size, w->err)) return -1;
-    if (le32(node) == addr) return ks_fail(w->err, "maple node %#llx is dead (freed while in the tree?)", (unsigned long long)addr);
+    if (le32(node) == addr)
+        return ks_fail_kind(w->err, KS_E_CORRUPT, "maple node %#llx is dead (freed while in the tree?)",
+                            (unsigned long long)addr);
     unsigned end = data_end(l, node, arange, max);
     if (end >= l->nslots) end = l->nslots - 1;
     for (unsigned i = 0; i <= end; i++) {
@@ -111,7 +117,9 @@ int mt_load(struct kernel *k, uint64_t tree, uint64_t index, uint64_t *entry, ks
     for (unsigned depth = 0; depth <= MAPLE_HEIGHT_MAX; depth++) {
         int64_t type = (int64_t)((enode >> MAPLE_NODE_TYPE_SHIFT) & MAPLE_NODE_TYPE_MASK);
         bool leaf = type == w.leaf_64, arange = type == w.arange_64;
-        if (!leaf && !arange && type != w.range_64) return ks_fail(err, "maple node %#llx has unknown type %lld", (unsigned long long)enode, (long long)type);
+        if (!leaf && !arange && type != w.range_64)
+            return ks_fail_kind(err, KS_E_CORRUPT, "maple node %#llx has unknown type %lld", (unsigned long long)enode,
+                                (long long)type);
         const struct node_layout *l = arange ? &w.arange : &w.range;
         uint8_t node[512];
         uint64_t addr = enode & ~MAPLE_NODE_MASK;
@@ -129,7 +137,7 @@ int mt_load(struct kernel *k, uint64_t tree, uint64_t index, uint64_t *entry, ks
         enode = slot;
         max = piv;
     }
-    return ks_fail(err, "maple tree deeper than %d levels: corrupt", MAPLE_HEIGHT_MAX);
+    return ks_fail_kind(err, KS_E_CORRUPT, "maple tree deeper than %d levels: corrupt", MAPLE_HEIGHT_MAX);
 }
 
 static int walk_tree(struct mt_walk *w, uint64_t tree, ks_err *err)

@@ -1,6 +1,7 @@
 #include "page.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../util/interrupt.h"
@@ -27,22 +28,41 @@ static int flatmem_load(struct kernel *k, ks_err *err)
     return 0;
 }
 
+/* Ctrl-C is no property of the kernel: a model whose reading was stopped is forgotten, half-made
+ * parts and all, so that the next command reads it again instead of failing forever. */
+static int memmap_forget(struct kernel *k, ks_err *err)
+{
+    ks_err why = k->memmap.error;
+    free(k->memmap.sections);
+    free(k->memmap.section_index);
+    free(k->memmap.ranges);
+    memset(&k->memmap, 0, sizeof k->memmap);
+    return ks_pass(err, &why);
+}
+
 /* The memory model is decided here and nowhere else: a kernel with a mem_section array is SPARSEMEM
  * (mm/sparse.c), one without is FLATMEM. Resolved once per kernel: walks over millions of pages
  * ask for it every time. */
 static int memmap(struct kernel *k, ks_err *err)
 {
     if (!k->memmap.ready) {
-        uint64_t a;
-        ks_err e = { "" };
+        ks_err *e = &k->memmap.error;
         k->memmap.ready = true;
         k->memmap.page_size = ktype_size(k, "struct page");
-        if (!k->memmap.page_size) k->memmap.status = ks_fail(&e, "no struct page in the DWARF");
-        else if (ksym_addr(k, "mem_section", &a, NULL) == 0) k->memmap.status = sparse_load(k, &e);
-        else k->memmap.status = flatmem_load(k, &e);
-        memcpy(k->memmap.msg, e.msg, sizeof e.msg);
+        if (!k->memmap.page_size)
+            k->memmap.status = ks_fail_kind(e, KS_E_NO_TYPE, "no struct page in the DWARF");
+        else if (ksym_has(k, "mem_section"))
+            k->memmap.status = sparse_load(k, e);
+        else
+            k->memmap.status = flatmem_load(k, e);
+        if (k->memmap.status && !e->msg[0])
+            ks_fail(e, "no mem_map");
+        if (k->memmap.status && ks_err_is(e, KS_E_INTERRUPTED))
+            return memmap_forget(k, err);
     }
-    if (k->memmap.status) return ks_fail(err, "%s", k->memmap.msg[0] ? k->memmap.msg : "no mem_map");
+    /* The cached error, kind and address included: every later caller sees why. */
+    if (k->memmap.status)
+        return ks_pass(err, &k->memmap.error);
     return 0;
 }
 
@@ -56,7 +76,7 @@ int pfn_to_page(struct kernel *k, uint64_t pfn, uint64_t *page, ks_err *err)
         return 0;
     }
     if (pfn < k->memmap.first_pfn || pfn >= k->memmap.first_pfn + k->memmap.count)
-        return ks_fail(err, "pfn %#llx is outside mem_map", (unsigned long long)pfn);
+        return ks_fail_kind(err, KS_E_BAD_ARG, "pfn %#llx is outside mem_map", (unsigned long long)pfn);
     *page = k->memmap.base + pfn * k->memmap.page_size;
     return 0;
 }
@@ -79,8 +99,8 @@ int page_to_pfn(struct kernel *k, uint64_t page, uint64_t *pfn, ks_err *err)
     uint64_t start;
     if (memmap(k, err)) return -1;
     if (page_struct_containing(k, page, &start, pfn) || start != page)
-        return ks_fail(err, "%#llx is not a struct page in %s", (unsigned long long)page,
-                       k->memmap.sparse ? "any section's mem_map" : "mem_map");
+        return ks_fail_at(err, KS_E_BAD_ARG, KS_AS_KVIRT, page, "%#llx is not a struct page in %s", (unsigned long long)page,
+                          k->memmap.sparse ? "any section's mem_map" : "mem_map");
     return 0;
 }
 
@@ -124,7 +144,8 @@ int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err
     static const char *const fields[] = { "flags", "mapping", "index", "private", "_refcount.counter", "_mapcount.counter" };
     const struct member_ref *r[ARRAY_SIZE(fields)];
     uint8_t buf[128];
-    if (ks_interrupted()) return ks_fail(err, "interrupted");   /* every walk over pages reads each one here */
+    if (ks_interrupted())
+        return ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted"); /* every walk over pages reads each one here */
     uint64_t size = ktype_size(k, "struct page");
     memset(pi, 0, sizeof *pi);
     pi->page = page;
@@ -143,17 +164,24 @@ int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err
 
 bool page_is_buddy(struct kernel *k, const struct page_info *pi)
 {
-    uint64_t off;
-    if (kmember_off(k, "struct page", "page_type", &off, NULL) == 0)
+    if (kmember_has(k, "struct page", "page_type"))
         return (pi->page_type & (PAGE_TYPE_BASE | PG_buddy_type)) == PAGE_TYPE_BASE;
     return pi->mapcount == PAGE_BUDDY_MAPCOUNT_VALUE;
 }
 
+int page_compound_head(struct kernel *k, uint64_t page, uint64_t *head, ks_err *err)
+{
+    uint64_t v;
+    if (kread_member(k, page, "struct page", "compound_head", &v, err))
+        return -1;
+    *head = v & 1 ? v - 1 : page;
+    return 0;
+}
+
 uint64_t compound_head(struct kernel *k, uint64_t page)
 {
-    uint64_t head;
-    if (kread_member(k, page, "struct page", "compound_head", &head, NULL) == 0 && (head & 1)) return head - 1;
-    return page;
+    uint64_t head = page;
+    return page_compound_head(k, page, &head, NULL) ? page : head;
 }
 
 bool page_is_slab(struct kernel *k, const struct page_info *pi)

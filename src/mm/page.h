@@ -44,6 +44,9 @@ int pageblock_bitmap(struct kernel *k, uint64_t zone_bitmap, uint64_t zone_start
 int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err *err);
 bool page_is_buddy(struct kernel *k, const struct page_info *pi);
 /* The head page of a compound page (a tail page stores head + 1 in compound_head); else page. */
+int page_compound_head(struct kernel *k, uint64_t page, uint64_t *head, ks_err *err);
+/* The same where the caller reads the head page next (and so reports a failed read itself): page
+ * when compound_head cannot be read. */
 uint64_t compound_head(struct kernel *k, uint64_t page);
 bool page_is_slab(struct kernel *k, const struct page_info *pi);
 /* "reserved,slab" style list of the set flag bits below NR_PAGEFLAGS. */

@@ -12,9 +12,10 @@
 
 static int slub_kernel(struct kernel *k, ks_err *err)
 {
-    uint64_t off;
-    if (kmember_off(k, "struct kmem_cache", "cpu_slab", &off, NULL) == 0) return 0;
-    return ks_fail(err, "this kernel's slab allocator is not SLUB (SLAB/SLOB caches are not supported yet)");
+    if (kmember_has(k, "struct kmem_cache", "cpu_slab"))
+        return 0;
+    return ks_fail_kind(err, KS_E_UNSUPPORTED,
+                        "this kernel's slab allocator is not SLUB (SLAB/SLOB caches are not supported yet)");
 }
 
 /* The struct page/slab of the slab list: struct slab since 5.17, struct page before. */
@@ -36,7 +37,8 @@ static int node_counts(struct kernel *k, uint64_t node, struct slab_cache_info *
     for (unsigned n = 0; pos != node + head_off; n++) {
         uint64_t inuse, objects, slab = pos - link_off;
         /* A partial list longer than the cache has slabs is corrupt (or loops). */
-        if (n == MAX_PARTIAL || n > c->nr_slabs + 1) return ks_fail(err, "cache %s: partial list does not end (a loop?)", c->name);
+        if (n == MAX_PARTIAL || n > c->nr_slabs + 1)
+            return ks_fail_kind(err, KS_E_CORRUPT, "cache %s: partial list does not end (a loop?)", c->name);
         if (kread_member(k, slab, S, "inuse", &inuse, err) || kread_member(k, slab, S, "objects", &objects, err)) return -1;
         c->free_objects += objects > inuse ? objects - inuse : 0;
         if (kread_ulong(k, pos, &pos, err)) return -1;
@@ -80,7 +82,11 @@ int for_each_slab_cache(struct kernel *k, int (*fn)(struct kernel *, const struc
     u64set_init(&seen);
     for (unsigned n = 0; pos != head && !rc; n++) {
         struct slab_cache_info c;
-        if (n == MAX_CACHES || !u64set_add(&seen, pos)) { rc = ks_fail(err, "slab_caches loops (cache %#llx reached twice)", (unsigned long long)(pos - link_off)); break; }
+        if (n == MAX_CACHES || !u64set_add(&seen, pos)) {
+            rc = ks_fail_kind(err, KS_E_CORRUPT, "slab_caches loops (cache %#llx reached twice)",
+                              (unsigned long long)(pos - link_off));
+            break;
+        }
         if (read_cache(k, pos - link_off, &c, err)) { rc = -1; break; }
         int stop = fn(k, &c, arg);
         if (stop) { rc = stop < 0 ? -1 : 0; break; }
@@ -90,16 +96,19 @@ int for_each_slab_cache(struct kernel *k, int (*fn)(struct kernel *, const struc
     return rc;
 }
 
-/* Is object o on the slab's freelist? SLUB chains free objects through a pointer at s->offset
- * (hardened freelists would scramble it; this kernel config does not, and a broken chain ends
- * the walk after `objects` steps). */
-static bool on_freelist(struct kernel *k, uint64_t fp, uint64_t off, uint64_t objects, uint64_t object)
+/* Is object o on the slab's freelist (1, else 0)? SLUB chains free objects through a pointer at
+ * s->offset (hardened freelists would scramble it; this kernel config does not). A chain longer
+ * than the slab's objects ends the walk; one that cannot be read is an error, not "allocated". */
+static int on_freelist(struct kernel *k, uint64_t fp, uint64_t off, uint64_t objects, uint64_t object, ks_err *err)
 {
     for (uint64_t n = 0; fp && n <= objects; n++) {
-        if (fp == object) return true;
-        if (kread_ulong(k, fp + off, &fp, NULL)) break;
+        if (fp == object)
+            return 1;
+        uint64_t at = fp;
+        if (kread_ulong(k, at + off, &fp, err))
+            return ks_wrap(err, "slab freelist broken at object %#llx", (unsigned long long)at);
     }
-    return false;
+    return 0;
 }
 
 /* Free objects sit on the slab's freelist, or, while a CPU owns the slab, on that CPU's
@@ -112,25 +121,32 @@ static int object_is_free(struct kernel *k, uint64_t cache, uint64_t slab, uint6
     if (kread_member(k, slab, S, "freelist", &fp, err) || kread_member(k, cache, "struct kmem_cache", "offset", &off, err) ||
         kread_member(k, slab, S, "objects", &objects, err) || kread_member(k, cache, "struct kmem_cache", "cpu_slab", &cpu_slab, err))
         return -1;
-    if (on_freelist(k, fp, off, objects, object)) { *is_free = true; return 0; }
-    const char *owner = kmember_ref(k, CPU, "slab", NULL) ? "slab" : "page";   /* renamed in 5.17 */
-    for (unsigned cpu = 0; cpu < kpossible_cpus(k); cpu++) {
+    int found = on_freelist(k, fp, off, objects, object, err);
+    const char *owner = kmember_has(k, CPU, "slab") ? "slab" : "page"; /* renamed in 5.17 */
+    for (unsigned cpu = 0; found == 0 && cpu < kpossible_cpus(k); cpu++) {
         uint64_t c, owned;
-        if (kper_cpu_ptr(k, cpu_slab, cpu, &c, NULL) || kread_member(k, c, CPU, owner, &owned, NULL)) break;
-        if (owned == slab && kread_member(k, c, CPU, "freelist", &fp, NULL) == 0 && on_freelist(k, fp, off, objects, object)) {
-            *is_free = true;
-            break;
-        }
+        if (kper_cpu_ptr(k, cpu_slab, cpu, &c, err) || kread_member(k, c, CPU, owner, &owned, err))
+            return -1;
+        if (owned != slab)
+            continue;
+        if (kread_member(k, c, CPU, "freelist", &fp, err))
+            return -1;
+        found = on_freelist(k, fp, off, objects, object, err);
     }
+    if (found < 0)
+        return -1;
+    *is_free = found > 0;
     return 0;
 }
 
 int slab_object_at(struct kernel *k, uint64_t page, uint64_t addr, struct slab_object *o, ks_err *err)
 {
     struct page_info pi;
-    uint64_t head = compound_head(k, page);   /* a multi-page slab is described by its head page */
+    uint64_t head;
     memset(o, 0, sizeof *o);
-    if (slub_kernel(k, err) || page_info_read(k, head, &pi, err)) return -1;
+    /* A multi-page slab is described by its head page. */
+    if (page_compound_head(k, page, &head, err) || slub_kernel(k, err) || page_info_read(k, head, &pi, err))
+        return -1;
     if (!page_is_slab(k, &pi)) return 0;
     uint64_t size, name, pfn;
     o->slab = head;

@@ -30,7 +30,7 @@ static int section_array_shape(struct ktype *t, uint64_t *nr, struct ktype **ele
 {
     t = kt_strip(t);
     if (t && t->kind == KT_POINTER)
-        return ks_fail(err, "mem_section is a pointer (SPARSEMEM_EXTREME), a layout no i386 kernel has");
+        return ks_fail_kind(err, KS_E_UNSUPPORTED, "mem_section is a pointer (SPARSEMEM_EXTREME), a layout no i386 kernel has");
     if (!t || t->kind != KT_ARRAY || !t->count) return ks_fail(err, "mem_section: not an array in the DWARF");
     struct ktype *inner = kt_strip(t->target);
     uint64_t per_root = 1;
@@ -58,11 +58,11 @@ static int section_shift(struct kernel *k, uint64_t nr, unsigned *shift, ks_err 
     const char *vmci = k->dump->vmcoreinfo;
     uint64_t v;
     if (vmci && vmcoreinfo_number(vmci, "NUMBER(MAX_PHYSMEM_BITS)", &v) && v != max_bits)
-        return ks_fail(err, "VMCOREINFO says MAX_PHYSMEM_BITS=%llu, but an i386 %s kernel has %u", (unsigned long long)v,
-                       k->pae ? "PAE" : "non-PAE", max_bits);
+        return ks_fail_kind(err, KS_E_CORRUPT, "VMCOREINFO says MAX_PHYSMEM_BITS=%llu, but an i386 %s kernel has %u",
+                            (unsigned long long)v, k->pae ? "PAE" : "non-PAE", max_bits);
     if (vmci && vmcoreinfo_number(vmci, "NUMBER(SECTION_SIZE_BITS)", &v) && v != bits)
-        return ks_fail(err, "VMCOREINFO says SECTION_SIZE_BITS=%llu, but mem_section's %llu entries mean %u",
-                       (unsigned long long)v, (unsigned long long)nr, bits);
+        return ks_fail_kind(err, KS_E_CORRUPT, "VMCOREINFO says SECTION_SIZE_BITS=%llu, but mem_section's %llu entries mean %u",
+                            (unsigned long long)v, (unsigned long long)nr, bits);
     *shift = bits - KS_PAGE_SHIFT;
     return 0;
 }
@@ -72,11 +72,10 @@ static int section_shift(struct kernel *k, uint64_t nr, unsigned *shift, ks_err 
 static uint64_t section_pageblock_flags(struct kernel *k, const struct member_ref *usage, const struct member_ref *direct,
                                         const uint8_t *ms)
 {
-    uint64_t off;
     if (direct) return kdecode_member(direct, ms);
     uint64_t u = usage ? kdecode_member(usage, ms) : 0;
-    if (!u || kmember_off(k, "struct mem_section_usage", "pageblock_flags", &off, NULL)) return 0;
-    return u + off;
+    const struct member_ref *flags = kmember_probe(k, "struct mem_section_usage", "pageblock_flags");
+    return u && flags ? u + flags->offset : 0;
 }
 
 static void add_section(struct kernel *k, const struct mem_section_info *s)
@@ -93,8 +92,9 @@ static void add_section(struct kernel *k, const struct mem_section_info *s)
 static int read_sections(struct kernel *k, uint64_t addr, uint64_t nr, const struct ktype *elem, ks_err *err)
 {
     const struct member_ref *map = kmember_ref(k, "struct mem_section", "section_mem_map", err);
-    const struct member_ref *usage = kmember_ref(k, "struct mem_section", "usage", NULL);
-    const struct member_ref *direct = usage ? NULL : kmember_ref(k, "struct mem_section", "pageblock_flags", NULL);
+    /* 5.3 moved the pageblock bitmap into mem_section.usage; which one this kernel has is a probe. */
+    const struct member_ref *usage = kmember_probe(k, "struct mem_section", "usage");
+    const struct member_ref *direct = usage ? NULL : kmember_probe(k, "struct mem_section", "pageblock_flags");
     if (!map) return -1;
     uint8_t *buf = xmalloc((size_t)(nr * elem->size));
     if (kread(k, addr, buf, (size_t)(nr * elem->size), err)) {
@@ -132,7 +132,8 @@ int sparse_load(struct kernel *k, ks_err *err)
     k->memmap.section_index = xmalloc((size_t)nr * sizeof *k->memmap.section_index);
     memset(k->memmap.section_index, 0xff, (size_t)nr * sizeof *k->memmap.section_index);
     if (read_sections(k, addr, nr, elem, err)) return -1;
-    if (!k->memmap.nsections) return ks_fail(err, "mem_section: no section has a mem_map");
+    if (!k->memmap.nsections)
+        return ks_fail_kind(err, KS_E_CORRUPT, "mem_section: no section has a mem_map");
     return 0;
 }
 
@@ -140,11 +141,12 @@ const struct mem_section_info *sparse_section_of_pfn(struct kernel *k, uint64_t 
 {
     uint64_t nr = pfn >> k->memmap.section_shift;
     if (nr >= k->memmap.nr_sections)
-        return ks_fail(err, "pfn %#llx is beyond the last memory section", (unsigned long long)pfn), NULL;
+        return ks_fail_kind(err, KS_E_BAD_ARG, "pfn %#llx is beyond the last memory section", (unsigned long long)pfn), NULL;
     int32_t i = k->memmap.section_index[nr];
     if (i < 0)
-        return ks_fail(err, "pfn %#llx is in a memory hole: section %llu has no mem_map", (unsigned long long)pfn,
-                       (unsigned long long)nr), NULL;
+        return ks_fail_kind(err, KS_E_BAD_ARG, "pfn %#llx is in a memory hole: section %llu has no mem_map",
+                            (unsigned long long)pfn, (unsigned long long)nr),
+               NULL;
     return &k->memmap.sections[i];
 }
 

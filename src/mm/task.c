@@ -5,28 +5,39 @@
 #include <stdio.h>
 #include <string.h>
 
-/* task_struct.tasks is a list_head; the task is container_of(node, struct task_struct, tasks). */
+/* task_struct.tasks is a list_head; the task is container_of(node, struct task_struct, tasks).
+ * Each node's next pointer is read before its task is visited, so a link into memory that cannot
+ * be read is reported as the list breaking after the last good task, not as a bad task. */
 int for_each_process(struct kernel *k, int (*fn)(struct kernel *k, uint64_t task, void *arg), void *arg, ks_err *err)
 {
     uint64_t init, tasks_off;
     if (ksym_addr(k, "init_task", &init, err) || kmember_off(k, "struct task_struct", "tasks", &tasks_off, err)) return -1;
-    uint64_t head = init + tasks_off, node = head;
+    uint64_t head = init + tasks_off, node = head, prev = init;
     struct u64set seen;
-    int rc = ks_fail(err, "task list does not come back to init_task after %u entries", MAX_TASKS);
+    int rc = ks_fail_kind(err, KS_E_CORRUPT, "task list does not come back to init_task after %u entries", MAX_TASKS);
     u64set_init(&seen);
     for (unsigned n = 0; n < MAX_TASKS; n++) {
-        uint64_t task = node - tasks_off;
+        uint64_t task = node - tasks_off, next;
         if (!u64set_add(&seen, node)) {
-            rc = ks_fail(err, "task list loops: task %#llx is reached twice without coming back to init_task", (unsigned long long)task);
+            rc = ks_fail_kind(err, KS_E_CORRUPT, "task list loops: task %#llx is reached twice without coming back to init_task",
+                              (unsigned long long)task);
+            break;
+        }
+        if (kread_ulong(k, node, &next, err)) {
+            rc = ks_wrap(err, "task list broken after task %#llx", (unsigned long long)prev);
             break;
         }
         int stop = fn(k, task, arg);
-        if (stop) { rc = stop > 0 ? 0 : -1; break; }
-        if (kread_ulong(k, node, &node, err)) {
-            rc = ks_fail(err, "task list broken after task %#llx: %s", (unsigned long long)task, err->msg);
+        if (stop) {
+            rc = stop > 0 ? 0 : -1;
             break;
         }
-        if (node == head) { rc = 0; break; }
+        if (next == head) {
+            rc = 0;
+            break;
+        }
+        prev = task;
+        node = next;
     }
     u64set_free(&seen);
     return rc;
@@ -68,7 +79,8 @@ int find_task_by_pid(struct kernel *k, uint64_t pid, uint64_t *task, ks_err *err
 {
     struct pid_search ps = { pid, 0, err };
     if (for_each_process(k, match_pid, &ps, err)) return -1;
-    if (!ps.task) return ks_fail(err, "no process with PID %llu", (unsigned long long)pid);
+    if (!ps.task)
+        return ks_fail_kind(err, KS_E_BAD_ARG, "no process with PID %llu", (unsigned long long)pid);
     *task = ps.task;
     return 0;
 }
@@ -83,7 +95,8 @@ int mm_pgd_paddr(struct kernel *k, uint64_t mm, uint64_t *pa, ks_err *err)
 int uvtop_walk(struct kernel *k, uint64_t mm, uint64_t vaddr, struct pt_walk *w, ks_err *err)
 {
     uint64_t pgd;
-    if (!mm) return ks_fail(err, "a kernel thread has no user address space");
+    if (!mm)
+        return ks_fail_kind(err, KS_E_BAD_ARG, "a kernel thread has no user address space");
     if (mm_pgd_paddr(k, mm, &pgd, err)) return -1;
     return pt_walk(k->paging, &k->mem, pgd, vaddr, w, err);
 }
@@ -92,14 +105,15 @@ int uread(struct kernel *k, uint64_t mm, uint64_t vaddr, void *buf, size_t len, 
 {
     uint8_t *out = buf;
     uint64_t pgd;
-    if (!mm) return ks_fail(err, "a kernel thread has no user address space");
+    if (!mm)
+        return ks_fail_kind(err, KS_E_BAD_ARG, "a kernel thread has no user address space");
     if (mm_pgd_paddr(k, mm, &pgd, err)) return -1;   /* once, not per page */
     while (len) {
         struct pt_walk w;
         if (pt_walk(k->paging, &k->mem, pgd, vaddr, &w, err)) return -1;
         if (w.result != PT_MAPPED)
-            return ks_fail(err, "user address %#llx is not mapped (%s)", (unsigned long long)vaddr,
-                           w.result == PT_SWAP ? "swapped out" : "not present");
+            return ks_fail_at(err, KS_E_NOT_MAPPED, KS_AS_UVIRT, vaddr, "user address %#llx is not mapped (%s)",
+                              (unsigned long long)vaddr, w.result == PT_SWAP ? "swapped out" : "not present");
         size_t n = KS_MIN(len, KS_PAGE_SIZE - (size_t)(vaddr & (KS_PAGE_SIZE - 1)));
         if (physmem_read(&k->mem, w.paddr, out, n, err)) return -1;
         out += n; vaddr += n; len -= n;
@@ -109,10 +123,21 @@ int uread(struct kernel *k, uint64_t mm, uint64_t vaddr, void *buf, size_t len, 
 
 /* ---- per-CPU runqueues ---- */
 
+int online_cpus_read(struct kernel *k, unsigned *n, ks_err *err)
+{
+    uint64_t v = 1; /* a kernel without the counter was built for one CPU */
+    if (kvar_read_int_opt(k, "__num_online_cpus", "counter", &v, err) < 0)
+        return -1;
+    if (v == 0 || v > 1024)
+        return ks_fail_kind(err, KS_E_CORRUPT, "__num_online_cpus is %llu: not believable", (unsigned long long)v);
+    *n = (unsigned)v;
+    return 0;
+}
+
 unsigned online_cpus(struct kernel *k)
 {
-    uint64_t n;
-    return kvar_read_int(k, "__num_online_cpus", "counter", &n, NULL) == 0 && n > 0 && n <= 1024 ? (unsigned)n : 1;
+    unsigned n = 1;
+    return online_cpus_read(k, &n, NULL) ? 1 : n;
 }
 
 static int per_cpu_addr(struct kernel *k, const char *var, unsigned cpu, uint64_t *addr, ks_err *err)
@@ -138,15 +163,13 @@ static int cpu_idle(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err)
 /* 5.14 renamed task_struct.state to __state. */
 static const char *state_member(struct kernel *k)
 {
-    uint64_t off;
-    return kmember_off(k, "struct task_struct", "__state", &off, NULL) == 0 ? "__state" : "state";
+    return kmember_has(k, "struct task_struct", "__state") ? "__state" : "state";
 }
 
 /* The CPU lives in task_struct.cpu on some configurations and in thread_info.cpu on x86. */
 static const char *cpu_member(struct kernel *k)
 {
-    uint64_t off;
-    return kmember_off(k, "struct task_struct", "cpu", &off, NULL) == 0 ? "cpu" : "thread_info.cpu";
+    return kmember_has(k, "struct task_struct", "cpu") ? "cpu" : "thread_info.cpu";
 }
 
 /* The task-state bits (include/linux/sched.h); #defines, so not in the DWARF. */
@@ -173,7 +196,8 @@ int mm_rss(struct kernel *k, uint64_t mm, uint64_t *pages, ks_err *err)
         int64_t idx;
         char path[64];
         uint64_t v;
-        if (!kdwarf_enumerator(k->dwarf, counters[i], &idx)) return ks_fail(err, "no enumerator %s in the DWARF", counters[i]);
+        if (!kdwarf_enumerator(k->dwarf, counters[i], &idx))
+            return ks_fail_kind(err, KS_E_NO_SYMBOL, "no enumerator %s in the DWARF", counters[i]);
         snprintf(path, sizeof path, "rss_stat.count[%lld].counter", (long long)idx);
         if (kread_member(k, mm, "struct mm_struct", path, &v, err)) return -1;
         *pages += (uint64_t)(int64_t)(int32_t)v > 0 ? v : 0;   /* per-thread deltas can leave a small negative */
@@ -199,7 +223,9 @@ int task_info_read(struct kernel *k, uint64_t task, struct task_info *ti, ks_err
     if (ti->mm && (kread_member(k, ti->mm, "struct mm_struct", "total_vm", &ti->total_vm, err) || mm_rss(k, ti->mm, &ti->rss, err)))
         return -1;
     uint64_t curr;
-    ti->running = cpu_curr(k, ti->cpu, &curr, NULL) == 0 && curr == task;
+    if (cpu_curr(k, ti->cpu, &curr, err))
+        return -1;
+    ti->running = curr == task;
     if (ti->pid == 0) ti->ppid = 0;
     return 0;
 }
@@ -208,15 +234,18 @@ int task_info_read(struct kernel *k, uint64_t task, struct task_info *ti, ks_err
  * kernels only had task->thread_group. */
 static int for_each_thread(struct kernel *k, uint64_t leader, int (*fn)(struct kernel *, uint64_t, void *), void *arg, ks_err *err)
 {
-    uint64_t node_off, head_off, signal;
-    if (kmember_off(k, "struct task_struct", "thread_node", &node_off, NULL) == 0 &&
-        kmember_off(k, "struct signal_struct", "thread_head", &head_off, NULL) == 0) {
+    const struct member_ref *thread_node = kmember_probe(k, "struct task_struct", "thread_node");
+    const struct member_ref *thread_head = kmember_probe(k, "struct signal_struct", "thread_head");
+    if (thread_node && thread_head) {
+        uint64_t node_off = thread_node->offset, head_off = thread_head->offset, signal;
         if (kread_member(k, leader, "struct task_struct", "signal", &signal, err)) return -1;
         uint64_t head = signal + head_off, node;
         if (kread_ulong(k, head, &node, err)) return -1;
         for (unsigned n = 0; node != head; n++) {
             /* signal->nr_threads bounds a sane thread list. */
-            if (n == MAX_TASKS || n > 65536) return ks_fail(err, "thread list of task %#llx does not end (a loop?)", (unsigned long long)leader);
+            if (n == MAX_TASKS || n > 65536)
+                return ks_fail_kind(err, KS_E_CORRUPT, "thread list of task %#llx does not end (a loop?)",
+                                    (unsigned long long)leader);
             int stop = fn(k, node - node_off, arg);
             if (stop) return stop > 0 ? 0 : -1;
             if (kread_ulong(k, node, &node, err)) return -1;
@@ -255,7 +284,10 @@ static int visit_process(struct kernel *k, uint64_t task, void *arg)
 int for_each_task(struct kernel *k, int (*fn)(struct kernel *k, const struct task_info *ti, void *arg), void *arg, ks_err *err)
 {
     struct task_walk tw = { fn, arg, err, 0 };
-    for (unsigned cpu = 0; cpu < online_cpus(k); cpu++) {
+    unsigned ncpus;
+    if (online_cpus_read(k, &ncpus, err))
+        return -1;
+    for (unsigned cpu = 0; cpu < ncpus; cpu++) {
         uint64_t idle;
         if (cpu_idle(k, cpu, &idle, err)) return -1;
         if (visit_thread(k, idle, &tw)) return tw.stop < 0 ? -1 : 0;

@@ -40,6 +40,9 @@ int task_info_read(struct kernel *k, uint64_t task, struct task_info *ti, ks_err
 int for_each_task(struct kernel *k, int (*fn)(struct kernel *k, const struct task_info *ti, void *arg), void *arg, ks_err *err);
 /* The task a CPU was running (rq->curr). */
 int cpu_curr(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err);
+/* CPUs online at dump time (__num_online_cpus; 1 on a kernel without it). */
+int online_cpus_read(struct kernel *k, unsigned *n, ks_err *err);
+/* The same for callers that only bound a loop by it: 1 when it cannot be read. */
 unsigned online_cpus(struct kernel *k);
 /* get_mm_rss(): file + anon + shmem pages. */
 int mm_rss(struct kernel *k, uint64_t mm, uint64_t *pages, ks_err *err);

@@ -59,7 +59,7 @@ int file_path(struct kernel *k, uint64_t file, char *out, size_t outsz, ks_err *
 static bool is_symbol(struct kernel *k, uint64_t addr, const char *name)
 {
     uint64_t a;
-    return addr && ksym_addr(k, name, &a, NULL) == 0 && a == addr;
+    return addr && ksym_has(k, name) && ksym_addr(k, name, &a, NULL) == 0 && a == addr;
 }
 
 static int name_vma(struct kernel *k, uint64_t mm, struct vma_info *v, ks_err *err)
@@ -103,10 +103,15 @@ enum vma_source { VMAS_MAPLE, VMAS_LIST };
 
 static int vma_source(struct kernel *k, enum vma_source *src, ks_err *err)
 {
-    uint64_t off;
-    if (kmember_off(k, "struct mm_struct", "mm_mt", &off, NULL) == 0) { *src = VMAS_MAPLE; return 0; }
-    if (kmember_off(k, "struct mm_struct", "mmap", &off, NULL) == 0) { *src = VMAS_LIST; return 0; }
-    return ks_fail(err, "struct mm_struct has neither mm_mt nor mmap: unknown kernel");
+    if (kmember_has(k, "struct mm_struct", "mm_mt")) {
+        *src = VMAS_MAPLE;
+        return 0;
+    }
+    if (kmember_has(k, "struct mm_struct", "mmap")) {
+        *src = VMAS_LIST;
+        return 0;
+    }
+    return ks_fail_kind(err, KS_E_UNSUPPORTED, "struct mm_struct has neither mm_mt nor mmap: unknown kernel");
 }
 
 struct vma_walk {
@@ -121,11 +126,12 @@ static int visit_vma(struct kernel *k, uint64_t vma, void *arg)
 {
     struct vma_walk *w = arg;
     struct vma_info v;
-    if (++w->count > MAX_VMAS) return ks_fail(w->err, "more than %u VMAs: corrupt", MAX_VMAS);
+    if (++w->count > MAX_VMAS)
+        return ks_fail_kind(w->err, KS_E_CORRUPT, "more than %u VMAs: corrupt", MAX_VMAS);
     if (read_vma(k, w->mm, vma, &v, w->err)) return -1;
     if (v.start >= v.end || v.start < w->last_end)
-        return ks_fail(w->err, "VMA %#llx (%#llx-%#llx) is out of order or empty: corrupt", (unsigned long long)vma,
-                       (unsigned long long)v.start, (unsigned long long)v.end);
+        return ks_fail_kind(w->err, KS_E_CORRUPT, "VMA %#llx (%#llx-%#llx) is out of order or empty: corrupt",
+                            (unsigned long long)vma, (unsigned long long)v.start, (unsigned long long)v.end);
     w->last_end = v.end;
     return w->fn(k, &v, w->arg);
 }

@@ -6,6 +6,7 @@
 #include "../util/u64set.h"
 #include "page.h"
 
+/* Asks the DWARF only, so a failed lookup means the member is absent (0). */
 static unsigned array_count(struct kernel *k, const char *type, const char *member)
 {
     struct ktype *t = kdwarf_type(k->dwarf, type), *mt;
@@ -25,8 +26,7 @@ static void free_list_path(struct kernel *k, unsigned order, unsigned mt, char *
 /* Pages link into free lists through page->buddy_list since 5.19 (an alias of lru), lru before. */
 static const char *free_list_link(struct kernel *k)
 {
-    uint64_t off;
-    return kmember_off(k, "struct page", "buddy_list", &off, NULL) == 0 ? "buddy_list" : "lru";
+    return kmember_has(k, "struct page", "buddy_list") ? "buddy_list" : "lru";
 }
 
 int zone_geometry(struct kernel *k, struct zone_geometry *g, ks_err *err)
@@ -36,20 +36,24 @@ int zone_geometry(struct kernel *k, struct zone_geometry *g, ks_err *err)
     g->migrate_types = array_count(k, "struct free_area", "free_list");
     if (!g->max_order || g->max_order > ZONE_MAX_ORDER || !g->migrate_types || g->migrate_types > ZONE_MAX_MIGRATE)
         return ks_fail(err, "struct zone's free_area does not look like a buddy allocator (%u orders, %u lists)", g->max_order, g->migrate_types);
-    uint64_t names;
+    uint64_t names = 0;
+    /* The kernel's own names, as /proc/pagetypeinfo prints them; numbers where it has none. */
+    bool named = ksym_has(k, "migratetype_names");
+    if (named && ksym_addr(k, "migratetype_names", &names, err))
+        return -1;
     for (unsigned i = 0; i < g->migrate_types; i++) {
         uint64_t p;
         snprintf(g->migrate_name[i], sizeof g->migrate_name[i], "%u", i);
-        /* The kernel's own names, as /proc/pagetypeinfo prints them. */
-        if (ksym_addr(k, "migratetype_names", &names, NULL) == 0 && kread_ulong(k, names + 4ull * i, &p, NULL) == 0)
-            kread_string(k, p, g->migrate_name[i], sizeof g->migrate_name[i], NULL);
+        if (named &&
+            (kread_ulong(k, names + 4ull * i, &p, err) || kread_string(k, p, g->migrate_name[i], sizeof g->migrate_name[i], err)))
+            return -1;
     }
     return 0;
 }
 
 static int enum_value(struct kernel *k, const char *name, int64_t *v, ks_err *err)
 {
-    return kdwarf_enumerator(k->dwarf, name, v) ? 0 : ks_fail(err, "no enumerator %s in the DWARF", name);
+    return kdwarf_enumerator(k->dwarf, name, v) ? 0 : ks_fail_kind(err, KS_E_NO_SYMBOL, "no enumerator %s in the DWARF", name);
 }
 
 int zone_stat(struct kernel *k, uint64_t zone, const char *item, uint64_t *v, ks_err *err)
@@ -95,7 +99,8 @@ static int read_zone(struct kernel *k, uint64_t zone, unsigned node, unsigned in
         kread_member(k, zone, Z, "present_pages", &z->present, err) ||
         kread_member(k, zone, Z, "managed_pages.counter", &z->managed, err) || zone_stat(k, zone, "NR_FREE_PAGES", &z->free_pages, err))
         return -1;
-    kread_member(k, zone, Z, "watermark_boost", &boost, NULL);
+    if (kread_member_opt(k, zone, Z, "watermark_boost", &boost, err) < 0)
+        return -1; /* 5.0+ */
     for (int i = 0; i < 3; i++) {
         int64_t w;
         char path[32];
@@ -112,21 +117,29 @@ static int read_zone(struct kernel *k, uint64_t zone, unsigned node, unsigned in
     int64_t high;
     z->highmem = kdwarf_enumerator(k->dwarf, "ZONE_HIGHMEM", &high) && (int64_t)index == high;
     /* zone->per_cpu_pageset is a per-CPU pointer to struct per_cpu_pages (5.14+). */
-    uint64_t pcp, mine, count;
-    if (kread_member(k, zone, Z, "per_cpu_pageset", &pcp, NULL) == 0 && pcp)
-        for (unsigned cpu = 0; cpu < kpossible_cpus(k); cpu++)
-            if (kper_cpu_ptr(k, pcp, cpu, &mine, NULL) == 0 && kread_member(k, mine, "struct per_cpu_pages", "count", &count, NULL) == 0)
-                z->pcp_pages += (int32_t)count > 0 ? count : 0;
+    uint64_t pcp = 0, mine, count;
+    if (kread_member_opt(k, zone, Z, "per_cpu_pageset", &pcp, err) < 0)
+        return -1;
+    for (unsigned cpu = 0; pcp && cpu < kpossible_cpus(k); cpu++) {
+        if (kper_cpu_ptr(k, pcp, cpu, &mine, err) || kread_member(k, mine, "struct per_cpu_pages", "count", &count, err))
+            return -1;
+        z->pcp_pages += (int32_t)count > 0 ? count : 0;
+    }
     return 0;
 }
 
 /* Non-NUMA kernels have one node, contig_page_data; NUMA kernels an array node_data[]. */
 static int node_pgdat(struct kernel *k, unsigned node, uint64_t *pgdat, ks_err *err)
 {
-    if (ksym_addr(k, "contig_page_data", pgdat, NULL) == 0) return node == 0 ? 0 : 1;
+    if (ksym_has(k, "contig_page_data"))
+        return node > 0 ? 1 : ksym_addr(k, "contig_page_data", pgdat, err);
     uint64_t arr;
-    if (ksym_addr(k, "node_data", &arr, err)) return ks_fail(err, "neither contig_page_data nor node_data: no nodes");
-    if (node >= 64 || kread_ulong(k, arr + 4ull * node, pgdat, err)) return 1;
+    if (!ksym_has(k, "node_data"))
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "neither contig_page_data nor node_data: no nodes");
+    if (node >= 64)
+        return 1;
+    if (ksym_addr(k, "node_data", &arr, err) || kread_ulong(k, arr + 4ull * node, pgdat, err))
+        return -1;
     return *pgdat ? 0 : 1;
 }
 
@@ -170,14 +183,14 @@ int for_each_free_block(struct kernel *k, const struct zone_info *z, const struc
                 bool fresh = u64set_add(&seen, node);
                 if (!fresh || budget-- == 0) {
                     u64set_free(&seen);
-                    return ks_fail(err, "zone %s: the order-%u free list %u loops (page %#llx reached twice)", z->name, order, mt,
-                                   (unsigned long long)(node - link_off));
+                    return ks_fail_kind(err, KS_E_CORRUPT, "zone %s: the order-%u free list %u loops (page %#llx reached twice)",
+                                        z->name, order, mt, (unsigned long long)(node - link_off));
                 }
                 struct free_block b = { order, mt, 0, node - link_off, false, 0 };
                 struct page_info pi;
                 if (page_info_read(k, b.page, &pi, err)) {
                     u64set_free(&seen);
-                    return ks_fail(err, "zone %s order %u list %u: %s", z->name, order, mt, err->msg);
+                    return ks_wrap(err, "zone %s order %u list %u", z->name, order, mt);
                 }
                 b.pfn = pi.pfn;
                 b.is_buddy = page_is_buddy(k, &pi);

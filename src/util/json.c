@@ -75,3 +75,13 @@ void json_hex(struct json *j, const char *key, uint64_t v)
     snprintf(buf, sizeof buf, "0x%" PRIx64, v);
     json_str(j, key, buf);
 }
+
+void json_err_fields(struct json *j, const ks_err *e)
+{
+    json_str(j, "kind", ks_err_kind_name(e->kind));
+    if (e->space == KS_AS_NONE)
+        json_null(j, "address");
+    else
+        json_hex(j, "address", e->addr);
+    json_str(j, "address_space", ks_addr_space_name(e->space));
+}

@@ -29,5 +29,8 @@ void json_fixed(struct json *j, const char *key, double v, int precision);
 void json_bool(struct json *j, const char *key, bool v);
 void json_hex(struct json *j, const char *key, uint64_t v);      /* "0x..." as a string */
 void json_null(struct json *j, const char *key);
+/* An error's fields beside a command's "error": "kind" ("not_mapped", ...), "address" ("0x..." or
+ * null) and "address_space" ("physical", "kernel_virtual", "user_virtual", "file_offset", "none"). */
+void json_err_fields(struct json *j, const ks_err *e);
 
 #endif

@@ -7,18 +7,100 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The one place an error is written. Through a copy: callers may format the previous message. */
+static int err_set(ks_err *err, enum ks_err_kind kind, enum ks_addr_space space, uint64_t addr, const char *fmt, va_list ap)
+{
+    if (!err)
+        return -1;
+    char msg[KS_ERR_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    memcpy(err->msg, msg, sizeof msg);
+    err->kind = kind;
+    err->space = space;
+    err->addr = space == KS_AS_NONE ? 0 : addr;
+    return -1;
+}
+
 int ks_fail(ks_err *err, const char *fmt, ...)
 {
-    if (err) {
-        /* Through a copy: callers may wrap the previous message ("...: %s", err->msg). */
-        char msg[KS_ERR_MAX];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        memcpy(err->msg, msg, sizeof msg);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    err_set(err, KS_E_GENERIC, KS_AS_NONE, 0, fmt, ap);
+    va_end(ap);
     return -1;
+}
+
+int ks_fail_kind(ks_err *err, enum ks_err_kind kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_set(err, kind, KS_AS_NONE, 0, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int ks_fail_at(ks_err *err, enum ks_err_kind kind, enum ks_addr_space space, uint64_t addr, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_set(err, kind, space, addr, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int ks_wrap(ks_err *err, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    strbuf sb;
+    va_list ap;
+    sb_init(&sb);
+    va_start(ap, fmt);
+    sb_vprintf(&sb, fmt, ap);
+    va_end(ap);
+    sb_printf(&sb, ": %s", err->msg);
+    snprintf(err->msg, sizeof err->msg, "%.*s", KS_ERR_MAX - 1, sb.buf); /* cut as ks_fail cuts */
+    sb_free(&sb);
+    return -1;
+}
+
+int ks_pass(ks_err *err, const ks_err *from)
+{
+    if (err && from && err != from)
+        *err = *from;
+    return -1;
+}
+
+bool ks_err_is(const ks_err *err, enum ks_err_kind kind)
+{
+    return err && err->kind == kind;
+}
+
+bool ks_err_absent(const ks_err *err)
+{
+    return ks_err_is(err, KS_E_NO_TYPE) || ks_err_is(err, KS_E_NO_MEMBER) || ks_err_is(err, KS_E_NO_SYMBOL);
+}
+
+const char *ks_err_kind_name(enum ks_err_kind kind)
+{
+    static const char *const names[KS_E_KIND_COUNT] = {
+        [KS_E_GENERIC] = "error",           [KS_E_NOT_IN_DUMP] = "not_in_dump",
+        [KS_E_NOT_MAPPED] = "not_mapped",   [KS_E_TRUNCATED] = "truncated",
+        [KS_E_CORRUPT] = "corrupt",         [KS_E_NO_TYPE] = "no_type",
+        [KS_E_NO_MEMBER] = "no_member",     [KS_E_NO_SYMBOL] = "no_symbol",
+        [KS_E_BAD_ARG] = "bad_argument",    [KS_E_IO] = "io",
+        [KS_E_UNSUPPORTED] = "unsupported", [KS_E_INTERRUPTED] = "interrupted",
+    };
+    return (unsigned)kind < KS_E_KIND_COUNT ? names[kind] : "error";
+}
+
+const char *ks_addr_space_name(enum ks_addr_space space)
+{
+    static const char *const names[] = {
+        [KS_AS_NONE] = "none",          [KS_AS_PHYS] = "physical",    [KS_AS_KVIRT] = "kernel_virtual",
+        [KS_AS_UVIRT] = "user_virtual", [KS_AS_FILE] = "file_offset",
+    };
+    return (unsigned)space < ARRAY_SIZE(names) ? names[space] : "none";
 }
 
 void *xmalloc(size_t n)
@@ -119,8 +201,13 @@ int pread_full(int fd, void *buf, size_t n, uint64_t off, ks_err *err, const cha
     while (done < n) {
         ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return ks_fail(err, "%s: read at offset %#llx: %s", what, (unsigned long long)(off + done), strerror(errno));
-        if (r == 0) return ks_fail(err, "%s: file ends at offset %#llx (truncated?)", what, (unsigned long long)(off + done));
+        uint64_t at = off + done;
+        if (r < 0)
+            return ks_fail_at(err, KS_E_IO, KS_AS_FILE, at, "%s: read at offset %#llx: %s", what, (unsigned long long)at,
+                              strerror(errno));
+        if (r == 0)
+            return ks_fail_at(err, KS_E_TRUNCATED, KS_AS_FILE, at, "%s: file ends at offset %#llx (truncated?)", what,
+                              (unsigned long long)at);
         done += (size_t)r;
     }
     return 0;

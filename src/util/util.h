@@ -1,6 +1,7 @@
 /*
  * util: the small things every layer uses.
- *  - ks_err: one error message carried up to the command that reports it (one line, no newline).
+ *  - ks_err: one error carried up to the command that reports it: a message (one line, no newline),
+ *    its kind and the address involved.
  *  - strbuf: a growable string.
  *  - parse helpers for numbers as crash users type them (hex by default where crash does).
  *  - le/be readers for raw little/big-endian fields in dump headers.
@@ -14,12 +15,65 @@
 #include <stdint.h>
 
 #define KS_ERR_MAX 512
-typedef struct ks_err {
+
+/* What went wrong, for code that must tell "absent" from "broken" (and for JSON consumers); the
+ * message stays the one line users read. Modelled on drgn's struct drgn_error (kind + address). */
+enum ks_err_kind {
+    KS_E_GENERIC = 0, /* ks_fail(): nothing finer said */
+    KS_E_NOT_IN_DUMP, /* a physical frame the dump does not hold (never RAM, excluded, past its end) */
+    KS_E_NOT_MAPPED,  /* a page walk found no translation */
+    KS_E_TRUNCATED,   /* a file shorter than it says */
+    KS_E_CORRUPT,     /* a value that cannot be */
+    KS_E_NO_TYPE,     /* the DWARF has no such type */
+    KS_E_NO_MEMBER,   /* the type has no such member */
+    KS_E_NO_SYMBOL,   /* no such symbol, variable or enumerator */
+    KS_E_BAD_ARG,     /* the caller (or user) asked for something that cannot be */
+    KS_E_IO,          /* the operating system failed a read or open */
+    KS_E_UNSUPPORTED, /* well-formed, but not something ksleuth reads (machine, codec, kernel era) */
+    KS_E_INTERRUPTED, /* the user stopped the command (Ctrl-C) */
+    KS_E_KIND_COUNT
+};
+
+/* Which address space err->addr is in. */
+enum ks_addr_space {
+    KS_AS_NONE = 0,
+    KS_AS_PHYS,  /* physical */
+    KS_AS_KVIRT, /* kernel virtual */
+    KS_AS_UVIRT, /* a process's user virtual */
+    KS_AS_FILE,  /* an offset in the dump file */
+};
+
+/* A union only so that `ks_err e = { "" };` (which callers write) initialises msg without a
+ * missing-initializer warning; msg and the anonymous struct's first bytes are the same storage.
+ * kind, space and addr are set by every failure and read only after one. */
+typedef union ks_err {
     char msg[KS_ERR_MAX];
+    struct {
+        char msg_storage[KS_ERR_MAX]; /* == msg */
+        enum ks_err_kind kind;
+        enum ks_addr_space space;
+        uint64_t addr; /* meaningful unless space is KS_AS_NONE */
+    };
 } ks_err;
 
-/* Sets err (if non-NULL) and returns -1, so callers can write `return ks_fail(err, ...)`. */
+/* Each sets err (if non-NULL: NULL means the caller only wants the -1) and returns -1, so callers
+ * write `return ks_fail(err, ...)`. ks_fail is a generic error with no address. */
 int ks_fail(ks_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ks_fail_kind(ks_err *err, enum ks_err_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int ks_fail_at(ks_err *err, enum ks_err_kind kind, enum ks_addr_space space, uint64_t addr, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Adds context in front of err's message ("CONTEXT: old message"), keeping its kind and address. */
+int ks_wrap(ks_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Copies a caught error into err (if non-NULL); returns -1. */
+int ks_pass(ks_err *err, const ks_err *from);
+
+/* Is err (non-NULL, set by a failure) of this kind? */
+bool ks_err_is(const ks_err *err, enum ks_err_kind kind);
+/* Did a lookup fail only because the type, member or symbol does not exist in this kernel? */
+bool ks_err_absent(const ks_err *err);
+/* Stable names for JSON and tests: "not_mapped", "kernel_virtual", ... */
+const char *ks_err_kind_name(enum ks_err_kind kind);
+const char *ks_addr_space_name(enum ks_addr_space space);
 
 typedef struct strbuf {
     char *buf;

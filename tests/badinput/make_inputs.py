@@ -200,6 +200,8 @@ def make(name, dumps, unpacked, work):
     if name == "task-list-loop":
         first = raw.u32(init_task + off["tasks"])
         raw.put(first, first)                              # the first task's next points at itself
+    elif name == "task-list-unmapped":
+        raw.put(init_task + off["tasks"], 0xDEADB000)      # init_task.tasks.next: nothing maps it
     elif name == "vma-tree-cycle":
         mm = raw.u32(raw.task_of(init_task, off, 44) + off["mm"])
         root = raw.u32(mm + off["root"])
