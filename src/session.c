@@ -14,7 +14,9 @@
 #include "util/interrupt.h"
 #include "util/json.h"
 
-void session_error(struct session *s, const char *cmd, const char *msg)
+/* One error: the line on stderr, and in JSON mode its document, with the error's kind and address
+ * when the error carries them. */
+static void report_error(struct session *s, const char *cmd, const char *msg, const ks_err *e)
 {
     if (ks_reader_gone())
         return; /* the pipeline's reader quit: the command stops, and how it stopped is no news */
@@ -27,10 +29,22 @@ void session_error(struct session *s, const char *cmd, const char *msg)
         json_obj_begin(&j, NULL);
         json_str(&j, "command", cmd);
         json_str(&j, "error", msg);
+        if (e)
+            json_err_fields(&j, e);
         json_obj_end(&j);
         fprintf(s->out, "%s\n", j.sb.buf);
         json_free(&j);
     }
+}
+
+void session_error(struct session *s, const char *cmd, const char *msg)
+{
+    report_error(s, cmd, msg, NULL);
+}
+
+void session_error_err(struct session *s, const char *cmd, const ks_err *e)
+{
+    report_error(s, cmd, e->msg, e);
 }
 
 #define MAX_WORDS 64

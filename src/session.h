@@ -24,6 +24,8 @@ struct session {
 
 /* Print a command's error: one line on stderr, and a JSON document in JSON mode. */
 void session_error(struct session *s, const char *cmd, const char *msg);
+/* The same for an error that keeps its kind: JSON gains "kind", "address" and "address_space". */
+void session_error_err(struct session *s, const char *cmd, const ks_err *e);
 
 /* Run one command line (with `| pipeline` or `> file` handled). Returns 0 on success. */
 int session_run_line(struct session *s, const char *line);

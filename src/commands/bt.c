@@ -127,7 +127,7 @@ static int run_bt(struct session *s, int argc, char **argv)
     struct bt_args a;
     ks_err err;
     if (parse_args(argc, argv, &a, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     struct json jbuf, *j = NULL;
     if (s->json && (a.all_cpus || a.cpus))
         j = cmd_json_list_begin(s, &jbuf, "tasks");
@@ -140,7 +140,7 @@ static int run_bt(struct session *s, int argc, char **argv)
         rc = bt_cpus(s, &a, j, &err);
         if (rc < 0) {
             cmd_json_list_end(s, j, 1);
-            return cmd_fail(s, argv[0], "%s", err.msg);
+            return cmd_fail_err(s, argv[0], &err);
         }
         cmd_json_list_end(s, j, 0);
         return rc;
@@ -154,7 +154,7 @@ static int run_bt(struct session *s, int argc, char **argv)
             cmd_json_emit(s, j);
         json_free(j);
     }
-    return rc < 0 ? cmd_fail(s, argv[0], "%s", err.msg) : rc;
+    return rc < 0 ? cmd_fail_err(s, argv[0], &err) : rc;
 }
 
 const struct command cmd_bt = {

@@ -48,6 +48,12 @@ int cmd_fail(struct session *s, const char *cmd, const char *fmt, ...)
     return 1;
 }
 
+int cmd_fail_err(struct session *s, const char *cmd, const ks_err *e)
+{
+    session_error_err(s, cmd, e);
+    return 1;
+}
+
 int cmd_fail_line(struct session *s, const char *cmd, const char *fmt, ...)
 {
     va_list ap;

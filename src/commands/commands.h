@@ -24,6 +24,8 @@ const struct command *const *command_all(void);
 
 /* Report an error for this command (stderr line, plus {"error":...} in JSON mode); returns 1. */
 int cmd_fail(struct session *s, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An error that keeps its kind and address (ks_err): the same line, and JSON's document says them. */
+int cmd_fail_err(struct session *s, const char *cmd, const ks_err *e);
 /* The error line alone, for a command whose own output (text or its JSON document) already shows
  * the failure, e.g. a backtrace that stopped early; returns 1. */
 int cmd_fail_line(struct session *s, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

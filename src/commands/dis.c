@@ -198,11 +198,11 @@ static int run_dis(struct session *s, int argc, char **argv)
     struct dis_args a;
     ks_err err;
     if (parse_args(s, argc, argv, &a, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     struct json jbuf, *j = cmd_json_list_begin(s, &jbuf, "instructions");
     int rc = disassemble(s, &a, j, &err);
     cmd_json_list_end(s, j, rc ? 1 : 0);
-    return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    return rc ? cmd_fail_err(s, argv[0], &err) : 0;
 }
 
 const struct command cmd_dis = {

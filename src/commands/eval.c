@@ -54,7 +54,7 @@ static int run_eval(struct session *s, int argc, char **argv)
     expr_free(&x);
     sb_free(&text);
     if (rc)
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     if (s->json)
         print_json(s, n);
     else

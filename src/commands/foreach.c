@@ -193,7 +193,7 @@ static int run_foreach(struct session *s, int argc, char **argv)
     ks_err err;
     if (for_each_task(&s->k, choose, &ch, &err)) {
         free(ch.tasks);
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     }
     if (!ch.n)
         return cmd_fail(s, argv[0], "no task matches");

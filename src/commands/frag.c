@@ -210,7 +210,7 @@ static int run_frag(struct session *s, int argc, char **argv)
             return cmd_fail(s, argv[0], "usage: frag [--svg FILE]");
     }
     if (zone_geometry(&s->k, &c.g, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     struct frag_svg svg;
     frag_svg_init(&svg);
     if (svg_path)
@@ -227,7 +227,7 @@ static int run_frag(struct session *s, int argc, char **argv)
     }
     frag_svg_free(&svg);
     if (rc)
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     if (svg_path && !s->json)
         fprintf(s->out, "picture written to %s\n", svg_path);
     return 0;

@@ -96,7 +96,7 @@ int kmem_info(struct session *s, const char *cmd)
     struct meminfo m;
     ks_err err;
     if (si_meminfo(&s->k, &m, &err))
-        return cmd_fail(s, cmd, "%s", err.msg);
+        return cmd_fail_err(s, cmd, &err);
     uint64_t used = m.total > m.free ? m.total - m.free : 0, low = m.total - m.total_high, free_low = m.free - m.free_high;
     const struct info_line lines[] = {
         {"TOTAL MEM", "total", m.total, 0, NULL, false},
@@ -201,7 +201,7 @@ int kmem_zones(struct session *s, const char *cmd)
     ks_err err;
     table_begin(s, &t, "zones", zone_cols);
     table_set_style(&t, STYLE_LABELS);
-    return table_end(&t, for_each_zone(&s->k, show_zone, &t, &err)) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    return table_end(&t, for_each_zone(&s->k, show_zone, &t, &err)) ? cmd_fail_err(s, cmd, &err) : 0;
 }
 
 /* The reports that take no argument, by option letter. */

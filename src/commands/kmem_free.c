@@ -163,7 +163,7 @@ int kmem_free(struct session *s, const char *cmd)
     ks_err err;
     struct free_ctx c = {0};
     if (zone_geometry(&s->k, &c.g, &err))
-        return cmd_fail(s, cmd, "%s", err.msg);
+        return cmd_fail_err(s, cmd, &err);
     cmd_migratetype_columns(&c.g, order_cols, ARRAY_SIZE(order_cols), c.order_cols, c.migrate_title);
     struct table r;
     struct census_walk w = {.c = &c};
@@ -173,7 +173,7 @@ int kmem_free(struct session *s, const char *cmd)
     table_end(&w.zones, rc);
     put_u(&r, "problems", c.problems);
     if (record_end(&r, rc))
-        return cmd_fail(s, cmd, "%s", err.msg);
+        return cmd_fail_err(s, cmd, &err);
     if (!s->json)
         fprintf(s->out, "%s\n", c.problems ? "free lists: PROBLEMS FOUND (see MISMATCH lines)" : "free lists: consistent");
     return 0;

@@ -26,7 +26,7 @@ int kmem_pages(struct session *s, const char *cmd, int argc, char **argv)
     const struct pfn_range *ranges;
     size_t nranges;
     if (mem_map_ranges(&s->k, &ranges, &nranges, &err))
-        return cmd_fail(s, cmd, "%s", err.msg);
+        return cmd_fail_err(s, cmd, &err);
     struct table t;
     cmd_page_table(s, &t, "pages");
     table_set_header(&t, HEADER_WITH_ROWS); /* the column header goes out with the first line, not before an error */
@@ -41,7 +41,7 @@ int kmem_pages(struct session *s, const char *cmd, int argc, char **argv)
     for (size_t r = 0; argc == 0 && r < nranges; r++) /* SPARSEMEM holes have no struct pages */
         for (uint64_t pfn = ranges[r].start; !rc && pfn < ranges[r].start + ranges[r].count; pfn++)
             rc = one_page(&t, pfn, &err);
-    return table_end(&t, rc) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    return table_end(&t, rc) ? cmd_fail_err(s, cmd, &err) : 0;
 }
 
 /* ---- kmem ADDRESS ---- */
@@ -240,14 +240,14 @@ int kmem_address(struct session *s, const char *cmd, const char *arg)
     ks_err err;
     memset(&f, 0, sizeof f);
     if (cmd_parse_addr(s, arg, &f.addr, &err))
-        return cmd_fail(s, cmd, "%s", err.msg);
+        return cmd_fail_err(s, cmd, &err);
     uint64_t high = 0, kaddr = 0;
     kvar_read_int(&s->k, "high_memory", NULL, &high, NULL);
     /* Kernel space is PAGE_OFFSET..4 GB; below it, or past 4 GB (PAE), a number is physical. */
     if (f.addr >= s->k.page_offset && f.addr <= 0xFFFFFFFFull) {
         f.kernel_virtual = true;
         if (kvtop(&s->k, f.addr, &f.paddr, &err))
-            return cmd_fail(s, cmd, "%s", err.msg);
+            return cmd_fail_err(s, cmd, &err);
         uint64_t delta;
         const struct ksym *sym = ksym_at(&s->k, f.addr, &delta);
         if (sym)
@@ -261,7 +261,7 @@ int kmem_address(struct session *s, const char *cmd, const char *arg)
     if (!kaddr && f.paddr + s->k.page_offset < high)
         kaddr = f.paddr + s->k.page_offset; /* its direct-map alias */
     if (gather(s, kaddr, &f, &err))
-        return cmd_fail(s, cmd, "%s", err.msg);
+        return cmd_fail_err(s, cmd, &err);
     print_facts(s, &f);
     return 0;
 }

@@ -131,7 +131,7 @@ int kmem_sections(struct session *s, const char *cmd)
     ks_err err;
     struct memory_model m;
     if (memory_model(&s->k, &m, &err))
-        return cmd_fail(s, cmd, "%s", err.msg);
+        return cmd_fail_err(s, cmd, &err);
     struct sections_ctx c = {.last_pgdat = 0};
     struct table r;
     record_begin(s, &r, model_cols);
@@ -141,5 +141,5 @@ int kmem_sections(struct session *s, const char *cmd)
     table_end(&c.zones, rc);
     if (!rc)
         show_model(&r, &m);
-    return record_end(&r, rc) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    return record_end(&r, rc) ? cmd_fail_err(s, cmd, &err) : 0;
 }

@@ -37,5 +37,5 @@ int kmem_slabs(struct session *s, const char *cmd)
     ks_err err;
     table_begin(s, &t, "caches", cache_cols);
     table_print_header(&t);
-    return table_end(&t, for_each_slab_cache(&s->k, show_cache, &t, &err)) ? cmd_fail(s, cmd, "%s", err.msg) : 0;
+    return table_end(&t, for_each_slab_cache(&s->k, show_cache, &t, &err)) ? cmd_fail_err(s, cmd, &err) : 0;
 }

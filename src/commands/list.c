@@ -157,13 +157,13 @@ static int run_list(struct session *s, int argc, char **argv)
     struct klist_spec sp;
     ks_err err;
     if (parse(s, argc, argv, &a, &err) || make_spec(s, &a, &sp, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     struct list_out o = {.s = s, .a = &a, .err = &err};
     table_begin(s, &o.t, "entries", entry_cols);
     table_set_header(&o.t, HEADER_NONE);
     int rc = klist_walk(&s->k, &sp, print_entry, &o, &err);
     rc = table_end(&o.t, rc);
-    return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    return rc ? cmd_fail_err(s, argv[0], &err) : 0;
 }
 
 const struct command cmd_list = {

@@ -76,14 +76,14 @@ static int run_log(struct session *s, int argc, char **argv)
     if (report) {
         struct panic_info pi;
         if (panic_find(&s->k, &pi, &err))
-            return cmd_fail(s, argv[0], "%s", err.msg);
+            return cmd_fail_err(s, argv[0], &err);
         if (!pi.have_report)
             return cmd_fail(s, argv[0], "the log holds no oops or panic report");
         c.from_seq = pi.report_seq;
     }
     table_begin(s, &c.t, "records", record_cols);
     table_set_header(&c.t, HEADER_NONE);
-    return table_end(&c.t, printk_for_each(&s->k, print_record, &c, &err)) ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    return table_end(&c.t, printk_for_each(&s->k, print_record, &c, &err)) ? cmd_fail_err(s, argv[0], &err) : 0;
 }
 
 const struct command cmd_log = {

@@ -56,7 +56,7 @@ static int list_modules(struct session *s, const char *only)
     ks_err err;
     const struct kmodules *ms = kernel_modules(&s->k, &err);
     if (!ms)
-        return cmd_fail(s, "mod", "%s", err.msg);
+        return cmd_fail_err(s, "mod", &err);
     struct json jbuf, *j = cmd_json_list_begin(s, &jbuf, "modules");
     if (!j)
         fprintf(s->out, " MODULE   NAME                     BASE      SIZE  OBJECT FILE\n");
@@ -109,7 +109,7 @@ static int load_all(struct session *s, const char *dir)
     ks_err err;
     const struct kmodules *ms = kernel_modules(&s->k, &err);
     if (!ms)
-        return cmd_fail(s, "mod", "%s", err.msg);
+        return cmd_fail_err(s, "mod", &err);
     int failed = 0;
     for (size_t i = 0; i < ms->n; i++) {
         if (load_one(s, ms->mods[i].name, NULL, dir, &err) == 0)
@@ -129,14 +129,14 @@ static int run_mod(struct session *s, int argc, char **argv)
         return list_modules(s, NULL);
     if (!strcmp(opt, "-s") && (argc == 3 || argc == 4)) {
         if (load_one(s, argv[2], argc == 4 ? argv[3] : NULL, NULL, &err))
-            return cmd_fail(s, argv[0], "%s", err.msg);
+            return cmd_fail_err(s, argv[0], &err);
         return list_modules(s, module_by_name(&s->k, argv[2], NULL)->name);
     }
     if (!strcmp(opt, "-S") && argc <= 3)
         return load_all(s, argc == 3 ? argv[2] : NULL);
     if ((!strcmp(opt, "-d") && argc == 3) || (!strcmp(opt, "-D") && argc == 2)) {
         if (module_unload_object(&s->k, argc == 3 ? argv[2] : NULL, &err))
-            return cmd_fail(s, argv[0], "%s", err.msg);
+            return cmd_fail_err(s, argv[0], &err);
         return list_modules(s, NULL);
     }
     return cmd_fail(s, argv[0], "usage: %s", cmd_mod.usage);

@@ -186,7 +186,7 @@ static int run_text(struct session *s, struct expr_ctx *x, const struct expr_nod
 {
     ks_err err;
     if (!percpu)
-        return print_line(s, x, root, r->text, &r->po, &err) ? cmd_fail(s, "p", "%s", err.msg) : 0;
+        return print_line(s, x, root, r->text, &r->po, &err) ? cmd_fail_err(s, "p", &err) : 0;
     unsigned shown = 0;
     for (unsigned cpu = 0; cpu < cpu_limit(s, r); cpu++) {
         if (!cpu_wanted(r->cpus, cpu))
@@ -229,7 +229,7 @@ static int run_json(struct session *s, struct expr_ctx *x, const struct expr_nod
     if (rc == 0)
         cmd_json_emit(s, &j);
     json_free(&j);
-    return rc ? cmd_fail(s, "p", "%s", err.msg) : 0;
+    return rc ? cmd_fail_err(s, "p", &err) : 0;
 }
 
 static int run_p(struct session *s, int argc, char **argv)
@@ -245,7 +245,7 @@ static int run_p(struct session *s, int argc, char **argv)
     expr_init(&x, &kx.env);
     int rc;
     if (expr_parse(&x, r.text, &root, &err)) {
-        rc = cmd_fail(s, "p", "%s", err.msg);
+        rc = cmd_fail_err(s, "p", &err);
     } else {
         bool percpu = expr_uses_percpu(&x, root);
         if (r.cpus && !percpu)

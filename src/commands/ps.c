@@ -97,7 +97,7 @@ static int run_ps(struct session *s, int argc, char **argv)
     table_begin(s, &c.t, "tasks", ps_cols);
     ks_err err;
     if (table_end(&c.t, for_each_task(&s->k, show_task, &c, &err)))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     if (c.want && !c.shown)
         return cmd_fail(s, argv[0], "no such task");
     return 0;

@@ -19,7 +19,7 @@ static int run_ptov(struct session *s, int argc, char **argv)
     uint64_t high = 0;
     ks_err err;
     if (kvar_read_int(&s->k, "high_memory", NULL, &high, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     uint64_t lowmem_end = high - s->k.page_offset;
     struct table t;
     table_begin(s, &t, "addresses", ptov_cols);

@@ -173,7 +173,7 @@ static void print_json(struct session *s, const struct rd_args *a, const uint8_t
 static int read_failure(struct session *s, const char *cmd, const struct rd_args *a, size_t got, size_t len, const ks_err *err)
 {
     if (!got || ks_interrupted())
-        return cmd_fail(s, cmd, "%s", err->msg);
+        return cmd_fail_err(s, cmd, err);
     return cmd_fail(s, cmd, "%zu of %zu bytes read from %#" PRIx64 ": %s", got, len, a->addr, err->msg);
 }
 
@@ -182,7 +182,7 @@ static int run_rd(struct session *s, int argc, char **argv)
     struct rd_args a;
     ks_err err;
     if (parse_args(s, argc, argv, &a, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     size_t len = (size_t)(a.count * a.size);
     uint8_t *buf = xmalloc(len);
     size_t got = read_partial(s, &a, buf, len, &err);

@@ -150,7 +150,7 @@ static int user_space(struct session *s, struct search_req *r)
     if (!s->context_task)
         return cmd_fail(s, "search", "-u searches the current task: choose one with `set PID`");
     if (task_mm(&s->k, s->context_task, &r->mm, &err))
-        return cmd_fail(s, "search", "%s", err.msg);
+        return cmd_fail_err(s, "search", &err);
     if (!r->mm)
         return cmd_fail(s, "search", "the current task is a kernel thread: it has no user memory");
     return 0;
@@ -184,7 +184,7 @@ static int run_search(struct session *s, int argc, char **argv)
     if (o.show_progress)
         fprintf(stderr, "\r%20s\r", "");
     rc = table_end(&o.t, rc);
-    return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    return rc ? cmd_fail_err(s, argv[0], &err) : 0;
 }
 
 const struct command cmd_search = {

@@ -85,7 +85,7 @@ static int run_set(struct session *s, int argc, char **argv)
     }
     if (argc == 2) {
         ks_err err;
-        return set_context(s, argv[1], &err) ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+        return set_context(s, argv[1], &err) ? cmd_fail_err(s, argv[0], &err) : 0;
     }
     if (argc == 3 && !strcmp(argv[1], "json")) {
         if (strcmp(argv[2], "on") && strcmp(argv[2], "off"))

@@ -29,12 +29,12 @@ static int json_members_at(struct session *s, const char *cmd, struct ktype *t, 
         ks_err err;
         char tn[200];
         kt_name(s->k.dwarf, t, tn, sizeof tn);
-        if (kt_member_path(s->k.dwarf, t, name, &off, &mt, &m, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+        if (kt_member_path(s->k.dwarf, t, name, &off, &mt, &m, &err)) return cmd_fail_err(s, cmd, &err);
         if (m && m->bit_size) {
-            if (kread_member(&s->k, addr, tn, name, &v, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+            if (kread_member(&s->k, addr, tn, name, &v, &err)) return cmd_fail_err(s, cmd, &err);
             json_uint(j, name, v);
         } else if (json_object(&s->k, j, name, mt, addr + off, &err)) {
-            return cmd_fail(s, cmd, "%s", err.msg);
+            return cmd_fail_err(s, cmd, &err);
         }
     }
     json_obj_end(j);
@@ -54,11 +54,11 @@ static int emit_json(struct session *s, const char *cmd, struct ktype *t, char *
         ks_err err;
         char tn[256];
         kt_name(s->k.dwarf, t, tn, sizeof tn);
-        if (cmd_parse_addr(s, addr_arg, &addr, &err)) { json_free(&j); return cmd_fail(s, cmd, "%s", err.msg); }
+        if (cmd_parse_addr(s, addr_arg, &addr, &err)) { json_free(&j); return cmd_fail_err(s, cmd, &err); }
         json_str(&j, "type", tn);
         json_hex(&j, "address", addr);
         if (members) rc = json_members_at(s, cmd, t, members, addr, &j);
-        else if (json_object(&s->k, &j, "value", t, addr, &err)) rc = cmd_fail(s, cmd, "%s", err.msg);
+        else if (json_object(&s->k, &j, "value", t, addr, &err)) rc = cmd_fail_err(s, cmd, &err);
     }
     json_obj_end(&j);
     if (!rc) cmd_json_emit(s, &j);
@@ -75,17 +75,17 @@ static int print_members_at(struct session *s, const char *cmd, struct ktype *t,
         struct ktype *mt;
         const struct kt_member *m;
         ks_err err;
-        if (kt_member_path(s->k.dwarf, t, name, &off, &mt, &m, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+        if (kt_member_path(s->k.dwarf, t, name, &off, &mt, &m, &err)) return cmd_fail_err(s, cmd, &err);
         fprintf(s->out, "  %s = ", name);
         if (m && m->bit_size) {
             uint64_t v;
             char tn[200];
             kt_name(s->k.dwarf, t, tn, sizeof tn);
-            if (kread_member(&s->k, addr, tn, name, &v, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+            if (kread_member(&s->k, addr, tn, name, &v, &err)) return cmd_fail_err(s, cmd, &err);
             fprintf(s->out, "%" PRIu64, v);
         } else if (print_object(&s->k, s->out, mt, addr + off, 2, &po, &err)) {
             fputc('\n', s->out);
-            return cmd_fail(s, cmd, "%s", err.msg);
+            return cmd_fail_err(s, cmd, &err);
         }
         fputs(",\n", s->out);
     }
@@ -118,11 +118,11 @@ static int run_struct_like(struct session *s, int argc, char **argv, const char 
     }
     uint64_t addr;
     ks_err err;
-    if (cmd_parse_addr(s, addr_arg, &addr, &err)) return cmd_fail(s, cmd, "%s", err.msg);
+    if (cmd_parse_addr(s, addr_arg, &addr, &err)) return cmd_fail_err(s, cmd, &err);
     if (members) return print_members_at(s, cmd, t, members, addr);
     struct printval_opts po = { .hex = s->radix == 16 };
     fprintf(s->out, "%s %s ", keyword, tname);
-    if (print_object(&s->k, s->out, t, addr, 0, &po, &err)) { fputc('\n', s->out); return cmd_fail(s, cmd, "%s", err.msg); }
+    if (print_object(&s->k, s->out, t, addr, 0, &po, &err)) { fputc('\n', s->out); return cmd_fail_err(s, cmd, &err); }
     fputc('\n', s->out);
     return 0;
 }

@@ -202,7 +202,7 @@ static int run_sys(struct session *s, int argc, char **argv)
     struct sys_info si;
     ks_err err;
     if (gather(&s->k, &si, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     if (s->json) print_json(s, &si); else print_text(s, &si);
     return 0;
 }

@@ -16,18 +16,18 @@ static int run_task(struct session *s, int argc, char **argv)
         if (!parse_u64(argv[i], 16, &v))
             members = argv[i]; /* a member list is never a number */
         else if (cmd_parse_task(s, argv[i], &task, &err))
-            return cmd_fail(s, argv[0], "%s", err.msg);
+            return cmd_fail_err(s, argv[0], &err);
     }
     if (!task)
         return cmd_fail(s, argv[0], "no task: give a PID or TASK, or `set PID` first");
     struct task_info ti;
     if (task_info_read(&s->k, task, &ti, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     struct ktype *t = kdwarf_type(s->k.dwarf, "struct task_struct");
     struct table r;
     cmd_task_record(s, &r, &ti);
     if (table_is_json(&r)) /* the struct is printval's JSON, inside the task's record */
-        return record_end(&r, json_object(&s->k, r.j, "task_struct", t, task, &err)) ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+        return record_end(&r, json_object(&s->k, r.j, "task_struct", t, task, &err)) ? cmd_fail_err(s, argv[0], &err) : 0;
     record_end(&r, 0);
     struct printval_opts po = {.hex = s->radix == 16};
     if (members) {
@@ -36,11 +36,11 @@ static int run_task(struct session *s, int argc, char **argv)
             uint64_t off;
             struct ktype *mt;
             if (kt_member_path(s->k.dwarf, t, m, &off, &mt, NULL, &err))
-                return cmd_fail(s, argv[0], "%s", err.msg);
+                return cmd_fail_err(s, argv[0], &err);
             fprintf(s->out, "  %s = ", m);
             if (print_object(&s->k, s->out, mt, task + off, 2, &po, &err)) {
                 fputc('\n', s->out);
-                return cmd_fail(s, argv[0], "%s", err.msg);
+                return cmd_fail_err(s, argv[0], &err);
             }
             fputs(",\n", s->out);
         }
@@ -49,7 +49,7 @@ static int run_task(struct session *s, int argc, char **argv)
     fputs("struct task_struct ", s->out);
     if (print_object(&s->k, s->out, t, task, 0, &po, &err)) {
         fputc('\n', s->out);
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     }
     fputc('\n', s->out);
     return 0;

@@ -166,7 +166,7 @@ static int run_tree(struct session *s, int argc, char **argv)
     struct tree_args a = {0};
     ks_err err;
     if (parse(s, argc, argv, &a, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     struct tree_out o = {.s = s, .a = &a, .err = &err};
     table_begin(s, &o.t, "entries", entry_cols);
     table_set_header(&o.t, HEADER_NONE);
@@ -178,7 +178,7 @@ static int run_tree(struct session *s, int argc, char **argv)
     else
         rc = mt_for_each_range(&s->k, a.root, maple_entry, &o, &err);
     rc = table_end(&o.t, rc);
-    return rc ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    return rc ? cmd_fail_err(s, argv[0], &err) : 0;
 }
 
 const struct command cmd_tree = {

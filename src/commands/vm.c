@@ -84,10 +84,10 @@ static int run_vm(struct session *s, int argc, char **argv)
     struct task_info ti;
     ks_err err;
     if (resolve_task(s, who, &task, &err) || task_info_read(&s->k, task, &ti, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     if (ti.mm &&
         (kread_member(&s->k, ti.mm, "struct mm_struct", "pgd", &pgd, &err) || mm_pgd_paddr(&s->k, ti.mm, &c.pgd_paddr, &err)))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     struct table r, mm;
     cmd_task_record(s, &r, &ti);
     if (!ti.mm && !s->json) {
@@ -110,7 +110,7 @@ static int run_vm(struct session *s, int argc, char **argv)
         table_set_header(&c.vmas, HEADER_EACH_ROW); /* each VMA heads its own page list */
     int rc = ti.mm ? for_each_vma(&s->k, ti.mm, show_vma, &c, &err) : 0;
     table_end(&c.vmas, rc);
-    return record_end(&r, rc) ? cmd_fail(s, argv[0], "%s", err.msg) : 0;
+    return record_end(&r, rc) ? cmd_fail_err(s, argv[0], &err) : 0;
 }
 
 const struct command cmd_vm = {

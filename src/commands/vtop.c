@@ -228,23 +228,23 @@ static int run_vtop(struct session *s, int argc, char **argv)
     struct vtop_args a;
     ks_err err;
     if (parse_vtop(argc, argv, &a, &err))
-        return cmd_fail(s, argv[0], "%s", err.msg);
+        return cmd_fail_err(s, argv[0], &err);
     int rc = 0;
     for (int i = a.first_addr; i < argc; i++) {
         uint64_t vaddr, mm = 0, pid = 0;
         struct pt_walk w;
         if (cmd_parse_addr(s, argv[i], &vaddr, &err)) {
-            rc = cmd_fail(s, argv[0], "%s", err.msg);
+            rc = cmd_fail_err(s, argv[0], &err);
             continue;
         }
         bool user = a.force_user || a.ctx || (!a.force_kernel && vaddr < s->k.page_offset);
         if (user && resolve_context(s, a.ctx, &mm, &pid, &err)) {
-            rc = cmd_fail(s, argv[0], "%s", err.msg);
+            rc = cmd_fail_err(s, argv[0], &err);
             continue;
         }
         int r = user ? uvtop_walk(&s->k, mm, vaddr, &w, &err) : pt_walk(s->k.paging, &s->k.mem, s->k.pgd_paddr, vaddr, &w, &err);
         if (r) {
-            rc = cmd_fail(s, argv[0], "%s", err.msg);
+            rc = cmd_fail_err(s, argv[0], &err);
             continue;
         }
         struct vtop_extra x;
