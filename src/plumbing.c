@@ -138,7 +138,7 @@ static int pipe_status(const char *pipeline, int status, ks_err *err)
     if (status == -1)
         return ks_fail(err, "pipeline%s: %s", pipeline, strerror(errno));
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
-        return ks_fail(err, "interrupted");
+        return ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
     if (WIFSIGNALED(status))
         return ks_fail(err, "pipeline%s ended by signal %d", pipeline, WTERMSIG(status));
     if (WEXITSTATUS(status) == 127)

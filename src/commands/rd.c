@@ -92,7 +92,7 @@ static size_t read_partial(struct session *s, const struct rd_args *a, uint8_t *
     size_t got = 0;
     while (got < len) {
         if (ks_interrupted()) {
-            ks_fail(err, "interrupted");
+            ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
             break;
         }
         uint64_t at = a->addr + got;

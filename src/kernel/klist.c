@@ -21,7 +21,7 @@ static int visit(struct kernel *k, const struct klist_spec *sp, struct u64set *s
         return ks_fail(err, "%s does not %s after %u entries", sp->what, sp->null_ends ? "end" : "come back to its head",
                        sp->max);
     if (ks_interrupted())
-        return ks_fail(err, "interrupted");
+        return ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
     if (!u64set_add(seen, node))
         return ks_fail(err, "%s loops: entry %#llx is reached twice", sp->what, (unsigned long long)(node - sp->link_off));
     return fn(k, node - sp->link_off, arg);

@@ -22,11 +22,9 @@ static const struct module_layout_names layout_candidates[] = {
 
 static const struct module_layout_names *module_layout_names(struct kernel *k)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(layout_candidates); i++) {
-        uint64_t off;
-        if (kmember_off(k, "struct module", layout_candidates[i].base, &off, NULL) == 0)
+    for (size_t i = 0; i < ARRAY_SIZE(layout_candidates); i++)
+        if (kmember_has(k, "struct module", layout_candidates[i].base))
             return &layout_candidates[i];
-    }
     return NULL;
 }
 

@@ -58,7 +58,10 @@ int panic_find(struct kernel *k, struct panic_info *pi, ks_err *err)
     memset(pi, 0, sizeof *pi);
     uint64_t cpu;
     /* atomic_t panic_cpu: PANIC_CPU_INVALID (-1) until a CPU panics or starts a crash kexec. */
-    if (kvar_read_int(k, "panic_cpu", "counter", &cpu, NULL) == 0 && (uint32_t)cpu != 0xffffffffu && cpu < 1024) {
+    int have = kvar_read_int_opt(k, "panic_cpu", "counter", &cpu, err);
+    if (have < 0)
+        return -1; /* the kernel has panic_cpu, but the dump cannot say its value: no guess */
+    if (have && (uint32_t)cpu != 0xffffffffu && cpu < 1024) {
         pi->have_cpu = true;
         pi->cpu = (unsigned)cpu;
     }

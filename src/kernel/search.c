@@ -120,7 +120,7 @@ static int scan_virtual(struct scan *sc, uint64_t top, uint64_t lo, uint64_t hi,
     uint64_t addr = lo & ~(uint64_t)(KS_PAGE_SIZE - 1);
     while (addr < hi && !sc->stopped) {
         if (ks_interrupted())
-            return ks_fail(err, "interrupted");
+            return ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
         struct pt_walk w;
         ks_err why;
         uint64_t next = addr + KS_PAGE_SIZE;
@@ -161,7 +161,7 @@ static int scan_physical(struct scan *sc, ks_err *err)
     uint64_t last = KS_MIN((sc->r->end + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT, sc->k->dump->max_pfn);
     for (uint64_t pfn = first; pfn < last && !sc->stopped; pfn++) {
         if (ks_interrupted())
-            return ks_fail(err, "interrupted");
+            return ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
         if (scan_frame(sc, pfn << KS_PAGE_SHIFT, pfn, err) < 0)
             return -1;
         progress(sc, pfn - first, last - first);
