@@ -72,7 +72,7 @@ static void gather(struct kernel *k, struct sys_info *si)
     read_uts(k, "version", si->version);
     read_uts(k, "machine", si->machine);
     read_uts(k, "nodename", si->nodename);
-    if (kvar_read_int(k, "__num_online_cpus", "counter", &si->cpus, NULL)) si->cpus = (uint64_t)k->dump->ncpus;
+    si->cpus = dump_cpus(k);
     if (kvar_read_int(k, "contig_page_data", "node_present_pages", &si->present_pages, NULL)) si->present_pages = 0;
     read_times(k, si);
     if (for_each_task(k, count_task, &si->tasks, NULL)) si->tasks = 0;
@@ -179,8 +179,9 @@ static int run_sys(struct session *s, int argc, char **argv)
 
 const struct command cmd_sys = {
     "sys", "sys", "the system: kernel, dump, CPUs, date, uptime, release, memory, paging, KASLR",
-    "Fields: KERNEL and DUMPFILE (with the dump's format), CPUS (online at dump time), DATE (the\n"
-    "timekeeper's wall clock at its last tick), UPTIME (boot time, as /proc/uptime), TASKS (every\n"
+    "Fields: KERNEL and DUMPFILE (with the dump's format), CPUS (online at dump time, and those a\n"
+    "panic stopped and took offline: up to the highest present CPU), DATE (the timekeeper's wall\n"
+    "clock at its last tick), UPTIME (boot time, as /proc/uptime), TASKS (every\n"
     "thread, each CPU's idle task included), NODENAME, RELEASE, VERSION and MACHINE (from\n"
     "init_uts_ns), MEMORY (present pages of the node), PAGING (2-level or PAE), KASLR (the offset and\n"
     "how it was found), and for QEMU dumps each CPU's CR3 from QEMU's per-CPU notes.\n"

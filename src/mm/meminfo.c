@@ -50,11 +50,12 @@ int si_meminfo(struct kernel *k, struct meminfo *m, ks_err *err)
     kvar_read_int(k, "sysctl_overcommit_kbytes", NULL, &kbytes, NULL);
     m->commit_limit = (kbytes ? kbytes >> (KS_PAGE_SHIFT - 10) : m->total * ratio / 100) + m->swap_total;
     if (kvar_read_int(k, "vm_committed_as", "count", &committed, NULL) == 0) {
-        /* vm_memory_committed(): percpu_counter_sum_positive() — the count plus every CPU's delta. */
+        /* vm_memory_committed(): percpu_counter_sum_positive() — the count plus every CPU's delta,
+         * a CPU a panic stopped included (its delta was never folded into the count). */
         int64_t sum = (int64_t)committed;
         uint64_t counters, delta;
         if (kvar_read_int(k, "vm_committed_as", "counters", &counters, NULL) == 0)
-            for (unsigned cpu = 0; cpu < online_cpus(k); cpu++) {
+            for (unsigned cpu = 0, n = dump_cpus(k); cpu < n; cpu++) {
                 uint64_t a;
                 if (kper_cpu_ptr(k, counters, cpu, &a, NULL) == 0 && kread_ulong(k, a, &delta, NULL) == 0) sum += (int32_t)delta;
             }

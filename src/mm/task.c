@@ -115,6 +115,19 @@ unsigned online_cpus(struct kernel *k)
     return kvar_read_int(k, "__num_online_cpus", "counter", &n, NULL) == 0 && n > 0 && n <= 1024 ? (unsigned)n : 1;
 }
 
+/* A panic stops the other CPUs (stop_this_cpu) and takes them out of the online count, but their
+ * idle tasks, runqueues and per-CPU counters are still in memory: count up to the highest present
+ * CPU (__cpu_present_mask's first word: NR_CPUS is far below 32 on these kernels), and at least
+ * the online count and the CPUs the dump has register notes for. */
+unsigned dump_cpus(struct kernel *k)
+{
+    unsigned n = KS_MAX(online_cpus(k), (unsigned)k->dump->ncpus);
+    uint64_t addr, bits;
+    if (ksym_addr(k, "__cpu_present_mask", &addr, NULL) == 0 && kread_ulong(k, addr, &bits, NULL) == 0 && bits)
+        n = KS_MAX(n, (unsigned)(64 - __builtin_clzll(bits)));
+    return n;
+}
+
 static int per_cpu_addr(struct kernel *k, const char *var, unsigned cpu, uint64_t *addr, ks_err *err)
 {
     uint64_t base;
@@ -255,7 +268,7 @@ static int visit_process(struct kernel *k, uint64_t task, void *arg)
 int for_each_task(struct kernel *k, int (*fn)(struct kernel *k, const struct task_info *ti, void *arg), void *arg, ks_err *err)
 {
     struct task_walk tw = { fn, arg, err, 0 };
-    for (unsigned cpu = 0; cpu < online_cpus(k); cpu++) {
+    for (unsigned cpu = 0; cpu < dump_cpus(k); cpu++) {
         uint64_t idle;
         if (cpu_idle(k, cpu, &idle, err)) return -1;
         if (visit_thread(k, idle, &tw)) return tw.stop < 0 ? -1 : 0;

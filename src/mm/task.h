@@ -41,6 +41,9 @@ int for_each_task(struct kernel *k, int (*fn)(struct kernel *k, const struct tas
 /* The task a CPU was running (rq->curr). */
 int cpu_curr(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err);
 unsigned online_cpus(struct kernel *k);
+/* The kernel's CPUs, 0..N-1: those with per-CPU state in the dump (idle task, runqueue, counters),
+ * online or stopped by a panic (see task.c). */
+unsigned dump_cpus(struct kernel *k);
 /* get_mm_rss(): file + anon + shmem pages. */
 int mm_rss(struct kernel *k, uint64_t mm, uint64_t *pages, ks_err *err);
 int uread(struct kernel *k, uint64_t mm, uint64_t vaddr, void *buf, size_t len, ks_err *err);
