@@ -27,6 +27,35 @@ if [ "$base" != "$flavour" ]; then
     fragments+=("$here/config/modules.config" "$work/$flavour.localversion.config")
 fi
 
+# A reproducible build. Two things in a vmlinux depend on when it was built: the banner
+# (linux_banner, init_uts_ns: build number from $out/.version, time from `date` when init/ is
+# entered) and the mtime of the built-in initramfs (usr/initramfs_data.cpio: gen_init_cpio's
+# time(NULL)). Both are pinned here to those of the committed vmlinux of each flavour, without
+# KBUILD_BUILD_TIMESTAMP/VERSION: those would also go into init/version.o's placeholder banner
+# ("# SMP "), which the committed kernels have. With the same source, compiler, user (root), host
+# (vm) and work directory (DWARF records the build paths: keep the default WORKDIR), a rebuild has
+# the committed file's GNU build-id (`readelf -n vmlinux`). The values were read from each committed
+# vmlinux (its banner, its initramfs's cpio header). Checked for pae-mod only: this script, run
+# over a tree built before, relinked it with dumps/pae-panic/vmlinux's build-id
+# 4f4f9089d2cdc5a090a706bc435d77435d75a1c9 and the same ksleuth_crash.ko, byte for byte.
+#   flavour     build number | banner time (epoch) | initramfs mtime (epoch)
+case $flavour in
+    nonpae)     stamp="1 1795296030 1795295807" ;;   # Sat Nov 21 21:20:30 UTC 2026
+    pae)        stamp="2 1795296375 1795296051" ;;   # Sat Nov 21 21:26:15 UTC 2026
+    sparse)     stamp="1 1795301962 1795301519" ;;   # Sat Nov 21 22:59:22 UTC 2026
+    pae-sparse) stamp="1 1795303630 1795303162" ;;   # Sat Nov 21 23:27:10 UTC 2026
+    nonpae-mod) stamp="1 1796480103 1796479607" ;;   # Sat Dec  5 14:15:03 UTC 2026
+    pae-mod)    stamp="1 1796481471 1796480722" ;;   # Sat Dec  5 14:37:51 UTC 2026
+    *)          stamp="1 1798761600 1798761600" ;;   # Fri Jan  1 00:00:00 UTC 2027
+esac
+read -r build_nr banner_time cpio_time <<<"$stamp"
+unset KBUILD_BUILD_VERSION KBUILD_BUILD_TIMESTAMP KBUILD_BUILD_VERSION_TIMESTAMP
+export KBUILD_BUILD_USER=root KBUILD_BUILD_HOST=vm
+pinned_date=$work/pinned-date.$flavour
+mkdir -p "$pinned_date"
+printf '#!/bin/sh\nexec /bin/date -d @%s "$@"\n' "$banner_time" > "$pinned_date/date"
+chmod +x "$pinned_date/date"
+
 mkdir -p "$out"
 make -C "$src" O="$out" ARCH=i386 tinyconfig >/dev/null
 (cd "$out" && KCONFIG_CONFIG=.config "$src/scripts/kconfig/merge_config.sh" -m -O "$out" .config \
@@ -50,7 +79,13 @@ case $base in
     *)       has FLATMEM || { echo "config lost FLATMEM" >&2; exit 1; } ;;
 esac
 
-make -C "$src" O="$out" ARCH=i386 -j"$(nproc)" bzImage >"$out/build.log" 2>&1
+# The built-in initramfs first, with its pinned mtime (gen_initramfs.sh reads KBUILD_BUILD_TIMESTAMP;
+# the bzImage build below keeps this file, its command line being the same); then the kernel, its
+# banner numbered from .version and dated by the pinned `date`.
+rm -f "$out/usr/initramfs_data.cpio"
+KBUILD_BUILD_TIMESTAMP=@$cpio_time make -C "$src" O="$out" ARCH=i386 usr/ >"$out/build.log" 2>&1
+echo $((build_nr - 1)) > "$out/.version"
+PATH=$pinned_date:$PATH make -C "$src" O="$out" ARCH=i386 -j"$(nproc)" bzImage >>"$out/build.log" 2>&1
 cp "$out/arch/x86/boot/bzImage" "$out/bzImage"
 if has MODULES; then
     # The test module, built out of tree against this kernel (its objects stay in the work dir);

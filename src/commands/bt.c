@@ -76,9 +76,9 @@ static int bt_task(struct session *s, const struct bt_args *a, uint64_t task, st
 /* The active task of each CPU in a list ("0", "0,1", "0-1"), or of every online CPU. */
 static int bt_cpus(struct session *s, const struct bt_args *a, struct json *j, ks_err *err)
 {
-    /* After a panic the other CPUs are stopped and no longer counted online; the dump still has
-     * a note (registers) for each of them. */
-    unsigned n = KS_MAX(online_cpus(&s->k), (unsigned)s->k.dump->ncpus);
+    /* After a panic the other CPUs are stopped and no longer counted online; their state is still
+     * there (dump_cpus). */
+    unsigned n = dump_cpus(&s->k);
     bool want[256] = {false};
     if (!a->cpus) {
         for (unsigned c = 0; c < n && c < 256; c++)

@@ -88,11 +88,11 @@ static int gather(struct kernel *k, struct sys_info *si, ks_err *err)
     if (read_uts(k, "release", si->release, err) || read_uts(k, "version", si->version, err) ||
         read_uts(k, "machine", si->machine, err) || read_uts(k, "nodename", si->nodename, err))
         return -1;
-    si->cpus = (uint64_t)k->dump->ncpus; /* a kernel without the counter: the CPUs the dump has notes for */
-    int r = kvar_read_int_opt(k, "__num_online_cpus", "counter", &si->cpus, err);
-    if (r < 0)
+    unsigned cpus;
+    if (dump_cpus_read(k, &cpus, err))
         return -1;
-    r = kvar_read_int_opt(k, "contig_page_data", "node_present_pages", &si->present_pages, err);
+    si->cpus = cpus;
+    int r = kvar_read_int_opt(k, "contig_page_data", "node_present_pages", &si->present_pages, err);
     if (r < 0)
         return -1;
     si->have_memory = r > 0;
@@ -209,8 +209,9 @@ static int run_sys(struct session *s, int argc, char **argv)
 
 const struct command cmd_sys = {
     "sys", "sys", "the system: kernel, dump, CPUs, date, uptime, release, memory, paging, KASLR",
-    "Fields: KERNEL and DUMPFILE (with the dump's format), CPUS (online at dump time), DATE (the\n"
-    "timekeeper's wall clock at its last tick), UPTIME (boot time, as /proc/uptime), TASKS (every\n"
+    "Fields: KERNEL and DUMPFILE (with the dump's format), CPUS (online at dump time, and those a\n"
+    "panic stopped and took offline: up to the highest present CPU), DATE (the timekeeper's wall\n"
+    "clock at its last tick), UPTIME (boot time, as /proc/uptime), TASKS (every\n"
     "thread, each CPU's idle task included), NODENAME, RELEASE, VERSION and MACHINE (from\n"
     "init_uts_ns), MEMORY (present pages of the node), PAGING (2-level or PAE), KASLR (the offset and\n"
     "how it was found), and for QEMU dumps each CPU's CR3 from QEMU's per-CPU notes.\n"

@@ -43,7 +43,9 @@ static int committed_pages(struct kernel *k, uint64_t *out, ks_err *err)
     int r = kvar_read_int_opt(k, "vm_committed_as", "count", &committed, err);
     if (r <= 0)
         return r;
-    if (kvar_read_int_opt(k, "vm_committed_as", "counters", &counters, err) < 0 || online_cpus_read(k, &ncpus, err))
+    /* vm_memory_committed(): the count plus every CPU's delta, a CPU a panic stopped included (its
+     * delta was never folded into the count). */
+    if (kvar_read_int_opt(k, "vm_committed_as", "counters", &counters, err) < 0 || dump_cpus_read(k, &ncpus, err))
         return -1;
     int64_t sum = (int64_t)committed;
     for (unsigned cpu = 0; counters && cpu < ncpus; cpu++) {

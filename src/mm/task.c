@@ -140,6 +140,31 @@ unsigned online_cpus(struct kernel *k)
     return online_cpus_read(k, &n, NULL) ? 1 : n;
 }
 
+/* A panic stops the other CPUs (stop_this_cpu) and takes them out of the online count, but their
+ * idle tasks, runqueues and per-CPU counters are still in memory: count up to the highest present
+ * CPU (__cpu_present_mask's first word: NR_CPUS is far below 32 on these kernels), and at least
+ * the online count and the CPUs the dump has register notes for. */
+int dump_cpus_read(struct kernel *k, unsigned *n, ks_err *err)
+{
+    if (online_cpus_read(k, n, err))
+        return -1;
+    *n = KS_MAX(*n, (unsigned)k->dump->ncpus);
+    uint64_t addr, bits;
+    if (!ksym_has(k, "__cpu_present_mask"))
+        return 0;
+    if (ksym_addr(k, "__cpu_present_mask", &addr, err) || kread_ulong(k, addr, &bits, err))
+        return -1;
+    if (bits)
+        *n = KS_MAX(*n, (unsigned)(64 - __builtin_clzll(bits)));
+    return 0;
+}
+
+unsigned dump_cpus(struct kernel *k)
+{
+    unsigned n = 1;
+    return dump_cpus_read(k, &n, NULL) ? KS_MAX(1u, (unsigned)k->dump->ncpus) : n;
+}
+
 static int per_cpu_addr(struct kernel *k, const char *var, unsigned cpu, uint64_t *addr, ks_err *err)
 {
     uint64_t base;
@@ -285,7 +310,7 @@ int for_each_task(struct kernel *k, int (*fn)(struct kernel *k, const struct tas
 {
     struct task_walk tw = { fn, arg, err, 0 };
     unsigned ncpus;
-    if (online_cpus_read(k, &ncpus, err))
+    if (dump_cpus_read(k, &ncpus, err))
         return -1;
     for (unsigned cpu = 0; cpu < ncpus; cpu++) {
         uint64_t idle;

@@ -44,6 +44,11 @@ int cpu_curr(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err);
 int online_cpus_read(struct kernel *k, unsigned *n, ks_err *err);
 /* The same for callers that only bound a loop by it: 1 when it cannot be read. */
 unsigned online_cpus(struct kernel *k);
+/* The kernel's CPUs, 0..N-1: those with per-CPU state in the dump (idle task, runqueue, counters),
+ * online or stopped by a panic (see task.c). */
+int dump_cpus_read(struct kernel *k, unsigned *n, ks_err *err);
+/* The same, best effort (1 or the dump's note count when it cannot be read). */
+unsigned dump_cpus(struct kernel *k);
 /* get_mm_rss(): file + anon + shmem pages. */
 int mm_rss(struct kernel *k, uint64_t mm, uint64_t *pages, ks_err *err);
 int uread(struct kernel *k, uint64_t mm, uint64_t vaddr, void *buf, size_t len, ks_err *err);

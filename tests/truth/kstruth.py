@@ -39,6 +39,15 @@ class Truth:
     def exists(self, name):
         return os.path.exists(os.path.join(self.dir, name))
 
+    def captured_after_crash(self):
+        """Whether the capture was taken after the crash, of a machine left hanging (capture.py
+        --hang, panic=0): the truth has a crash report (panic or oops) cut from a console log with
+        no kdump capture kernel in it (console.log, not console-with-capture.log). The guest's /proc
+        files were then recorded before the crash was triggered, and the guest ran on through the
+        crash until QEMU stopped it; QEMU's records (qemu/) are of the capture's instant."""
+        return (self.exists("panic") or self.exists("oops")) and self.exists("console.log") \
+            and not self.exists("console-with-capture.log")
+
     def workloads(self):
         out = []
         for line in self.text("workloads").splitlines():
