@@ -7,6 +7,7 @@
  *   p current_task               a per-CPU variable: its value on every CPU (p -c 1 / current_task:1: one)
  *   p per_cpu(runqueues, 1).nr_running
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,9 @@ static int parse_request(struct session *s, int argc, char **argv, struct p_requ
             if (!cpu_list_valid(argv[++i]))
                 return cmd_fail(s, "p", "-c wants CPUs such as 1, 0,2, 1-3 or a, not %s", argv[i]);
             r->cpus = argv[i];
+        } else if (argv[i][0] == '-' && isalpha((unsigned char)argv[i][1]) && !argv[i][2] && i + 1 < argc) {
+            /* "-z x" is an option crash does not know, not the expression "-z x" */
+            return cmd_fail(s, "p", "unknown option %s (-x, -d, -c CPUS, /FMT)", argv[i]);
         } else {
             break;
         }

@@ -126,6 +126,7 @@ def partial_reads(c, r):
 
 def set_command(c, r):
     expect(c, r("-c", "set c0000000"), 1, "is not a task_struct on the task list", "set c0000000")
+    expect(c, r("-c", "p -z x"), 1, "unknown option -z", "p -z x")
     # Every command that takes a TASK checks it the same way (cmd_parse_task).
     for cmd in ("bt c0000000", "vm c0000000", "task c0000000 pid", "foreach c0000000 bt"):
         expect(c, r("-c", cmd), 1, "is not a task_struct on the task list" if "foreach" not in cmd else "no task matches", cmd)
