@@ -19,9 +19,10 @@ struct scan {
     /* Strings may run from one page into the next: the tail of the page before, when contiguous. */
     uint8_t window[MAX_STRING + KS_PAGE_SIZE];
     size_t carry;
-    uint64_t carry_paddr; /* physical address of the carried bytes */
-    uint64_t next_addr;   /* the address right after the page carried from */
-    size_t longest;       /* the longest string searched */
+    uint64_t carry_paddr;            /* physical address of the carried bytes */
+    uint64_t next_addr;              /* the address right after the page carried from */
+    size_t longest;                  /* the longest string searched */
+    size_t lens[SEARCH_MAX_TARGETS]; /* each string's length, measured once */
     uint8_t page[KS_PAGE_SIZE];
 };
 
@@ -67,8 +68,9 @@ static int scan_strings(struct scan *sc, uint64_t addr, uint64_t paddr, ks_err *
     size_t n = sc->carry + KS_PAGE_SIZE;
     for (size_t i = 0; i < n && !sc->stopped; i++) {
         for (size_t t = 0; t < sc->r->nstrings; t++) {
-            size_t len = strlen(sc->r->strings[t]);
-            if (i + len > n || i + len <= sc->carry || memcmp(sc->window + i, sc->r->strings[t], len))
+            size_t len = sc->lens[t];
+            const char *want = sc->r->strings[t];
+            if (sc->window[i] != (uint8_t)want[0] || i + len > n || i + len <= sc->carry || memcmp(sc->window + i, want, len))
                 continue;
             uint64_t at = i < sc->carry ? sc->carry_paddr + i : paddr + (i - sc->carry);
             if (report(sc, addr - sc->carry + i, at, 0, (int)t, err))
@@ -196,6 +198,8 @@ int memory_search(struct kernel *k, const struct search_req *r, const struct sea
     sc->sink = sink;
     sc->next_addr = UINT64_MAX;
     int rc = check_request(r, &sc->longest, err);
+    for (size_t t = 0; t < r->nstrings; t++)
+        sc->lens[t] = strlen(r->strings[t]);
     uint64_t done = 0;
     if (!rc && r->space == SEARCH_PHYSICAL)
         rc = scan_physical(sc, err);
