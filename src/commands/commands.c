@@ -94,26 +94,13 @@ int cmd_json_list_end(struct session *s, struct json *j, int rc)
     return rc;
 }
 
-struct task_search {
-    uint64_t task;
-    bool found;
-};
-
-static int match_task(struct kernel *k, const struct task_info *ti, void *arg)
-{
-    struct task_search *ts = arg;
-    (void)k;
-    ts->found = ti->task == ts->task;
-    return ts->found;
-}
-
 /* A task address must be a task: one on the task list (or a CPU's idle task), not any address. */
 static int check_task(struct session *s, uint64_t task, ks_err *err)
 {
-    struct task_search ts = {task, false};
-    if (for_each_task(&s->k, match_task, &ts, err))
+    bool known;
+    if (task_is_known(&s->k, task, &known, err))
         return -1;
-    return ts.found ? 0 : ks_fail(err, "%#" PRIx64 " is not a task_struct on the task list", task);
+    return known ? 0 : ks_fail_kind(err, KS_E_BAD_ARG, "%#" PRIx64 " is not a task_struct on the task list", task);
 }
 
 int cmd_parse_task(struct session *s, const char *arg, uint64_t *task, ks_err *err)

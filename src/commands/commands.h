@@ -83,7 +83,8 @@ struct entry_show {
 };
 int entry_show_parse(struct session *s, char *spec, struct entry_show *e, ks_err *err);
 int entry_show_text(struct session *s, const struct entry_show *e, uint64_t addr, ks_err *err);
-int entry_show_json(struct kernel *k, struct json *j, const struct entry_show *e, uint64_t addr, ks_err *err);
+/* key: the member to write ("value"), or NULL inside an array. */
+int entry_show_json(struct kernel *k, struct json *j, const char *key, const struct entry_show *e, uint64_t addr, ks_err *err);
 /* A START as list and tree take it: an address, a symbol, or VARIABLE.MEMBER (its address). */
 int entry_parse_start(struct session *s, const char *word, uint64_t *addr, ks_err *err);
 

@@ -53,13 +53,13 @@ int entry_show_text(struct session *s, const struct entry_show *e, uint64_t addr
     return rc;
 }
 
-int entry_show_json(struct kernel *k, struct json *j, const struct entry_show *e, uint64_t addr, ks_err *err)
+int entry_show_json(struct kernel *k, struct json *j, const char *key, const struct entry_show *e, uint64_t addr, ks_err *err)
 {
     if (!e->members[0])
-        return json_object(k, j, "value", e->type, addr, err);
+        return json_object(k, j, key, e->type, addr, err);
     char members[sizeof e->members];
     snprintf(members, sizeof members, "%s", e->members);
-    json_obj_begin(j, "value");
+    json_obj_begin(j, key);
     char *save = NULL;
     int rc = 0;
     for (char *m = strtok_r(members, ",", &save); m && !rc; m = strtok_r(NULL, ",", &save)) {

@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../kernel/klist.h"
@@ -15,10 +16,6 @@
 #include "commands.h"
 
 #define LIST_MAX_ENTRIES 1000000
-
-static const struct column entry_cols[] = {
-    COL_ADDR("", "address", 0, 0),
-};
 
 enum link_kind { LINK_OFFSET, LINK_LIST_HEAD, LINK_HLIST, LINK_POINTER };
 
@@ -130,25 +127,57 @@ static int make_spec(struct session *s, const struct list_args *a, struct klist_
     return 0;
 }
 
-struct list_out {
-    struct session *s;
-    struct table t;
-    const struct list_args *a;
-    ks_err *err;
+/* The entries, gathered first: the document lists their addresses, then (-s) their values. */
+struct entries {
+    uint64_t *addr;
+    size_t n, cap;
 };
 
-static int print_entry(struct kernel *k, uint64_t entry, void *arg)
+static int gather(struct kernel *k, uint64_t entry, void *arg)
 {
-    struct list_out *o = arg;
-    row_begin(&o->t);
-    put_u(&o->t, "address", entry);
+    struct entries *e = arg;
+    (void)k;
+    if (e->n == e->cap)
+        e->addr = xrealloc(e->addr, (e->cap = e->cap ? 2 * e->cap : 256) * sizeof *e->addr);
+    e->addr[e->n++] = entry;
+    return 0;
+}
+
+static const struct column doc_cols[] = {
+    COL_LIST("entries"),
+};
+static const struct column address_cols[] = {
+    COL_JSON(CT_HEX, "entries"),
+};
+
+/* {"entries":["0x...",...]} as issue 11 has it, and with -s "values":[{...},...] in the same order. */
+static int show_json(struct session *s, const struct list_args *a, const struct entries *e, ks_err *err)
+{
+    struct table r, v;
+    record_begin(s, &r, doc_cols);
+    values_begin_in(&r, &v, "entries", address_cols);
+    for (size_t i = 0; i < e->n; i++)
+        put_value_u(&v, e->addr[i]);
+    table_end(&v, 0);
     int rc = 0;
-    if (o->a->show.type && table_is_json(&o->t))
-        rc = entry_show_json(k, o->t.j, &o->a->show, entry, o->err);
-    row_end(&o->t);
-    if (!rc && o->a->show.type && !table_is_json(&o->t))
-        rc = entry_show_text(o->s, &o->a->show, entry, o->err);
-    return rc ? -1 : 0;
+    if (a->show.type) {
+        json_arr_begin(r.j, "values");
+        for (size_t i = 0; i < e->n && !rc; i++)
+            rc = entry_show_json(&s->k, r.j, NULL, &a->show, e->addr[i], err);
+        json_arr_end(r.j);
+    }
+    return record_end(&r, rc);
+}
+
+/* One address a line, each followed (-s) by its struct or members. */
+static int show_text(struct session *s, const struct list_args *a, const struct entries *e, ks_err *err)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        fprintf(s->out, "%" PRIx64 "\n", e->addr[i]);
+        if (a->show.type && entry_show_text(s, &a->show, e->addr[i], err))
+            return -1;
+    }
+    return 0;
 }
 
 static int run_list(struct session *s, int argc, char **argv)
@@ -158,11 +187,14 @@ static int run_list(struct session *s, int argc, char **argv)
     ks_err err;
     if (parse(s, argc, argv, &a, &err) || make_spec(s, &a, &sp, &err))
         return cmd_fail_err(s, argv[0], &err);
-    struct list_out o = {.s = s, .a = &a, .err = &err};
-    table_begin(s, &o.t, "entries", entry_cols);
-    table_set_header(&o.t, HEADER_NONE);
-    int rc = klist_walk(&s->k, &sp, print_entry, &o, &err);
-    rc = table_end(&o.t, rc);
+    struct entries e = {0};
+    int rc = klist_walk(&s->k, &sp, gather, &e, &err);
+    /* A broken list still shows the entries before the break, then the error (as crash does). */
+    if (!s->json && show_text(s, &a, &e, rc ? NULL : &err) && !rc)
+        rc = -1;
+    if (s->json && !rc)
+        rc = show_json(s, &a, &e, &err);
+    free(e.addr);
     return rc ? cmd_fail_err(s, argv[0], &err) : 0;
 }
 
@@ -182,6 +214,6 @@ const struct command cmd_list = {
     "STRUCT.MEMBER,MEMBER only those members. The walk stops after 1000000 entries, and at an entry\n"
     "reached twice (a corrupt list), with one error line.\n"
     "Output: one entry address per line (the struct's, not the link's).\n"
-    "JSON: {\"entries\":[{\"address\", \"value\" (with -s: the struct as `struct` gives it)}]}",
+    "JSON: {\"entries\":[\"0x...\",...]} and with -s \"values\":[each entry's struct or members, in order]}",
     run_list,
 };

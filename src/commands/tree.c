@@ -132,7 +132,7 @@ static int show_entry(struct tree_out *o, uint64_t address, uint64_t index, uint
     int rc = 0;
     bool show = o->a->show.type && !is_value;
     if (show && table_is_json(t))
-        rc = entry_show_json(&o->s->k, t->j, &o->a->show, address, o->err);
+        rc = entry_show_json(&o->s->k, t->j, "value", &o->a->show, address, o->err);
     row_end(t);
     if (!rc && !table_is_json(t))
         show_position_text(o, index, last, is_value);

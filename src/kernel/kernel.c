@@ -8,6 +8,7 @@
 
 #include "../dump/vmcoreinfo.h"
 #include "../arch/i386/disasm.h"
+#include "../util/u64set.h"
 #include "module.h"
 #include "placement.h"
 
@@ -54,6 +55,9 @@ void kernel_close(struct kernel *k)
     free(k->memmap.ranges);
     kernel_modules_free(k);
     disasm_close(k->disasm);
+    if (k->task_set)
+        u64set_free(k->task_set);
+    free(k->task_set);
     kdwarf_close(k->dwarf);
     if (k->dump) physmem_fini(&k->mem);
     dump_close(k->dump);

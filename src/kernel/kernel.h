@@ -22,6 +22,7 @@
 struct mem_section_info;
 struct kmodules;
 struct disasm;
+struct u64set;
 /* Frames [start, start + count). */
 struct pfn_range {
     uint64_t start, count;
@@ -57,6 +58,7 @@ struct kernel {
     } memmap;
     struct kmodules *modules;    /* loaded modules, read on first use (kernel/module.c) */
     struct disasm *disasm;       /* the instruction decoder, opened on first use (dis) */
+    struct u64set *task_set;     /* every task's address, gathered once (mm/task.c: task_is_known) */
 };
 
 /* A member path resolved once: where it is, what it is. */

@@ -3,6 +3,7 @@
 #include "../util/u64set.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* task_struct.tasks is a list_head; the task is container_of(node, struct task_struct, tasks).
@@ -318,4 +319,27 @@ int for_each_task(struct kernel *k, int (*fn)(struct kernel *k, const struct tas
         if (visit_thread(k, idle, &tw)) return tw.stop < 0 ? -1 : 0;
     }
     return for_each_process(k, visit_process, &tw, err);
+}
+
+static int add_task(struct kernel *k, const struct task_info *ti, void *arg)
+{
+    (void)k;
+    u64set_add(arg, ti->task);
+    return 0;
+}
+
+int task_is_known(struct kernel *k, uint64_t task, bool *known, ks_err *err)
+{
+    if (!k->task_set) {
+        struct u64set *set = xcalloc(1, sizeof *set);
+        u64set_init(set);
+        if (for_each_task(k, add_task, set, err)) {
+            u64set_free(set);
+            free(set);
+            return -1;
+        }
+        k->task_set = set;
+    }
+    *known = task && u64set_has(k->task_set, task);
+    return 0;
 }

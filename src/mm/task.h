@@ -38,6 +38,9 @@ struct task_info {
 int task_info_read(struct kernel *k, uint64_t task, struct task_info *ti, ks_err *err);
 /* Every task: each CPU's idle task, then every thread of every process, in task-list order. */
 int for_each_task(struct kernel *k, int (*fn)(struct kernel *k, const struct task_info *ti, void *arg), void *arg, ks_err *err);
+/* Is this address a task: on the task list, or a CPU's idle task? A dump does not change, so the
+ * walk is done once per kernel; a walk that fails is not cached. */
+int task_is_known(struct kernel *k, uint64_t task, bool *known, ks_err *err);
 /* The task a CPU was running (rq->curr). */
 int cpu_curr(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err);
 /* CPUs online at dump time (__num_online_cpus; 1 on a kernel without it). */

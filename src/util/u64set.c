@@ -29,3 +29,8 @@ bool u64set_add(struct u64set *s, uint64_t v)
     s->len++;
     return true;
 }
+
+bool u64set_has(const struct u64set *s, uint64_t v)
+{
+    return s->cap && s->slot[where(s, v)] == v;
+}

@@ -15,5 +15,7 @@ void u64set_init(struct u64set *s);
 void u64set_free(struct u64set *s);
 /* Adds v; returns false if it was already there. */
 bool u64set_add(struct u64set *s, uint64_t v);
+/* Is v in the set? */
+bool u64set_has(const struct u64set *s, uint64_t v);
 
 #endif

@@ -31,7 +31,8 @@ def gdb_offsets(vmlinux, exprs):
 
 
 def entries(doc):
-    return [int(e["address"], 16) for e in doc.get("entries", [])]
+    """issue 11's {"entries":["0x...",...]}: the addresses, as strings."""
+    return [int(e, 16) for e in doc.get("entries", [])]
 
 
 def kallsyms(truth, name):
@@ -47,7 +48,9 @@ def check_tasks(checks, a, truth, tasks_off):
         return []
     forward = entries(docs[0])
     checks.check(forward[:1] == [init], f"list -h init_task starts at {forward[:1]}, not init_task {init:#x}")
-    listed = {e["value"]["pid"]: e["value"]["comm"] for e in docs[0]["entries"]}
+    values = docs[0].get("values", [])
+    checks.check(len(values) == len(forward), f"list -s: {len(values)} values for {len(forward)} entries")
+    listed = {v["pid"]: v["comm"] for v in values}
     workloads = {int(w["pid"]) for w in truth.workloads() if "pid" in w}
     for pid, ppid, _, comm in truth.ps():
         # The workloads, and kernel threads but kworkers: what is still there at the capture (the
