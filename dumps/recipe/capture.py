@@ -20,6 +20,11 @@ def parse_args():
     p.add_argument("--hang", action="store_true",
                    help="panic sample without kexec (panic=0): let the guest crash, wait for the panic "
                         "on the console, then stop it and take QEMU's truth and captures of the hung machine")
+    p.add_argument("--phase-out",
+                   help="diff pair: after the captures of --out (state A), let the guest run its phase "
+                        "(fragmenter frees its pages, the heap workload exits), then write state B's truth "
+                        "and --phase-formats captures to this directory")
+    p.add_argument("--phase-formats", default="kdump,vmcore", help="captures of state B (kdump,elf,raw,vmcore)")
     return p.parse_args()
 
 
@@ -82,11 +87,11 @@ class TruthPort:
         self.sock.sendall(data)
 
 
-def wait_for(path, pattern, timeout, proc):
+def wait_for(path, pattern, timeout, proc, count=1):
     deadline = time.time() + timeout
     while time.time() < deadline:
         text = open(path, errors="replace").read() if os.path.exists(path) else ""
-        if pattern in text:
+        if text.count(pattern) >= count:
             return text
         for bad in ("KSLEUTH-ERROR", "Kernel panic - not syncing: Attempted to kill init"):
             if bad in text:
@@ -193,7 +198,7 @@ def crash_reports(console, truthdir):
     kernel's "---[ end trace"/"---[ end Kernel panic" line or, when kexec takes over first, up to the
     capture kernel's first line."""
     lines = console.replace("\r", "").split("\n")
-    ready = next((i for i, l in enumerate(lines) if l.startswith("KSLEUTH-READY")), 0)
+    ready = max((i for i, l in enumerate(lines) if l.startswith("KSLEUTH-READY")), default=0)   # a diff pair has two
     written = []
     for name, start in (("oops", re.compile(r"(BUG: |kernel BUG at |Oops: )")), ("panic", re.compile(r"Kernel panic - not syncing"))):
         i = next((i for i in range(ready, len(lines)) if start.search(lines[i])), None)
@@ -245,27 +250,69 @@ def gzip_file(src, dst, limit=None):
                 left -= len(chunk)
 
 
+def truth_section_text(work, nth):
+    """The guest's nth truth (0: state A, 1: a diff pair's state B), once it is complete."""
+    t0 = time.time()
+    while True:
+        raw = open(f"{work}/truth.raw", errors="replace").read()
+        parts = raw.split("### TRUTH-DONE")
+        if len(parts) > nth + 1:
+            return parts[nth] + "### TRUTH-DONE\n"
+        if time.time() - t0 > 120:
+            raise RuntimeError("truth never finished")
+        time.sleep(0.2)
+
+
+def capture_instant(qmp, a, work, out, truthdir, formats):
+    """QEMU's truth and the captures asked for, of the stopped guest."""
+    record_qemu_truth(qmp, truthdir)
+    if "elf" in formats:
+        qmp.call("dump-guest-memory", paging=False, protocol=f"file:{work}/dump.elf")
+        gzip_file(f"{work}/dump.elf", f"{out}/dump.elf.gz")
+    if "kdump" in formats:
+        # gzip'd in git: QEMU writes a 24-byte descriptor for every frame, zero ones included.
+        qmp.call("dump-guest-memory", paging=False, protocol=f"file:{work}/dump.kdump", format="kdump-zlib")
+        gzip_file(f"{work}/dump.kdump", f"{out}/dump.kdump.gz")
+    if "raw" in formats:
+        size = int(a.mem) << 20
+        qmp.call("pmemsave", val=0, size=size, filename=f"{work}/dump.raw")
+        gzip_file(f"{work}/dump.raw", f"{out}/dump.raw.gz")
+    for name in ("dump.elf", "dump.kdump", "dump.raw"):
+        if os.path.exists(f"{work}/{name}"):
+            os.remove(f"{work}/{name}")
+
+
+def fresh_dir(path):
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
 def main():
     a = parse_args()
     formats = set(a.formats.split(","))
+    phase_formats = set(a.phase_formats.split(",")) if a.phase_out else set()
     out = os.path.abspath(a.out)
-    work = out + ".work"
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    truthdir = os.path.join(out, "truth")
-    shutil.rmtree(truthdir, ignore_errors=True)
-    os.makedirs(truthdir)
+    work = fresh_dir(out + ".work")
+    truthdir = fresh_dir(os.path.join(out, "truth"))
+    # The directory whose state the final captures (vmcore, console log after READY) belong to.
+    last_out = os.path.abspath(a.phase_out) if a.phase_out else out
+    last_formats = phase_formats if a.phase_out else formats
+    if a.phase_out:
+        fresh_dir(os.path.join(last_out, "truth"))
     # init_on_free: freed pages are zeroed, so dumps carry no stale data and compress well.
     append = f"console=ttyS0 loglevel=7 init_on_free=1 {a.append}".strip()
-    if "vmcore" in formats:
+    if "vmcore" in last_formats:
         append += " ksleuth.kdump=1"
+    if a.phase_out:
+        append += " ksleuth.phase=1"
     cmd = [a.qemu, "-accel", "tcg", "-cpu", a.cpu, "-smp", a.smp, "-m", a.mem,
            "-kernel", os.path.join(a.kernel_dir, "bzImage"), "-initrd", a.initrd, "-append", append,
            "-display", "none", "-no-reboot", "-device", "vmcoreinfo",
            "-serial", f"file:{work}/console.log",
            "-chardev", f"socket,id=truth,path={work}/truth.sock,server=on,wait=on", "-serial", "chardev:truth",
            "-qmp", f"unix:{work}/qmp.sock,server=on,wait=off"]
-    if "vmcore" in formats:
+    if "vmcore" in last_formats:
         disk = os.path.join(work, "disk.img")
         with open(disk, "wb") as f:
             f.truncate((int(a.mem) + 32) << 20)
@@ -280,12 +327,7 @@ def main():
         if not a.hang:
             qmp.call("stop")
             print(f"READY seen and guest stopped at {time.time() - t_start:.1f} s: {qmp.call('query-status')}", flush=True)
-        t0 = time.time()
-        while "### TRUTH-DONE" not in open(f"{work}/truth.raw", errors="replace").read():
-            if time.time() - t0 > 30:
-                raise RuntimeError("truth never finished")
-            time.sleep(0.2)
-        names = split_truth(open(f"{work}/truth.raw", errors="replace").read(), truthdir)
+        names = split_truth(truth_section_text(work, 0), truthdir)
         print(f"truth: {len(names)} files", flush=True)
         if a.hang:
             # The guest crashes itself (init's idle step writes the crash kind once it reads PANIC);
@@ -295,19 +337,19 @@ def main():
             time.sleep(2)
             qmp.call("stop")
             print(f"panic seen and guest stopped at {time.time() - t_start:.1f} s", flush=True)
-        record_qemu_truth(qmp, truthdir)
-        if "elf" in formats:
-            qmp.call("dump-guest-memory", paging=False, protocol=f"file:{work}/dump.elf")
-            gzip_file(f"{work}/dump.elf", f"{out}/dump.elf.gz")
-        if "kdump" in formats:
-            # gzip'd in git: QEMU writes a 24-byte descriptor for every frame, zero ones included.
-            qmp.call("dump-guest-memory", paging=False, protocol=f"file:{work}/dump.kdump", format="kdump-zlib")
-            gzip_file(f"{work}/dump.kdump", f"{out}/dump.kdump.gz")
-        if "raw" in formats:
-            size = int(a.mem) << 20
-            qmp.call("pmemsave", val=0, size=size, filename=f"{work}/dump.raw")
-            gzip_file(f"{work}/dump.raw", f"{out}/dump.raw.gz")
-        if "vmcore" in formats:
+        capture_instant(qmp, a, work, out, truthdir, formats - {"vmcore"} if a.phase_out else formats)
+        if a.phase_out:
+            # State A is captured: its console log ends here. Then the phase, and state B.
+            shutil.copy(f"{work}/console.log", f"{out}/truth/console.log")
+            qmp.call("cont")
+            truth.send(b"PHASE\n")
+            wait_for(f"{work}/console.log", "KSLEUTH-READY", 900, proc, count=2)
+            qmp.call("stop")
+            print(f"phase done, second READY seen and guest stopped at {time.time() - t_start:.1f} s", flush=True)
+            names = split_truth(truth_section_text(work, 1), os.path.join(last_out, "truth"))
+            print(f"truth of state B: {len(names)} files", flush=True)
+            capture_instant(qmp, a, work, last_out, os.path.join(last_out, "truth"), last_formats)
+        if "vmcore" in last_formats:
             qmp.call("cont")
             truth.send(b"PANIC\n")
             proc.wait(timeout=900)
@@ -315,11 +357,11 @@ def main():
             if "KSLEUTH-CAPTURE-DONE" not in log:
                 raise RuntimeError("capture kernel did not save the vmcore")
             size = elf_file_size(disk)
-            gzip_file(disk, f"{out}/vmcore.gz", size)
-            shutil.copy(f"{work}/console.log", f"{out}/truth/console-with-capture.log")
+            gzip_file(disk, f"{last_out}/vmcore.gz", size)
+            shutil.copy(f"{work}/console.log", f"{last_out}/truth/console-with-capture.log")
         else:
-            shutil.copy(f"{work}/console.log", f"{out}/truth/console.log")
-        reports = crash_reports(open(f"{work}/console.log", errors="replace").read(), truthdir)
+            shutil.copy(f"{work}/console.log", f"{last_out}/truth/console.log")
+        reports = crash_reports(open(f"{work}/console.log", errors="replace").read(), os.path.join(last_out, "truth"))
         if reports:
             print(f"crash report: {', '.join(reports)}", flush=True)
     finally:
@@ -327,8 +369,7 @@ def main():
             proc.kill()
             proc.wait()
     shutil.rmtree(work, ignore_errors=True)
-    print(f"sample written to {out}", flush=True)
-
+    print(f"sample written to {out}" + (f" and {last_out}" if a.phase_out else ""), flush=True)
 
 if __name__ == "__main__":
     main()

@@ -36,6 +36,14 @@ for cmd in "sys" "kmem -i" "kmem -z" "kmem -f" "kmem -s" "kmem -n"; do
     printf '%s\nq\n' "$cmd" | timeout 600 "$work/x/usr/bin/crash" -s "$@" "$work/vmlinux.crash" "$work/$name" \
         > "$out/$(echo "$cmd" | tr ' ' '_' | tr -d -).txt" 2>&1 || true
 done
+# Tasks, mounts and each workload's open files (crash sees every task on 5.10, one on 6.1): ps.txt,
+# mount.txt, files.txt (one `files PID` after another, in truth/workloads order).
+for cmd in "ps" "mount"; do
+    printf '%s\nq\n' "$cmd" | timeout 600 "$work/x/usr/bin/crash" -s "$@" "$work/vmlinux.crash" "$work/$name" \
+        > "$out/$cmd.txt" 2>&1 || true
+done
+{ sed -n 's/.* pid=\([0-9]*\).*/files \1/p' "$sample/truth/workloads"; echo q; } > "$work/files.cmds"
+timeout 600 "$work/x/usr/bin/crash" -s "$@" "$work/vmlinux.crash" "$work/$name" < "$work/files.cmds" > "$out/files.txt" 2>&1 || true
 awk '!/^#/ && $2 != "unmapped" {print "vtop " $1}' "$sample/truth/qemu/gva2gpa" > "$work/vtop.cmds"
 echo q >> "$work/vtop.cmds"
 timeout 600 "$work/x/usr/bin/crash" -s "$@" "$work/vmlinux.crash" "$work/$name" < "$work/vtop.cmds" > "$out/vtop.txt" 2>&1 || true

@@ -2,7 +2,7 @@
 # Build the guest initramfs for one kernel flavour.
 #   make-initramfs.sh BZIMAGE OUTDIR [MODULE.ko]
 # Makes OUTDIR/capture.cpio.gz (busybox + init: the kdump capture side) and
-# OUTDIR/initramfs.cpio.gz (workloads, pagemap reader, kexec with its libraries, and the
+# OUTDIR/initramfs.cpio.gz (workloads, pagemap and kpageflags readers, kexec with its libraries, and the
 # kernel plus capture initramfs that kexec -p loads).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +25,7 @@ r=$out/root
 base_tree "$r"
 gcc -m32 -static -O2 -Wall -Werror -o "$r/bin/workload" "$here/guest/workload.c"
 gcc -m32 -static -O2 -Wall -Werror -o "$r/bin/pagemap" "$here/guest/pagemap.c"
+gcc -m32 -static -O2 -Wall -Werror -o "$r/bin/kpageflags" "$here/guest/kpageflags.c"
 cp /sbin/kexec "$r/sbin/kexec"                       # kexec-tools:i386
 # Its interpreter and libraries, read from the ELF itself: ldd would have to run the i386 loader,
 # which a host without 32-bit execution support cannot.

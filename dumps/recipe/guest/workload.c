@@ -33,7 +33,7 @@ static void fill_pages(char *base, unsigned npages, uint32_t tag)
     }
 }
 
-static void announce_ready(void)
+static void touch_ready_file(void)
 {
     const char *f = getenv("READY_FILE");
     fflush(stdout);
@@ -43,6 +43,11 @@ static void announce_ready(void)
         int fd = open(path, O_CREAT | O_WRONLY, 0644);
         if (fd >= 0) close(fd);
     }
+}
+
+static void announce_ready(void)
+{
+    touch_ready_file();
     for (;;) pause();
 }
 
@@ -113,16 +118,60 @@ static void mode_manyvma(unsigned nvmas)
     announce_ready();
 }
 
+static volatile sig_atomic_t release_asked;
+
+static void on_release(int sig)
+{
+    (void)sig;
+    release_asked = 1;
+}
+
+/* How many of the region's even (kept) pages are resident: the frames a release gives back. */
+static unsigned resident_kept_pages(char *base, unsigned npages)
+{
+    unsigned resident = 0;
+    for (unsigned i = 0; i < npages; i += 2) {
+        unsigned char in_core = 0;
+        if (mincore(base + (size_t)i * PAGE, PAGE, &in_core) == 0 && (in_core & 1))
+            resident++;
+    }
+    return resident;
+}
+
+/* The diff pair's phase (SIGUSR1 from init): unmap the whole region, every kept page goes back to
+ * the buddy allocator, and say how many in $PHASE_FILE.PID for the guest's truth/phase. */
+static void release_all(char *base, unsigned npages)
+{
+    unsigned freed = resident_kept_pages(base, npages);
+    if (munmap(base, (size_t)npages * PAGE) != 0) { perror("munmap"); exit(1); }
+    const char *f = getenv("PHASE_FILE");
+    if (!f) return;
+    char path[256];
+    snprintf(path, sizeof path, "%s.%d", f, getpid());
+    FILE *out = fopen(path, "w");
+    if (!out) { perror(path); return; }
+    fprintf(out, "fragmenter_pid=%d freed_pages=%u base=%p\n", getpid(), freed, (void *)base);
+    fclose(out);
+}
+
 /* Take many pages, then give back every other one: order-0 holes across the free lists. */
 static void mode_fragmenter(unsigned npages)
 {
+    signal(SIGUSR1, on_release);
     char *p = map_anon((size_t)npages * PAGE);
     fill_pages(p, npages, 0xF4A60000u);
     for (unsigned i = 1; i < npages; i += 2)
         munmap(p + (size_t)i * PAGE, PAGE);
     printf("WORKLOAD mode=fragmenter pid=%d base=%p pages=%u kept=even tag=0xf4a60000\n",
            getpid(), (void *)p, npages);
-    announce_ready();
+    touch_ready_file();
+    for (;;) {
+        pause();
+        if (release_asked) {
+            release_asked = 0;
+            release_all(p, npages);
+        }
+    }
 }
 
 /* PID 1's last step: say READY on the console and stay still. For kdump samples, wait until the
