@@ -41,5 +41,9 @@ unsigned i386_call_length(const uint8_t b[7])
         return 6;
     if (b[0] == 0xff && b[1] == 0x94)
         return 7;
+    /* call *table(,%reg,4): SIB with no base register, a 32-bit displacement (5.10's system-call
+     * table call in __do_fast_syscall_32: ff 14 95 disp32). */
+    if (b[0] == 0xff && b[1] == 0x14 && (b[2] & 7) == 5)
+        return 7;
     return 0;
 }
