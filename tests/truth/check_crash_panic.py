@@ -169,7 +169,8 @@ def main():
         got = (t.get("pid"), t.get("ppid"), t.get("cpu"), t.get("state"), t.get("comm"), t.get("vsz_kb"), t.get("running"))
         c.check(got == want, f"ps task {task}: crash {want}, ksleuth {got}")
         c.check(int(rss) <= t.get("rss_kb", -1), f"ps task {task}: crash RSS {rss} above ksleuth's {t.get('rss_kb')}")
-    c.check(len(ps) < len(ps_doc["tasks"]), f"ps: crash lists {len(ps)} tasks, ksleuth {len(ps_doc['tasks'])}")
+    # On 6.1 crash sees only some tasks; on 5.10 it is a full peer and lists as many as ksleuth.
+    c.check(len(ps) <= len(ps_doc["tasks"]), f"ps: crash lists {len(ps)} tasks, ksleuth {len(ps_doc['tasks'])}")
 
     # bt: every task crash unwinds, the frames it shares with ksleuth; tasks it refused, ksleuth unwinds.
     compared = 0
