@@ -294,6 +294,17 @@ int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *s
     return 0;
 }
 
+int kdwarf_open_cache_buffer(struct kdwarf **out, const uint8_t *buf, size_t len, const char *build_id, ks_err *err)
+{
+    struct kdwarf *kd = *out = kdwarf_new();
+    struct tc_why why;
+    if (tc_attach(kd, buf, len, build_id, &why) == 0)
+        return 0;
+    kdwarf_close(kd);
+    *out = NULL;
+    return ks_fail(err, "type cache: %s", why.text);
+}
+
 int kdwarf_open_fd(struct kdwarf **out, int fd, const char *name, ks_err *err)
 {
     struct kdwarf *kd = *out = kdwarf_new();

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/util.h"
 #include "types.h"
 
 #define TC_MAGIC   "KSTYPES"
@@ -98,6 +99,9 @@ int tc_open(struct kdwarf *kd, const char *path, const char *build_id, struct tc
 /* The same over a buffer the caller keeps alive while kd lives (the fuzz target's way in). */
 int tc_attach(struct kdwarf *kd, const uint8_t *buf, size_t len, const char *build_id, struct tc_why *why);
 void tc_close(struct tcache *tc);
+/* A kdwarf answering from a cache in memory alone (no DWARF behind it): the fuzz target's and the
+ * unit test's way in. buf must stay alive while the kdwarf does. */
+int kdwarf_open_cache_buffer(struct kdwarf **out, const uint8_t *buf, size_t len, const char *build_id, ks_err *err);
 
 /* The type whose DIE is at die, built from the cache (NULL if the cache does not hold it). */
 struct ktype *tc_type_at_die(struct kdwarf *kd, uint64_t die);
