@@ -214,10 +214,9 @@ static void fill_type(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half tag, struct k
 
 static struct ktype *build_type(struct kdwarf *kd, Dwarf_Off off)
 {
-    struct ktype *t = built_get(kd, off);
-    if (t) return t;
     /* The type cache holds every type a name reaches; only what it lacks wakes libdwarf. */
-    if (kd->tc && (t = tc_type_at_die(kd, off)) != NULL) return t;
+    struct ktype *t = kd->tc ? tc_type_at_die(kd, off) : NULL;
+    if (t || (t = built_get(kd, off)) != NULL) return t;
     if (kd_need_dwarf(kd, NULL)) return NULL;
     Dwarf_Die die;
     if (dwarf_offdie_b(kd->dbg, off, 1, &die, NULL) != DW_DLV_OK) return NULL;
