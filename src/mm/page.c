@@ -276,10 +276,15 @@ void page_flag_names(struct kernel *k, uint64_t flags, char *out, size_t outsz)
     if (!found && !kdwarf_enumerator(k->dwarf, "__NR_PAGEFLAGS", &nr)) return;
     /* One pass over the enumerators: the first PG_ name of a set bit is its own; later ones are
      * aliases. (Once per struct page in kmem -p, so no pass per bit.) */
-    for (unsigned i = 0; i < e->nenums; i++) {
+    uint64_t wanted = nr >= 64 ? flags : flags & ((1ull << nr) - 1);
+    int unnamed = __builtin_popcountll(wanted);
+    for (unsigned i = 0; i < e->nenums && unnamed; i++) {
         int64_t bit = e->enums[i].value;
         if (bit < 0 || bit >= nr || bit >= 64 || !(flags >> bit & 1) || name_of_bit[bit]) continue;
-        if (!strncmp(e->enums[i].name, "PG_", 3)) name_of_bit[bit] = e->enums[i].name + 3;
+        if (!strncmp(e->enums[i].name, "PG_", 3)) {
+            name_of_bit[bit] = e->enums[i].name + 3;
+            unnamed--;
+        }
     }
     for (int bit = 0; bit < 64; bit++)
         if (name_of_bit[bit]) n += (size_t)snprintf(out + n, n < outsz ? outsz - n : 0, "%s%s", n ? "," : "", name_of_bit[bit]);
