@@ -20,6 +20,15 @@ static int one_page(struct table *t, uint64_t pfn, ks_err *err)
     return 0;
 }
 
+static int page_rows(struct kernel *k, const struct page_info *pages, size_t n, void *arg, ks_err *err)
+{
+    (void)k;
+    (void)err;
+    for (size_t i = 0; i < n; i++)
+        cmd_page_row(arg, &pages[i]);
+    return 0;
+}
+
 int kmem_pages(struct session *s, const char *cmd, int argc, char **argv)
 {
     ks_err err;
@@ -38,9 +47,8 @@ int kmem_pages(struct session *s, const char *cmd, int argc, char **argv)
         else
             rc = one_page(&t, pa >> KS_PAGE_SHIFT, &err);
     }
-    for (size_t r = 0; argc == 0 && r < nranges; r++) /* SPARSEMEM holes have no struct pages */
-        for (uint64_t pfn = ranges[r].start; !rc && pfn < ranges[r].start + ranges[r].count; pfn++)
-            rc = one_page(&t, pfn, &err);
+    if (argc == 0) /* every struct page (SPARSEMEM holes have none), mem_map read in batches */
+        rc = for_each_page_batch(&s->k, page_rows, &t, &err);
     return table_end(&t, rc) ? cmd_fail_err(s, cmd, &err) : 0;
 }
 

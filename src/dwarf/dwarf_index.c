@@ -1,8 +1,9 @@
 /*
  * The DWARF name index: one pass over the top-level DIEs of every compile unit, recording where
  * each named type, enumerator and global variable is defined. Each struct is repeated in every CU
- * that uses it; the first complete definition wins. The index is saved next to nothing else in
- * ~/.cache/ksleuth/<build-id>.idx (or $KSLEUTH_CACHE_DIR) so the next start skips the pass.
+ * that uses it; the first complete definition wins. The index and every type it reaches are saved
+ * as the type cache (typecache.h) in ~/.cache/ksleuth/<build-id>.types (or $KSLEUTH_CACHE_DIR), so
+ * the next start skips the pass and libdwarf altogether.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,10 +17,8 @@
 
 #include "dwarf_priv.h"
 #include "symtab.h"
+#include "typecache.h"
 
-#define CACHE_MAGIC "ksleuth-dwarf-index 2"
-
-static const char ns_letter[NS_COUNT] = { 'S', 'U', 'E', 'T', 'V', 'D', 'N' };
 
 bool kd_has_attr(Dwarf_Die die, Dwarf_Half at)
 {
@@ -182,7 +181,7 @@ static int build_index(struct kdwarf *kd, bool progress, ks_err *err)
     return 0;
 }
 
-/* ---- the on-disk cache ---- */
+/* ---- the type cache's place ---- */
 
 static void cache_path(const struct symtab *st, char *out, size_t outsz)
 {
@@ -190,51 +189,10 @@ static void cache_path(const struct symtab *st, char *out, size_t outsz)
     symtab_build_id_hex(st, id, sizeof id);
     const char *dir = getenv("KSLEUTH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     if (!id[0]) { out[0] = 0; return; }
-    if (dir) snprintf(out, outsz, "%s/%s.idx", dir, id);
-    else if (xdg) snprintf(out, outsz, "%s/ksleuth/%s.idx", xdg, id);
-    else if (home) snprintf(out, outsz, "%s/.cache/ksleuth/%s.idx", home, id);
+    if (dir) snprintf(out, outsz, "%s/%s.types", dir, id);
+    else if (xdg) snprintf(out, outsz, "%s/ksleuth/%s.types", xdg, id);
+    else if (home) snprintf(out, outsz, "%s/.cache/ksleuth/%s.types", home, id);
     else out[0] = 0;
-}
-
-static bool cache_load(struct kdwarf *kd, const char *path)
-{
-    FILE *f = path[0] ? fopen(path, "r") : NULL;
-    if (!f) return false;
-    char line[4096];
-    bool ok = fgets(line, sizeof line, f) && !strncmp(line, CACHE_MAGIC, strlen(CACHE_MAGIC));
-    while (ok && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = 0;
-        char *sp1 = strchr(line, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-        const char *letter = sp1 ? memchr(ns_letter, line[0], NS_COUNT) : NULL;
-        if (!letter || !sp2 || sp1 != line + 1) { ok = false; break; }
-        *sp2 = 0;
-        hm_put(&kd->ns[letter - ns_letter], sp2 + 1, strtoull(sp1 + 1, NULL, 16));
-    }
-    fclose(f);
-    if (!ok)
-        for (int i = 0; i < NS_COUNT; i++) { hm_free(&kd->ns[i]); hm_init(&kd->ns[i]); }
-    return ok;
-}
-
-static void mkdir_p(char *path)
-{
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') { *p = 0; mkdir(path, 0755); *p = '/'; }
-}
-
-static void cache_save(struct kdwarf *kd, const char *path)
-{
-    if (!path[0]) return;
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
-    mkdir_p(tmp);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return;    /* a read-only home is fine: we just index again next time */
-    fprintf(f, "%s\n", CACHE_MAGIC);
-    for (int n = 0; n < NS_COUNT; n++)
-        for (size_t i = 0; i < kd->ns[n].cap; i++)
-            if (kd->ns[n].e[i].key) fprintf(f, "%c %llx %s\n", ns_letter[n], (unsigned long long)kd->ns[n].e[i].value, kd->ns[n].e[i].key);
-    if (fclose(f) == 0) rename(tmp, path); else unlink(tmp);
 }
 
 /* libdwarf calls this for an error met in a call made without an error argument. Without a handler
@@ -291,22 +249,60 @@ static int kdwarf_build(struct kdwarf *kd, bool progress, ks_err *err)
     return 0;
 }
 
+int kd_need_dwarf(struct kdwarf *kd, ks_err *err)
+{
+    if (kd->dbg)
+        return 0;
+    if (kd->dwarf_failed || kd->fd < 0)
+        return ks_fail(err, "%s: its DWARF cannot be read", kd->path ? kd->path : "vmlinux");
+    if (kdwarf_init(kd, kd->fd, kd->path, err) == 0)
+        return 0;
+    kd->dwarf_failed = true;
+    return -1;
+}
+
+/* Answer from the type cache if there is a good one: 0 when kd now uses it. */
+static int try_cache(struct kdwarf *kd, const char *path, const char *build_id)
+{
+    struct tc_why why;
+    int r = tc_open(kd, path, build_id, &why);
+    if (r == 0) {
+        snprintf(kd->origin, sizeof kd->origin, "cache %s", path);
+        return 0;
+    }
+    if (r < 0)
+        fprintf(stderr, "ksleuth: type cache %s: %s; rebuilding it\n", path, why.text);
+    return -1;
+}
+
 int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
 {
     struct kdwarf *kd = *out = kdwarf_new();
     if (!st->has_debug_info) return ks_fail(err, "%s: no DWARF debug info (need a vmlinux built with CONFIG_DEBUG_INFO)", vmlinux);
     int fd = open(vmlinux, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ks_fail(err, "%s: %s", vmlinux, strerror(errno));
-    if (kdwarf_init(kd, fd, vmlinux, err)) return -1;
-    char path[1024];
+    kd->fd = fd;
+    kd->path = xstrdup(vmlinux);
+    char path[1024], id[130];
     cache_path(st, path, sizeof path);
-    if (!o->no_cache && cache_load(kd, path)) {
-        snprintf(kd->origin, sizeof kd->origin, "cache %s", path);
+    symtab_build_id_hex(st, id, sizeof id);
+    if (!o->no_cache && path[0] && try_cache(kd, path, id) == 0)
         return 0;
-    }
+    if (kdwarf_init(kd, fd, vmlinux, err)) return -1;
     if (kdwarf_build(kd, o->progress, err)) return -1;
-    if (!o->no_cache) cache_save(kd, path);
+    if (!o->no_cache) tc_write(kd, path, id, o->progress);
     return 0;
+}
+
+int kdwarf_open_cache_buffer(struct kdwarf **out, const uint8_t *buf, size_t len, const char *build_id, ks_err *err)
+{
+    struct kdwarf *kd = *out = kdwarf_new();
+    struct tc_why why;
+    if (tc_attach(kd, buf, len, build_id, &why) == 0)
+        return 0;
+    kdwarf_close(kd);
+    *out = NULL;
+    return ks_fail(err, "type cache: %s", why.text);
 }
 
 int kdwarf_open_fd(struct kdwarf **out, int fd, const char *name, ks_err *err)
@@ -324,11 +320,13 @@ const char *kdwarf_index_origin(const struct kdwarf *kd) { return kd->origin; }
 
 static void free_type(struct ktype *t)
 {
-    for (unsigned i = 0; i < t->nmembers; i++) free(t->members[i].name);
-    for (unsigned i = 0; i < t->nenums; i++) free(t->enums[i].name);
+    if (!t->borrowed) {
+        for (unsigned i = 0; i < t->nmembers; i++) free(t->members[i].name);
+        for (unsigned i = 0; i < t->nenums; i++) free(t->enums[i].name);
+        free(t->name);
+    }
     free(t->members);
     free(t->enums);
-    free(t->name);
     free(t);
 }
 
@@ -349,6 +347,8 @@ void kdwarf_close(struct kdwarf *kd)
     hm_free(&kd->var_types);
     for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);
     kd_lines_free(kd->lines);
+    tc_close(kd->tc);
+    free(kd->path);
     if (kd->dbg) dwarf_finish(kd->dbg, NULL);
     if (kd->fd >= 0) close(kd->fd);
     free(kd);

@@ -24,7 +24,13 @@ struct kdwarf {
     struct ktype void_type;
     struct kdwarf *const *extra;     /* modules' DWARF searched by the *_any lookups (not owned) */
     size_t nextra;
+    struct tcache *tc;               /* the mapped type cache, or NULL (typecache.h) */
+    char *path;                      /* the vmlinux, for starting libdwarf late */
+    bool dwarf_failed;               /* libdwarf was started late and could not read the DWARF */
 };
+
+/* libdwarf on kd's file, started now if the type cache let it sleep so far (0 when it runs). */
+int kd_need_dwarf(struct kdwarf *kd, ks_err *err);
 
 /* Attribute helpers over libdwarf (0 on success). */
 int kd_attr_ref(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Off *off);

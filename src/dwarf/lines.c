@@ -158,8 +158,10 @@ static const struct line_row *row_at(const struct cu_lines *c, uint64_t addr)
 
 int kd_cu_at(struct kdwarf *kd, uint64_t link_addr, uint64_t *cu_die, ks_err *err)
 {
-    if (!kd || !kd->dbg)
+    if (!kd)
         return ks_fail(err, "no DWARF");
+    if (kd_need_dwarf(kd, err))
+        return -1;
     if (!kd->lines) {
         kd->lines = xcalloc(1, sizeof *kd->lines);
         kd->lines->status = load_aranges(kd, kd->lines, err);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dwarf_priv.h"
+#include "typecache.h"
 
 static struct ktype *build_type(struct kdwarf *kd, Dwarf_Off off);
 struct ktype *kd_build_type(struct kdwarf *kd, uint64_t die) { return build_type(kd, die); }
@@ -213,8 +214,10 @@ static void fill_type(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half tag, struct k
 
 static struct ktype *build_type(struct kdwarf *kd, Dwarf_Off off)
 {
-    struct ktype *t = built_get(kd, off);
-    if (t) return t;
+    /* The type cache holds every type a name reaches; only what it lacks wakes libdwarf. */
+    struct ktype *t = kd->tc ? tc_type_at_die(kd, off) : NULL;
+    if (t || (t = built_get(kd, off)) != NULL) return t;
+    if (kd_need_dwarf(kd, NULL)) return NULL;
     Dwarf_Die die;
     if (dwarf_offdie_b(kd->dbg, off, 1, &die, NULL) != DW_DLV_OK) return NULL;
     Dwarf_Half tag = 0;
@@ -250,7 +253,10 @@ struct ktype *kt_target(struct kdwarf *kd, struct ktype *t)
     if (!t->target_built) {
         if (t->owner)
             kd = t->owner;
-        t->target = t->target_die ? build_type(kd, t->target_die) : &kd->void_type;
+        if (t->target_in_cache)
+            t->target = tc_type_ref(kd, (uint32_t)t->target_die);
+        else
+            t->target = t->target_die ? build_type(kd, t->target_die) : &kd->void_type;
         if (!t->target) t->target = &kd->void_type;
         t->target_built = true;
     }

@@ -2,8 +2,9 @@
  * types: the kernel's C types and global variables, from the vmlinux's DWARF.
  *
  * Promise: kdwarf_open() indexes every named struct, union, enum, typedef, base type, enumerator
- * and global variable once (or loads that index from the cache, keyed by the build-id), without
- * building any type. Types are built on first use from their DIE and kept; pointer targets are
+ * and global variable once and writes every type they reach to the type cache (typecache.h), keyed
+ * by the build-id; later opens map that cache and never start libdwarf unless asked for what it
+ * does not hold (line tables, a function's prototype). Types are built on first use from their DIE and kept; pointer targets are
  * built only when followed, so asking for task_struct does not drag in the whole kernel.
  * Everything above this layer asks for layouts by name; no struct offset is ever written down
  * elsewhere in ksleuth.
@@ -63,6 +64,9 @@ struct ktype {
     unsigned nenums;
     uint64_t die;
     struct kdwarf *owner;    /* whose DWARF the DIE offsets (die, target_die) belong to */
+    bool target_in_cache;    /* pointers built from the type cache: target_die is a cache record */
+    bool borrowed;           /* names point into the mapped type cache: not freed with the type */
+    uint32_t cache_id;       /* while the cache is written: this type's record number */
 };
 
 struct kdwarf;
@@ -84,7 +88,7 @@ int kdwarf_open_fd(struct kdwarf **out, int fd, const char *name, ks_err *err);
 void kdwarf_set_extra(struct kdwarf *kd, struct kdwarf *const *extra, size_t n);
 struct ktype *kdwarf_type_any(struct kdwarf *kd, const char *spec);
 struct ktype *kdwarf_var_type_any(struct kdwarf *kd, const char *var);
-/* "where the index came from": "built (N entries, X s)" or "cache <path>" */
+/* "where the types came from": "built (N names, X s)" or "cache <path>" */
 const char *kdwarf_index_origin(const struct kdwarf *kd);
 
 /* "struct mm_struct", "union thread_union", "enum pageflags", "pte_t", "unsigned long",

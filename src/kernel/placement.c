@@ -5,11 +5,17 @@
  * each hit proposes an offset, and an offset is accepted only if the kernel's page tables (found
  * with that offset) map linux_banner to exactly the hit. That check also catches a vmlinux that
  * does not belong to the dump.
+ *
+ * The kernel can only be placed at multiples of CONFIG_PHYSICAL_ALIGN, so only those places are
+ * looked at: the alignment the vmlinux's own embedded config says (IKCONFIG), or, without one,
+ * every power of two from the alignment of the link address down to the smallest i386 allows
+ * (Kconfig: 0x2000), each place once. A scan of every page remains the last resort.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "../dump/vmcoreinfo.h"
 #include "placement.h"
@@ -57,6 +63,79 @@ static bool search_banner(struct kernel *k, const char *banner, size_t len, uint
     return false;
 }
 
+/* ---- the places the kernel can be at ---- */
+
+#define MIN_PHYSICAL_ALIGN 0x2000ull     /* arch/x86/Kconfig: range 0x2000 0x1000000 if X86_32 */
+#define MAX_PHYSICAL_ALIGN 0x1000000ull
+
+/* CONFIG_PHYSICAL_ALIGN from the config the kernel carries (CONFIG_IKCONFIG: a gzip'd .config
+ * between kernel_config_data and kernel_config_data_end); 0 when it carries none. */
+static uint64_t ikconfig_align(struct kernel *k)
+{
+    const struct ksym *start = symtab_lookup(&k->syms, "kernel_config_data");
+    const struct ksym *end = symtab_lookup(&k->syms, "kernel_config_data_end");
+    if (!start || !end || end->addr <= start->addr || end->addr - start->addr > (1u << 20)) return 0;
+    size_t len = (size_t)(end->addr - start->addr), textsz = 1u << 20;
+    uint8_t *gz = xmalloc(len);
+    char *text = xcalloc(1, textsz + 1);
+    uint64_t align = 0;
+    uint8_t *at = symtab_read_image(&k->syms, start->addr, gz, len, NULL) ? NULL : memmem(gz, len, "\x1f\x8b", 2);
+    z_stream z = {0};
+    if (at && inflateInit2(&z, 16 + MAX_WBITS) == Z_OK) {
+        z.next_in = at;
+        z.avail_in = (uInt)(len - (size_t)(at - gz));
+        z.next_out = (Bytef *)text;
+        z.avail_out = (uInt)textsz;
+        inflate(&z, Z_FINISH);
+        inflateEnd(&z);
+        const char *line = strstr(text, "\nCONFIG_PHYSICAL_ALIGN=");
+        if (line) align = strtoull(line + strlen("\nCONFIG_PHYSICAL_ALIGN="), NULL, 0);
+    }
+    free(gz);
+    free(text);
+    bool power_of_two = align && !(align & (align - 1));
+    return power_of_two && align >= MIN_PHYSICAL_ALIGN && align <= MAX_PHYSICAL_ALIGN ? align : 0;
+}
+
+/* Is the image at physical start (so offset start - text_pa)? One read of the banner, then the
+ * page-table proof. */
+static bool placed_at(struct kernel *k, uint64_t start, uint64_t text_pa, uint64_t banner_pa, const char *banner, size_t len)
+{
+    char seen[256];
+    int64_t off = (int64_t)start - (int64_t)text_pa;
+    size_t probe = KS_MIN(len, sizeof seen);
+    if (physmem_read(&k->mem, banner_pa + (uint64_t)off, seen, probe, NULL) || memcmp(seen, banner, probe)) return false;
+    return offset_checks_out(k, off, banner, len);
+}
+
+/* Every multiple of step below limit that is not a multiple of skip (already looked at). */
+static bool search_aligned(struct kernel *k, uint64_t step, uint64_t skip, uint64_t text_pa, uint64_t banner_pa,
+                           const char *banner, size_t len, uint64_t limit)
+{
+    for (uint64_t start = 0; start + (banner_pa - text_pa) < limit; start += step)
+        if ((!skip || start % skip) && placed_at(k, start, text_pa, banner_pa, banner, len)) return true;
+    return false;
+}
+
+/* The kernel's own alignment if it says, else coarse to fine down to the smallest allowed.
+ * 1: found; 0: at no allowed place; -1: the vmlinux has no _text to align (scan every page). */
+static int search_placements(struct kernel *k, uint64_t banner_pa, const char *banner, size_t len)
+{
+    const struct ksym *text = symtab_lookup(&k->syms, "_text");
+    if (!text || text->addr < k->page_offset || banner_pa < text->addr - k->page_offset) return -1;
+    uint64_t text_pa = text->addr - k->page_offset;
+    uint64_t limit = KS_MIN(k->mem.dump->max_pfn, (uint64_t)(1u << 20)) << KS_PAGE_SHIFT;
+    uint64_t align = ikconfig_align(k);
+    if (align) {
+        return search_aligned(k, align, 0, text_pa, banner_pa, banner, len, limit);
+    }
+    uint64_t step = MAX_PHYSICAL_ALIGN;
+    while (step > MIN_PHYSICAL_ALIGN && text_pa % step) step /= 2;
+    for (uint64_t skip = 0; step >= MIN_PHYSICAL_ALIGN; skip = step, step /= 2)
+        if (search_aligned(k, step, skip, text_pa, banner_pa, banner, len, limit)) return true;
+    return false;
+}
+
 int kernel_place(struct kernel *k, ks_err *err)
 {
     const struct ksym *lb = symtab_lookup(&k->syms, "linux_banner");
@@ -84,7 +163,8 @@ int kernel_place(struct kernel *k, ks_err *err)
     k->kaslr_source = "linux_banner at its link address";
     if (offset_checks_out(k, 0, k->banner, len)) return 0;
     k->kaslr_source = "linux_banner found in physical memory";
-    if (search_banner(k, k->banner, len, link_pa)) return 0;
+    int placed = search_placements(k, link_pa, k->banner, len);
+    if (placed > 0 || (placed < 0 && search_banner(k, k->banner, len, link_pa))) return 0;
     return ks_fail_kind(err, KS_E_BAD_ARG,
                         "vmlinux and dump do not match: this vmlinux's linux_banner (%s) is nowhere in the dump's memory",
                         k->release);

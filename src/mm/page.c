@@ -139,19 +139,19 @@ int pageblock_bitmap(struct kernel *k, uint64_t zone_bitmap, uint64_t zone_start
     return 0;
 }
 
-int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err *err)
+/* The struct page members every walker wants, resolved once per call (kmember_ref caches them). */
+static const char *const page_fields[] = {"flags", "mapping", "index", "private", "_refcount.counter", "_mapcount.counter"};
+#define NPAGE_FIELDS ARRAY_SIZE(page_fields)
+
+static int page_refs(struct kernel *k, const struct member_ref *r[NPAGE_FIELDS], ks_err *err)
 {
-    static const char *const fields[] = { "flags", "mapping", "index", "private", "_refcount.counter", "_mapcount.counter" };
-    const struct member_ref *r[ARRAY_SIZE(fields)];
-    uint8_t buf[128];
-    if (ks_interrupted())
-        return ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted"); /* every walk over pages reads each one here */
-    uint64_t size = ktype_size(k, "struct page");
-    memset(pi, 0, sizeof *pi);
-    pi->page = page;
-    for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-        if (!(r[i] = kmember_ref(k, "struct page", fields[i], err))) return -1;
-    if (size > sizeof buf || page_to_pfn(k, page, &pi->pfn, err) || kread(k, page, buf, (size_t)size, err)) return -1;
+    for (size_t i = 0; i < NPAGE_FIELDS; i++)
+        if (!(r[i] = kmember_ref(k, "struct page", page_fields[i], err))) return -1;
+    return 0;
+}
+
+static void page_decode(const struct member_ref *const r[NPAGE_FIELDS], const uint8_t *buf, struct page_info *pi)
+{
     pi->flags = kdecode_member(r[0], buf);
     pi->mapping = kdecode_member(r[1], buf);
     pi->index = kdecode_member(r[2], buf);
@@ -159,7 +159,78 @@ int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err
     pi->count = (int32_t)kdecode_member(r[4], buf);
     pi->mapcount = (int32_t)kdecode_member(r[5], buf);
     pi->page_type = (uint32_t)pi->mapcount;     /* page_type shares the word with _mapcount */
+}
+
+int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err *err)
+{
+    const struct member_ref *r[NPAGE_FIELDS];
+    uint8_t buf[128];
+    if (ks_interrupted())
+        return ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted"); /* every walk over pages reads each one here */
+    uint64_t size = ktype_size(k, "struct page");
+    memset(pi, 0, sizeof *pi);
+    pi->page = page;
+    if (page_refs(k, r, err)) return -1;
+    if (size > sizeof buf || page_to_pfn(k, page, &pi->pfn, err) || kread(k, page, buf, (size_t)size, err)) return -1;
+    page_decode(r, buf, pi);
     return 0;
+}
+
+/* ---- whole mem_map walks ---- */
+
+#define PAGE_BATCH 1024   /* struct pages per read: 40 KB at most on i386 */
+
+/* How many frames from pfn on lie in one stretch of mem_map (a SPARSEMEM section's ends it). */
+static uint64_t contiguous_from(struct kernel *k, uint64_t pfn, uint64_t left)
+{
+    uint64_t n = KS_MIN(left, (uint64_t)PAGE_BATCH);
+    if (k->memmap.sparse) {
+        uint64_t section_end = ((pfn >> k->memmap.section_shift) + 1) << k->memmap.section_shift;
+        n = KS_MIN(n, section_end - pfn);
+    }
+    return n;
+}
+
+/* n struct pages from pfn in one read; a batch that cannot be read whole is read page by page so
+ * the first page that fails is the one reported, as page_info_read would. */
+static int read_batch(struct kernel *k, const struct member_ref *const r[NPAGE_FIELDS], uint64_t pfn, size_t n,
+                      uint8_t *buf, struct page_info *out, ks_err *err)
+{
+    uint64_t first, size = k->memmap.page_size;
+    if (pfn_to_page(k, pfn, &first, err)) return -1;
+    bool whole = kread(k, first, buf, (size_t)(n * size), NULL) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!whole) {
+            if (page_info_read(k, first + i * size, &out[i], err)) return -1;
+            continue;
+        }
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].page = first + i * size;
+        out[i].pfn = pfn + i;
+        page_decode(r, buf + i * size, &out[i]);
+    }
+    return 0;
+}
+
+int for_each_page_batch(struct kernel *k, page_batch_fn fn, void *arg, ks_err *err)
+{
+    const struct member_ref *r[NPAGE_FIELDS];
+    if (memmap(k, err) || page_refs(k, r, err)) return -1;
+    if (k->memmap.page_size > 128) return ks_fail(err, "struct page of %llu bytes is beyond belief", (unsigned long long)k->memmap.page_size);
+    uint8_t *buf = xmalloc(PAGE_BATCH * k->memmap.page_size);
+    struct page_info *pages = xmalloc(PAGE_BATCH * sizeof *pages);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < k->memmap.nranges; i++) {
+        const struct pfn_range *range = &k->memmap.ranges[i];
+        for (uint64_t pfn = range->start, n; !rc && pfn < range->start + range->count; pfn += n) {
+            n = contiguous_from(k, pfn, range->start + range->count - pfn);
+            if (ks_interrupted()) rc = ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
+            else rc = read_batch(k, r, pfn, (size_t)n, buf, pages, err) || fn(k, pages, (size_t)n, arg, err) ? -1 : 0;
+        }
+    }
+    free(buf);
+    free(pages);
+    return rc;
 }
 
 bool page_is_buddy(struct kernel *k, const struct page_info *pi)
@@ -193,16 +264,28 @@ bool page_is_slab(struct kernel *k, const struct page_info *pi)
 void page_flag_names(struct kernel *k, uint64_t flags, char *out, size_t outsz)
 {
     struct ktype *e = kt_strip(kdwarf_type(k->dwarf, "enum pageflags"));
+    const char *name_of_bit[64] = {0};
     int64_t nr = 0;
     size_t n = 0;
     out[0] = 0;
-    if (!e || !kdwarf_enumerator(k->dwarf, "__NR_PAGEFLAGS", &nr)) return;
-    for (int64_t bit = 0; bit < nr && bit < 64; bit++) {
-        if (!(flags >> bit & 1)) continue;
-        for (unsigned i = 0; i < e->nenums; i++) {
-            if (e->enums[i].value != bit || strncmp(e->enums[i].name, "PG_", 3)) continue;
-            n += (size_t)snprintf(out + n, n < outsz ? outsz - n : 0, "%s%s", n ? "," : "", e->enums[i].name + 3);
-            break;   /* the first name of a bit is its own; later ones are aliases */
+    if (!e) return;
+    /* __NR_PAGEFLAGS ends enum pageflags: found there without a lookup by name per struct page. */
+    bool found = false;
+    for (unsigned i = e->nenums; i-- > 0 && !found;)
+        if (e->enums[i].name[0] == '_' && !strcmp(e->enums[i].name, "__NR_PAGEFLAGS")) { nr = e->enums[i].value; found = true; }
+    if (!found && !kdwarf_enumerator(k->dwarf, "__NR_PAGEFLAGS", &nr)) return;
+    /* One pass over the enumerators: the first PG_ name of a set bit is its own; later ones are
+     * aliases. (Once per struct page in kmem -p, so no pass per bit.) */
+    uint64_t wanted = nr >= 64 ? flags : flags & ((1ull << nr) - 1);
+    int unnamed = __builtin_popcountll(wanted);
+    for (unsigned i = 0; i < e->nenums && unnamed; i++) {
+        int64_t bit = e->enums[i].value;
+        if (bit < 0 || bit >= nr || bit >= 64 || !(flags >> bit & 1) || name_of_bit[bit]) continue;
+        if (!strncmp(e->enums[i].name, "PG_", 3)) {
+            name_of_bit[bit] = e->enums[i].name + 3;
+            unnamed--;
         }
     }
+    for (int bit = 0; bit < 64; bit++)
+        if (name_of_bit[bit]) n += (size_t)snprintf(out + n, n < outsz ? outsz - n : 0, "%s%s", n ? "," : "", name_of_bit[bit]);
 }

@@ -42,6 +42,11 @@ int mem_map_ranges(struct kernel *k, const struct pfn_range **ranges, size_t *n,
 int pageblock_bitmap(struct kernel *k, uint64_t zone_bitmap, uint64_t zone_start_pfn, uint64_t pfn, unsigned pageblock_order,
                      uint64_t *bitmap, uint64_t *block, ks_err *err);
 int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err *err);
+/* Every struct page that has a frame (mem_map_ranges), in pfn order, handed to fn a batch at a time:
+ * mem_map is read a stretch at once rather than a struct page at a time (kmem -p over 1.57 M
+ * pages). fn returns non-zero (with err set) to stop the walk; Ctrl-C stops it between batches. */
+typedef int (*page_batch_fn)(struct kernel *k, const struct page_info *pages, size_t n, void *arg, ks_err *err);
+int for_each_page_batch(struct kernel *k, page_batch_fn fn, void *arg, ks_err *err);
 bool page_is_buddy(struct kernel *k, const struct page_info *pi);
 /* The head page of a compound page (a tail page stores head + 1 in compound_head); else page. */
 int page_compound_head(struct kernel *k, uint64_t page, uint64_t *head, ks_err *err);
