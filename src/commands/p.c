@@ -126,19 +126,13 @@ static bool in_memory(const struct expr_value *v)
 /* "EXPR = VALUE" (gdb's line); programs get the value's type and address too. A per-CPU variable
  * is one such line per CPU, labelled per_cpu(EXPR, CPU) as crash labels them. */
 static const struct column p_cols[] = {
-    COL_S("", "expr", 0, 0),
-    COL_JSON(CT_STR, "type"),
-    COL_JSON(CT_HEX, "address"),
-    COL_VALUE(" = ", "value", 0),
-    COL_LIST("per_cpu"),
+    COL_S("", "expr", 0, 0),      COL_JSON(CT_STR, "type"), COL_JSON(CT_HEX, "address"),
+    COL_VALUE(" = ", "value", 0), COL_LIST("per_cpu"),
 };
 
 static const struct column cpu_cols[] = {
-    COL_TEXT(CT_STR, "", "label", 0, 0),
-    COL_JSON(CT_UNSIGNED, "cpu"),
-    COL_JSON(CT_STR, "type"),
-    COL_JSON(CT_HEX, "address"),
-    COL_VALUE(" = ", "value", 0),
+    COL_TEXT(CT_STR, "", "label", 0, 0), COL_JSON(CT_UNSIGNED, "cpu"), COL_JSON(CT_STR, "type"),
+    COL_JSON(CT_HEX, "address"),         COL_VALUE(" = ", "value", 0),
 };
 
 /* The value's type, address and the value itself, once the expression is evaluated. */

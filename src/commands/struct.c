@@ -20,11 +20,8 @@ static struct ktype *find_type(struct session *s, const char *keyword, const cha
 
 /* A layout; an object ("struct NAME {...}"); or chosen members ("  a = VALUE," lines). */
 static const struct column struct_cols[] = {
-    COL_S("", "type", 0, 0),
-    COL_JSON(CT_HEX, "address"),
-    COL_VALUE(" ", "value", 0),
-    COL_VALUE("", "layout", 0),
-    COL_LIST("members"),
+    COL_S("", "type", 0, 0),    COL_JSON(CT_HEX, "address"), COL_VALUE(" ", "value", 0),
+    COL_VALUE("", "layout", 0), COL_LIST("members"),
 };
 
 static const struct column member_cols[] = {
@@ -92,44 +89,63 @@ static int run_struct_like(struct session *s, int argc, char **argv, const char 
     bool offsets = false;
     const char *name = NULL, *addr_arg = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o")) offsets = true;
-        else if (!name) name = argv[i];
-        else if (!addr_arg) addr_arg = argv[i];
-        else return cmd_fail(s, cmd, "too many arguments");
+        if (!strcmp(argv[i], "-o"))
+            offsets = true;
+        else if (!name)
+            name = argv[i];
+        else if (!addr_arg)
+            addr_arg = argv[i];
+        else
+            return cmd_fail(s, cmd, "too many arguments");
     }
-    if (!name) return cmd_fail(s, cmd, "usage: %s", keyword);
+    if (!name)
+        return cmd_fail(s, cmd, "usage: %s", keyword);
     char tname[256], *members = NULL;
     snprintf(tname, sizeof tname, "%s", name);
     char *dot = strchr(tname, '.');
-    if (dot) { *dot = 0; members = dot + 1; }
-    if (members && !*members) return cmd_fail(s, cmd, "%s: no member after the dot (STRUCT.MEMBER[,MEMBER])", name);
+    if (dot) {
+        *dot = 0;
+        members = dot + 1;
+    }
+    if (members && !*members)
+        return cmd_fail(s, cmd, "%s: no member after the dot (STRUCT.MEMBER[,MEMBER])", name);
     struct ktype *t = find_type(s, keyword, tname);
-    if (!t) return cmd_fail(s, cmd, "%s %s not found in the vmlinux DWARF", keyword, tname);
+    if (!t)
+        return cmd_fail(s, cmd, "%s %s not found in the vmlinux DWARF", keyword, tname);
     uint64_t addr = 0;
     ks_err err;
-    if (addr_arg && cmd_parse_addr(s, addr_arg, &addr, &err)) return cmd_fail_err(s, cmd, &err);
+    if (addr_arg && cmd_parse_addr(s, addr_arg, &addr, &err))
+        return cmd_fail_err(s, cmd, &err);
     struct table r;
     struct layout_cell layout;
     record_begin(s, &r, struct_cols);
     int rc = 0;
-    if (!addr_arg) put_rendered(&r, "layout", layout_cell(&layout, &s->k, t, offsets, NULL), NULL);
-    else rc = put_object(&r, keyword, tname, t, members, addr, &err);
+    if (!addr_arg)
+        put_rendered(&r, "layout", layout_cell(&layout, &s->k, t, offsets, NULL), NULL);
+    else
+        rc = put_object(&r, keyword, tname, t, members, addr, &err);
     return record_end(&r, rc) ? cmd_fail_err(s, cmd, &err) : 0;
 }
 
-static int run_struct(struct session *s, int argc, char **argv) { return run_struct_like(s, argc, argv, "struct"); }
-static int run_union(struct session *s, int argc, char **argv) { return run_struct_like(s, argc, argv, "union"); }
+static int run_struct(struct session *s, int argc, char **argv)
+{
+    return run_struct_like(s, argc, argv, "struct");
+}
+static int run_union(struct session *s, int argc, char **argv)
+{
+    return run_struct_like(s, argc, argv, "union");
+}
 
-#define STRUCT_HELP(KW)                                                                            \
-    KW " NAME          the layout: each member with its type, and SIZE\n"                          \
-    KW " NAME -o       the same with each member's byte offset in [brackets]\n"                    \
-    KW " NAME ADDRESS  the object at ADDRESS (a kernel virtual address or symbol)\n"               \
-    KW " NAME.a,b.c ADDRESS  only members a and b.c of it (m[1][2]: subscripts checked against the bounds)\n" \
-    "Layouts come from the vmlinux's DWARF. Integers print in decimal unless `set radix 16`.\n"      \
-    "JSON: layout {\"type\",\"size\",\"members\":[{\"name\",\"offset\",\"type\",\"bits\"?}]};\n"     \
-    "object {\"type\",\"address\",\"value\":{...}}; chosen members {\"type\",\"address\",\"members\":{...}}"
+#define STRUCT_HELP(KW)                                                                                                          \
+    KW " NAME          the layout: each member with its type, and SIZE\n" KW                                                     \
+       " NAME -o       the same with each member's byte offset in [brackets]\n" KW                                               \
+       " NAME ADDRESS  the object at ADDRESS (a kernel virtual address or symbol)\n" KW                                          \
+       " NAME.a,b.c ADDRESS  only members a and b.c of it (m[1][2]: subscripts checked against the bounds)\n"                    \
+       "Layouts come from the vmlinux's DWARF. Integers print in decimal unless `set radix 16`.\n"                               \
+       "JSON: layout {\"type\",\"size\",\"members\":[{\"name\",\"offset\",\"type\",\"bits\"?}]};\n"                              \
+       "object {\"type\",\"address\",\"value\":{...}}; chosen members {\"type\",\"address\",\"members\":{...}}"
 
-const struct command cmd_struct = { "struct", "struct NAME[.MEMBER,...] [-o] [ADDRESS]",
-                                    "show a struct's layout, or a struct in memory", STRUCT_HELP("struct"), run_struct };
-const struct command cmd_union = { "union", "union NAME[.MEMBER,...] [-o] [ADDRESS]",
-                                   "show a union's layout, or a union in memory", STRUCT_HELP("union"), run_union };
+const struct command cmd_struct = {"struct", "struct NAME[.MEMBER,...] [-o] [ADDRESS]",
+                                   "show a struct's layout, or a struct in memory", STRUCT_HELP("struct"), run_struct};
+const struct command cmd_union = {"union", "union NAME[.MEMBER,...] [-o] [ADDRESS]",
+                                  "show a union's layout, or a union in memory", STRUCT_HELP("union"), run_union};

@@ -126,7 +126,9 @@ static int run_whatis(struct session *s, int argc, char **argv)
 }
 
 const struct command cmd_whatis = {
-    "whatis", "whatis VARIABLE|TYPE|FUNCTION|EXPRESSION", "declaration of a variable, or definition of a type",
+    "whatis",
+    "whatis VARIABLE|TYPE|FUNCTION|EXPRESSION",
+    "declaration of a variable, or definition of a type",
     "A global variable prints as its C declaration; a struct, union, enum or typedef prints its\n"
     "definition and SIZE, from the vmlinux's DWARF (function pointers with their prototypes:\n"
     "loff_t (*llseek)(struct file *, loff_t, int);). A function prints its prototype from its\n"

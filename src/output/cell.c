@@ -88,7 +88,8 @@ static void value_text(strbuf *sb, const struct column *c, const struct cell_val
         milli_text(buf, sizeof buf, v->kind == VAL_SIGNED ? v->i : (int64_t)v->u);
         break;
     default:
-        number_text(buf, sizeof buf, c, v);
+        snprintf(buf, sizeof buf, "%s", c->prefix ? c->prefix : "");
+        number_text(buf + strlen(buf), sizeof buf - strlen(buf), c, v);
         break;
     }
     pad(sb, buf, c->width);

@@ -52,14 +52,15 @@ enum col_type {
 
 struct column {
     enum col_type type;
-    const char *title; /* text: the header fragment as crash places it, leading spaces included (labels
-                        * style: the label, e.g. "PID: "); NULL: JSON only */
-    const char *key;   /* the name put_* uses, and the JSON member name */
-    int gap;           /* spaces before the cell */
-    int width;         /* the cell's width; negative: left-aligned; 0: as wide as the value */
-    int precision;     /* CT_FLOAT: digits after the point */
-    unsigned flags;    /* COL_TEXT_ONLY, COL_QUOTED */
-    const char *mark;  /* CT_MARK: what a true value shows */
+    const char *title;  /* text: the header fragment as crash places it, leading spaces included (labels
+                         * style: the label, e.g. "PID: "); NULL: JSON only */
+    const char *key;    /* the name put_* uses, and the JSON member name */
+    int gap;            /* spaces before the cell */
+    int width;          /* the cell's width; negative: left-aligned; 0: as wide as the value */
+    int precision;      /* CT_FLOAT: digits after the point */
+    unsigned flags;     /* COL_TEXT_ONLY, COL_QUOTED, COL_ZERO, COL_BREAK */
+    const char *mark;   /* CT_MARK: what a true value shows */
+    const char *prefix; /* text: written before the value, inside the cell's width (bt's " #3") */
     const char *suffix; /* text: written after the cell ("," after a member's value, "]" after a slot) */
 };
 
@@ -86,7 +87,7 @@ struct column {
     }
 #define COL_LIST(key) COLUMN(CT_LIST, NULL, key, 0, 0, 0, 0)
 /* The same with more: flags and a text suffix. */
-#define COL_MORE(type_, title_, key_, gap_, width_, flags_, suffix_)                                                            \
+#define COL_MORE(type_, title_, key_, gap_, width_, flags_, suffix_)                                                             \
     {                                                                                                                            \
         .type = (type_), .title = (title_), .key = (key_), .gap = (gap_), .width = (width_), .flags = (flags_),                  \
         .suffix = (suffix_)                                                                                                      \
