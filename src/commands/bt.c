@@ -58,15 +58,18 @@ static int parse_args(int argc, char **argv, struct bt_args *a, ks_err *err)
 }
 
 /* One task. A walk that stopped early shows its frames and fails with why (1); -1: no frames. */
-static int bt_task(struct session *s, const struct bt_args *a, uint64_t task, struct json *j, ks_err *err)
+static int bt_task(struct session *s, const struct bt_args *a, uint64_t task, struct table *t, ks_err *err)
 {
     struct task_info ti;
     if (task_info_read(&s->k, task, &ti, err))
         return -1;
     struct backtrace *bt = xcalloc(1, sizeof *bt);
     int rc = unwind_task(&s->k, task, ti.cpu, ti.running, bt, err);
-    if (rc == 0)
-        bt_render(s, &ti, bt, &a->o, j);
+    if (rc == 0) {
+        row_begin(t);
+        bt_render(t, &ti, bt, &a->o);
+        row_end(t);
+    }
     if (rc == 0 && bt->stop[0])
         rc = cmd_fail_line(s, "bt", "PID %" PRIu64 ": stopped: %s", ti.pid, bt->stop);
     free(bt);
@@ -74,7 +77,7 @@ static int bt_task(struct session *s, const struct bt_args *a, uint64_t task, st
 }
 
 /* The active task of each CPU in a list ("0", "0,1", "0-1"), or of every online CPU. */
-static int bt_cpus(struct session *s, const struct bt_args *a, struct json *j, ks_err *err)
+static int bt_cpus(struct session *s, const struct bt_args *a, struct table *t, ks_err *err)
 {
     /* After a panic the other CPUs are stopped and no longer counted online; their state is still
      * there (dump_cpus). */
@@ -96,10 +99,10 @@ static int bt_cpus(struct session *s, const struct bt_args *a, struct json *j, k
         uint64_t task;
         if (cpu_curr(&s->k, c, &task, err))
             return -1;
-        if (!first && !j)
-            fputc('\n', s->out);
+        if (!first)
+            table_text(t, "\n");
         first = false;
-        int one = bt_task(s, a, task, j, err);
+        int one = bt_task(s, a, task, t, err);
         if (one < 0)
             return -1;
         rc |= one;
@@ -128,32 +131,20 @@ static int run_bt(struct session *s, int argc, char **argv)
     ks_err err;
     if (parse_args(argc, argv, &a, &err))
         return cmd_fail_err(s, argv[0], &err);
-    struct json jbuf, *j = NULL;
-    if (s->json && (a.all_cpus || a.cpus))
-        j = cmd_json_list_begin(s, &jbuf, "tasks");
-    else if (s->json) {
-        json_init(&jbuf);
-        j = &jbuf;
-    }
+    struct table t;
+    bool list = a.all_cpus || a.cpus;
+    bt_table_open(s, &t, list);
     int rc;
-    if (a.all_cpus || a.cpus) {
-        rc = bt_cpus(s, &a, j, &err);
-        if (rc < 0) {
-            cmd_json_list_end(s, j, 1);
-            return cmd_fail_err(s, argv[0], &err);
-        }
-        cmd_json_list_end(s, j, 0);
-        return rc;
+    if (list) {
+        rc = bt_cpus(s, &a, &t, &err);
+    } else {
+        uint64_t task;
+        rc = a.target ? cmd_parse_task(s, a.target, &task, &err) : default_task(s, &task, &err);
+        if (!rc)
+            rc = bt_task(s, &a, task, &t, &err);
     }
-    uint64_t task;
-    rc = a.target ? cmd_parse_task(s, a.target, &task, &err) : default_task(s, &task, &err);
-    if (!rc)
-        rc = bt_task(s, &a, task, j, &err);
-    if (j) {
-        if (rc >= 0)
-            cmd_json_emit(s, j);
-        json_free(j);
-    }
+    /* A walk that stopped early still shows what it found, and its document says why. */
+    table_end(&t, rc < 0 ? 1 : 0);
     return rc < 0 ? cmd_fail_err(s, argv[0], &err) : rc;
 }
 
@@ -188,6 +179,6 @@ const struct command cmd_bt = {
     "\"function\",\"offset\",\"module\",\"stack\",\"exact\",\"file\",\"line\"}],\"exception_frames\":[{\"address\",\n"
     "\"before_level\",\"user\",\"start\",\"regs\":{\"eax\",...}}]}; -t/-T add "
     "\"text\":[{\"sp\",\"value\",\"function\",\"offset\"}],\n"
-    "-e \"found_exceptions\"; -a and -c give {\"tasks\":[...]}.",
+    "-e \"found_exceptions\":[{\"address\",\"user\",\"regs\"}]; -a and -c give {\"tasks\":[...]}.",
     run_bt,
 };

@@ -9,6 +9,7 @@
 #include "../session.h"
 #include "../output/output.h"
 #include "../util/json.h"
+#include "../kernel/printval.h"
 
 struct command {
     const char *name;
@@ -87,6 +88,34 @@ int entry_show_text(struct session *s, const struct entry_show *e, uint64_t addr
 int entry_show_json(struct kernel *k, struct json *j, const char *key, const struct entry_show *e, uint64_t addr, ks_err *err);
 /* A START as list and tree take it: an address, a symbol, or VARIABLE.MEMBER (its address). */
 int entry_parse_start(struct session *s, const char *word, uint64_t *addr, ks_err *err);
+
+/* A kernel value as one cell (value_cell.c): printval's gdb text for people, its JSON for programs.
+ * In memory (an object at addr, read when rendered) or as the bytes of a value computed elsewhere. */
+struct value_cell {
+    struct kernel *k;
+    struct ktype *type;
+    bool in_memory;
+    uint64_t addr;
+    uint8_t bytes[8];
+    int indent; /* text: the column the object's closing brace lines up with */
+    struct printval_opts po;
+    struct cell_render r;
+};
+const struct cell_render *value_cell_at(struct value_cell *c, struct kernel *k, struct ktype *t, uint64_t addr, int indent,
+                                        const struct printval_opts *po);
+const struct cell_render *value_cell_bytes(struct value_cell *c, struct kernel *k, struct ktype *t, const uint8_t bytes[8],
+                                           const struct printval_opts *po);
+/* A struct/union layout as one cell: `struct NAME [-o]` text for people (declared: the typedef
+ * whose definition it is, "typedef struct {...} pte_t;"), {"type","size","members"} merged into the enclosing object for programs. */
+struct layout_cell {
+    struct kernel *k;
+    struct ktype *type;
+    bool offsets;
+    const char *declared;
+    struct cell_render r;
+};
+const struct cell_render *layout_cell(struct layout_cell *c, struct kernel *k, struct ktype *t, bool offsets,
+                                      const char *declared);
 
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd, cmd_vtop, cmd_ptov,
     cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task, cmd_bt, cmd_mod, cmd_dis, cmd_foreach,

@@ -124,36 +124,54 @@ static void describe(struct session *s, const struct dis_args *a, const struct i
     d->have_line = a->lines && kcode_line(&s->k, in->addr, d->file, sizeof d->file, &d->line, NULL) == 0;
 }
 
-static void emit(struct session *s, struct json *j, const struct insn *in, const struct dis_line *d, const struct dis_line *prev)
+/* gdb's line "0xADDRESS <symbol+offset>:\tINSTRUCTION", after "FILE: LINE" when the source line
+ * changes; programs get the parts. */
+static const struct column dis_cols[] = {
+    COL_S("", "file", 0, 0),
+    COL_JSON(CT_UNSIGNED, "line"),
+    COLUMN(CT_HEX, "0x", "address", 0, 0, 0, COL_BREAK),
+    COL_JSON(CT_STR, "symbol"),
+    COL_JSON(CT_UNSIGNED, "offset"),
+    COL_JSON(CT_UNSIGNED, "length"),
+    COL_JSON(CT_STR, "mnemonic"),
+    COL_MORE(CT_STR, " <", "where", 0, 0, COL_TEXT_ONLY, ">:"),
+    COL_S("\t", "text", 0, 0),
+    COL_JSON(CT_HEX, "target"),
+};
+
+static bool same_line(const struct dis_line *a, const struct dis_line *b)
 {
-    if (j) {
-        struct ksym_where w;
-        bool known = ksym_where(&s->k, in->addr, &w);
-        json_obj_begin(j, NULL);
-        json_hex(j, "address", in->addr);
-        json_str(j, "symbol", known ? w.name : NULL);
-        if (known)
-            json_uint(j, "offset", w.offset);
-        else
-            json_null(j, "offset");
-        json_uint(j, "length", in->len);
-        json_str(j, "mnemonic", in->mnemonic);
-        json_str(j, "text", d->text);
-        if (in->has_target)
-            json_hex(j, "target", in->target);
-        else
-            json_null(j, "target");
-        json_str(j, "file", d->have_line ? d->file : NULL);
-        if (d->have_line)
-            json_uint(j, "line", d->line);
-        else
-            json_null(j, "line");
-        json_obj_end(j);
-        return;
-    }
-    if (d->have_line && (!prev || !prev->have_line || prev->line != d->line || strcmp(prev->file, d->file)))
-        fprintf(s->out, "%s: %u\n", d->file, d->line);
-    fprintf(s->out, "0x%" PRIx64 " <%s>:\t%s\n", in->addr, d->where, d->text);
+    return b && b->have_line && a->line == b->line && !strcmp(a->file, b->file);
+}
+
+static void put_insn(struct session *s, struct table *t, const struct insn *in, const struct dis_line *d,
+                     const struct dis_line *prev)
+{
+    struct ksym_where w;
+    bool known = ksym_where(&s->k, in->addr, &w);
+    char source[sizeof d->file + 16];
+    snprintf(source, sizeof source, "%s: %u", d->file, d->line);
+    row_begin(t);
+    put_u(t, "address", in->addr);
+    put_s(t, "symbol", known ? w.name : NULL);
+    if (known)
+        put_u(t, "offset", w.offset);
+    else
+        put_null(t, "offset");
+    put_u(t, "length", in->len);
+    put_s(t, "mnemonic", in->mnemonic);
+    put_s(t, "where", d->where);
+    put_s(t, "text", d->text);
+    if (in->has_target)
+        put_u(t, "target", in->target);
+    else
+        put_null(t, "target");
+    put_s_as(t, "file", d->have_line ? d->file : NULL, d->have_line && !same_line(d, prev) ? source : NULL);
+    if (d->have_line)
+        put_u(t, "line", d->line);
+    else
+        put_null(t, "line");
+    row_end(t);
 }
 
 /* The longest i386 instruction is 15 bytes; near the end of mapped code, only what is left of
@@ -167,7 +185,7 @@ static int read_code(struct session *s, uint64_t pc, uint8_t *code, size_t *len,
     return kread(&s->k, pc, code, *len, err);
 }
 
-static int disassemble(struct session *s, const struct dis_args *a, struct json *j, ks_err *err)
+static int disassemble(struct session *s, const struct dis_args *a, struct table *t, ks_err *err)
 {
     uint64_t pc, end, max;
     if (choose_range(s, a, &pc, &end, &max, err))
@@ -185,7 +203,7 @@ static int disassemble(struct session *s, const struct dis_args *a, struct json 
         if (disasm_one(s->k.disasm, code, len, pc, &in, err))
             return -1;
         describe(s, a, &in, &cur);
-        emit(s, j, &in, &cur, have_prev ? &prev : NULL);
+        put_insn(s, t, &in, &cur, have_prev ? &prev : NULL);
         prev = cur;
         have_prev = true;
         pc += in.len;
@@ -199,10 +217,10 @@ static int run_dis(struct session *s, int argc, char **argv)
     ks_err err;
     if (parse_args(s, argc, argv, &a, &err))
         return cmd_fail_err(s, argv[0], &err);
-    struct json jbuf, *j = cmd_json_list_begin(s, &jbuf, "instructions");
-    int rc = disassemble(s, &a, j, &err);
-    cmd_json_list_end(s, j, rc ? 1 : 0);
-    return rc ? cmd_fail_err(s, argv[0], &err) : 0;
+    struct table t;
+    table_begin(s, &t, "instructions", dis_cols);
+    table_set_style(&t, STYLE_LABELS);
+    return table_end(&t, disassemble(s, &a, &t, &err)) ? cmd_fail_err(s, argv[0], &err) : 0;
 }
 
 const struct command cmd_dis = {

@@ -7,29 +7,33 @@
 #include "../expr/expr_kernel.h"
 #include "commands.h"
 
-static void print_text(struct session *s, uint64_t v)
+/* One record, four lines for people; programs get the number as hex and as decimal. */
+static const struct column eval_cols[] = {
+    COL_X("hexadecimal: ", "hex", 0, 0),
+    COLUMN(CT_UNSIGNED, "    decimal: ", "decimal", 0, 0, 0, COL_BREAK),
+    COL_TEXT(CT_STR, "", "signed_note", 0, 0),
+    COLUMN(CT_STR, "      octal: ", "octal", 0, 0, 0, COL_TEXT_ONLY | COL_BREAK),
+    COLUMN(CT_STR, "     binary: ", "binary", 0, 0, 0, COL_TEXT_ONLY | COL_BREAK),
+};
+
+static void put_number(struct session *s, uint64_t v)
 {
-    char bin[80];
+    char octal[32], bin[80];
     int n = 0;
     for (int b = 63; b >= 0; b--)
         if (n || (v >> b & 1) || b == 0)
             bin[n++] = (char)('0' + (v >> b & 1));
     bin[n] = 0;
-    fprintf(s->out, "hexadecimal: %" PRIx64 "\n    decimal: %" PRIu64 "%s\n      octal: %" PRIo64 "\n     binary: %s\n", v, v,
-            (int64_t)v < 0 ? " (negative as signed)" : "", v, bin);
-}
-
-static void print_json(struct session *s, uint64_t v)
-{
-    struct json j;
-    json_init(&j);
-    json_obj_begin(&j, NULL);
-    json_hex(&j, "hex", v);
-    /* The same unsigned number the text shows. */
-    json_uint(&j, "decimal", v);
-    json_obj_end(&j);
-    cmd_json_emit(s, &j);
-    json_free(&j);
+    snprintf(octal, sizeof octal, "%" PRIo64, v);
+    struct table t;
+    record_begin(s, &t, eval_cols);
+    put_u(&t, "hex", v);
+    put_u(&t, "decimal", v); /* the same unsigned number for both */
+    if ((int64_t)v < 0)
+        put_s(&t, "signed_note", " (negative as signed)");
+    put_s(&t, "octal", octal);
+    put_s(&t, "binary", bin);
+    record_end(&t, 0);
 }
 
 static int run_eval(struct session *s, int argc, char **argv)
@@ -55,10 +59,7 @@ static int run_eval(struct session *s, int argc, char **argv)
     sb_free(&text);
     if (rc)
         return cmd_fail_err(s, argv[0], &err);
-    if (s->json)
-        print_json(s, n);
-    else
-        print_text(s, n);
+    put_number(s, n);
     return 0;
 }
 

@@ -27,27 +27,32 @@ static const char *state_name(struct kernel *k, int state)
     return "?";
 }
 
-static void mod_json(struct session *s, struct json *j, const struct kmodule *m)
-{
-    json_obj_begin(j, NULL);
-    json_str(j, "name", m->name);
-    json_hex(j, "module", m->module);
-    json_hex(j, "base", m->base);
-    json_uint(j, "size", m->size);
-    json_str(j, "state", state_name(&s->k, m->state));
-    json_uint(j, "symbols", m->object ? m->nobject_syms : m->nsyms);
-    json_str(j, "symbols_error", m->object || !m->sym_error[0] ? NULL : m->sym_error);
-    json_str(j, "object_file", m->object ? m->object->path : NULL);
-    json_obj_end(j);
-}
+/* crash's columns; programs also get the state and where the symbols came from. */
+static const struct column mod_cols[] = {
+    COL_X8(" MODULE", "module", 0),
+    COL_S("   NAME", "name", 2, -20),
+    COL_X8("                     BASE", "base", 1),
+    COL_U("      SIZE", "size", 2, 8),
+    COL_JSON(CT_STR, "state"),
+    COL_JSON(CT_UNSIGNED, "symbols"),
+    COL_JSON(CT_STR, "symbols_error"),
+    COL_S("  OBJECT FILE", "object_file", 2, 0),
+};
 
-static void mod_line(struct session *s, const struct kmodule *m)
+static void put_module(struct session *s, struct table *t, const struct kmodule *m)
 {
-    fprintf(s->out, "%08" PRIx64 "  %-20s %08" PRIx64 "  %8" PRIu64 "  ", m->module, m->name, m->base, m->size);
-    if (m->object)
-        fprintf(s->out, "%s\n", m->object->path);
-    else
-        fprintf(s->out, "(not loaded)  [%s]\n", m->sym_error[0] ? m->sym_error : "CONFIG_KALLSYMS");
+    char not_loaded[sizeof m->sym_error + 32];
+    snprintf(not_loaded, sizeof not_loaded, "(not loaded)  [%s]", m->sym_error[0] ? m->sym_error : "CONFIG_KALLSYMS");
+    row_begin(t);
+    put_s(t, "name", m->name);
+    put_u(t, "module", m->module);
+    put_u(t, "base", m->base);
+    put_u(t, "size", m->size);
+    put_s(t, "state", state_name(&s->k, m->state));
+    put_u(t, "symbols", m->object ? m->nobject_syms : m->nsyms);
+    put_s(t, "symbols_error", m->object || !m->sym_error[0] ? NULL : m->sym_error);
+    put_s_as(t, "object_file", m->object ? m->object->path : NULL, m->object ? m->object->path : not_loaded);
+    row_end(t);
 }
 
 /* The modules to show: all, or the one named (NULL). */
@@ -57,19 +62,12 @@ static int list_modules(struct session *s, const char *only)
     const struct kmodules *ms = kernel_modules(&s->k, &err);
     if (!ms)
         return cmd_fail_err(s, "mod", &err);
-    struct json jbuf, *j = cmd_json_list_begin(s, &jbuf, "modules");
-    if (!j)
-        fprintf(s->out, " MODULE   NAME                     BASE      SIZE  OBJECT FILE\n");
-    for (size_t i = 0; i < ms->n; i++) {
-        const struct kmodule *m = &ms->mods[i];
-        if (only && strcmp(m->name, only))
-            continue;
-        if (j)
-            mod_json(s, j, m);
-        else
-            mod_line(s, m);
-    }
-    return cmd_json_list_end(s, j, 0);
+    struct table t;
+    table_begin(s, &t, "modules", mod_cols);
+    for (size_t i = 0; i < ms->n; i++)
+        if (!only || !strcmp(ms->mods[i].name, only))
+            put_module(s, &t, &ms->mods[i]);
+    return table_end(&t, 0);
 }
 
 /* Where a module's .ko is looked for when no file is named: beside the vmlinux, then where the

@@ -22,10 +22,10 @@ struct p_request {
     char *text;       /* the expression: every word after the options */
 };
 
-/* crash's CPU lists: "a" (all), "1", "0,2", "1-3". */
+/* crash's CPU lists: "a" or "all", "1", "0,2", "1-3". */
 static bool cpu_list_valid(const char *spec)
 {
-    if (!strcmp(spec, "a"))
+    if (!strcmp(spec, "a") || !strcmp(spec, "all"))
         return true;
     size_t n = strspn(spec, "0123456789,-");
     return n && !spec[n] && strchr("0123456789", spec[0]) && strchr("0123456789", spec[n - 1]) && !strstr(spec, ",,") &&
@@ -34,7 +34,7 @@ static bool cpu_list_valid(const char *spec)
 
 static bool cpu_wanted(const char *spec, unsigned cpu)
 {
-    if (!spec || !strcmp(spec, "a"))
+    if (!spec || !strcmp(spec, "a") || !strcmp(spec, "all"))
         return true;
     for (const char *p = spec; *p;) {
         char *end;
@@ -83,7 +83,7 @@ static int parse_request(struct session *s, int argc, char **argv, struct p_requ
                 return cmd_fail(s, "p", "unknown format %s (x d u o t c s)", argv[i]);
         } else if (!strcmp(argv[i], "-c") && i + 1 < argc) {
             if (!cpu_list_valid(argv[++i]))
-                return cmd_fail(s, "p", "-c wants CPUs such as 1, 0,2, 1-3 or a, not %s", argv[i]);
+                return cmd_fail(s, "p", "-c wants CPUs such as 1, 0,2, 1-3, a or all, not %s", argv[i]);
             r->cpus = argv[i];
         } else if (argv[i][0] == '-' && isalpha((unsigned char)argv[i][1]) && !argv[i][2] && i + 1 < argc) {
             /* "-z x" is an option crash does not know, not the expression "-z x" */
@@ -123,61 +123,42 @@ static bool in_memory(const struct expr_value *v)
     return v->lvalue && !v->bit_size;
 }
 
-static int print_result(struct session *s, struct expr_ctx *x, const struct expr_value *v, const struct printval_opts *po,
-                        FILE *out, ks_err *err)
-{
-    if (in_memory(v))
-        return print_object(&s->k, out, v->type, v->addr, 0, po, err);
-    struct ktype *st = kt_strip(v->type);
-    if (st && st->kind == KT_VOID) {
-        fputs("void", out);
-        return 0;
-    }
-    uint8_t bytes[8];
-    if (kt_size(v->type) > 8)
-        return ks_fail(err, "a value of %" PRIu64 " bytes not in memory", kt_size(v->type));
-    if (scalar_bytes(x, v, bytes, err))
-        return -1;
-    print_value(&s->k, out, v->type, bytes, 0, 0, po);
-    return 0;
-}
+/* "EXPR = VALUE" (gdb's line); programs get the value's type and address too. A per-CPU variable
+ * is one such line per CPU, labelled per_cpu(EXPR, CPU) as crash labels them. */
+static const struct column p_cols[] = {
+    COL_S("", "expr", 0, 0),      COL_JSON(CT_STR, "type"), COL_JSON(CT_HEX, "address"),
+    COL_VALUE(" = ", "value", 0), COL_LIST("per_cpu"),
+};
 
-static int json_result(struct session *s, struct expr_ctx *x, const struct expr_value *v, struct json *j, ks_err *err)
-{
-    char tn[512];
-    kt_name(s->k.dwarf, v->type, tn, sizeof tn);
-    json_str(j, "type", tn);
-    if (v->lvalue)
-        json_hex(j, "address", v->addr);
-    else
-        json_null(j, "address");
-    if (in_memory(v))
-        return json_object(&s->k, j, "value", v->type, v->addr, err);
-    uint8_t bytes[8];
-    if (kt_size(v->type) > 8 || scalar_bytes(x, v, bytes, err))
-        return ks_fail(err, "the value cannot be shown");
-    json_value(&s->k, j, "value", v->type, bytes);
-    return 0;
-}
+static const struct column cpu_cols[] = {
+    COL_TEXT(CT_STR, "", "label", 0, 0), COL_JSON(CT_UNSIGNED, "cpu"), COL_JSON(CT_STR, "type"),
+    COL_JSON(CT_HEX, "address"),         COL_VALUE(" = ", "value", 0),
+};
 
-/* One "LABEL = VALUE" line, written only once the whole value was read. */
-static int print_line(struct session *s, struct expr_ctx *x, const struct expr_node *root, const char *label,
-                      const struct printval_opts *po, ks_err *err)
+/* The value's type, address and the value itself, once the expression is evaluated. */
+static int put_result(struct table *t, struct expr_ctx *x, const struct expr_node *root, const struct printval_opts *po,
+                      ks_err *err)
 {
+    struct kernel *k = &t->s->k;
     struct expr_value v;
-    char *buf = NULL;
-    size_t len = 0;
     if (expr_eval(x, root, &v, err))
         return -1;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem)
-        return ks_fail(err, "out of memory");
-    int rc = print_result(s, x, &v, po, mem, err);
-    fclose(mem);
-    if (rc == 0)
-        fprintf(s->out, "%s = %s\n", label, buf);
-    free(buf);
-    return rc;
+    char tn[512];
+    kt_name(k->dwarf, v.type, tn, sizeof tn);
+    put_s(t, "type", tn);
+    if (v.lvalue)
+        put_u(t, "address", v.addr);
+    else
+        put_null(t, "address");
+    struct value_cell cell;
+    if (in_memory(&v))
+        return put_rendered(t, "value", value_cell_at(&cell, k, v.type, v.addr, 0, po), err);
+    uint8_t bytes[8];
+    if (kt_size(v.type) > 8)
+        return ks_fail(err, "a value of %" PRIu64 " bytes not in memory", kt_size(v.type));
+    if (scalar_bytes(x, &v, bytes, err))
+        return -1;
+    return put_rendered(t, "value", value_cell_bytes(&cell, k, v.type, bytes, po), err);
 }
 
 /* The CPUs to show: those asked for (any the kernel was built for), else the online ones. */
@@ -186,54 +167,52 @@ static unsigned cpu_limit(struct session *s, const struct p_request *r)
     return r->cpus ? kpossible_cpus(&s->k) : expr_kernel_cpus(&s->k);
 }
 
-static int run_text(struct session *s, struct expr_ctx *x, const struct expr_node *root, const struct p_request *r, bool percpu)
+/* One row per CPU asked for; a CPU whose copy cannot be read ends the command with its label. */
+static int put_per_cpu(struct table *r, struct expr_ctx *x, const struct expr_node *root, const struct p_request *req)
 {
-    ks_err err;
-    if (!percpu)
-        return print_line(s, x, root, r->text, &r->po, &err) ? cmd_fail_err(s, "p", &err) : 0;
+    struct session *s = r->s;
+    struct table t;
+    table_begin_in(r, &t, "per_cpu", cpu_cols);
+    table_set_style(&t, STYLE_LABELS);
     unsigned shown = 0;
-    for (unsigned cpu = 0; cpu < cpu_limit(s, r); cpu++) {
-        if (!cpu_wanted(r->cpus, cpu))
+    int rc = 0;
+    for (unsigned cpu = 0; cpu < cpu_limit(s, req) && rc == 0; cpu++) {
+        if (!cpu_wanted(req->cpus, cpu))
             continue;
         char label[EXPR_MAX_TEXT + 32];
-        snprintf(label, sizeof label, "per_cpu(%s, %u)", r->text, cpu);
+        snprintf(label, sizeof label, "per_cpu(%s, %u)", req->text, cpu);
         x->cpu = (int)cpu;
-        if (print_line(s, x, root, label, &r->po, &err))
-            return cmd_fail(s, "p", "%s: %s", label, err.msg);
+        ks_err err;
+        row_begin(&t);
+        put_s(&t, "label", label);
+        put_u(&t, "cpu", cpu);
+        if (put_result(&t, x, root, &req->po, &err)) {
+            table_drop_line(&t);
+            rc = cmd_fail(s, "p", "%s: %s", label, err.msg);
+        }
+        row_end(&t);
         shown++;
     }
-    return shown ? 0 : cmd_fail(s, "p", "no CPU %s: the kernel was built for %u", r->cpus, cpu_limit(s, r));
+    table_end(&t, rc);
+    if (!rc && !shown)
+        rc = cmd_fail(s, "p", "no CPU %s: the kernel was built for %u", req->cpus, cpu_limit(s, req));
+    return rc;
 }
 
-static int run_json(struct session *s, struct expr_ctx *x, const struct expr_node *root, const struct p_request *r, bool percpu)
+static int run_expr(struct session *s, struct expr_ctx *x, const struct expr_node *root, const struct p_request *r, bool percpu)
 {
-    struct json j;
-    struct expr_value v;
-    ks_err err;
-    int rc = 0;
-    json_init(&j);
-    json_obj_begin(&j, NULL);
-    json_str(&j, "expr", r->text);
-    if (!percpu) {
-        rc = expr_eval(x, root, &v, &err) || json_result(s, x, &v, &j, &err) ? -1 : 0;
-    } else {
-        json_arr_begin(&j, "per_cpu");
-        for (unsigned cpu = 0; cpu < cpu_limit(s, r) && rc == 0; cpu++) {
-            if (!cpu_wanted(r->cpus, cpu))
-                continue;
-            x->cpu = (int)cpu;
-            json_obj_begin(&j, NULL);
-            json_uint(&j, "cpu", cpu);
-            rc = expr_eval(x, root, &v, &err) || json_result(s, x, &v, &j, &err) ? -1 : 0;
-            json_obj_end(&j);
-        }
-        json_arr_end(&j);
+    struct table t;
+    record_begin(s, &t, p_cols);
+    if (percpu) {
+        put_s_as(&t, "expr", r->text, NULL); /* people see each CPU's label instead */
+        return record_end(&t, put_per_cpu(&t, x, root, r));
     }
-    json_obj_end(&j);
-    if (rc == 0)
-        cmd_json_emit(s, &j);
-    json_free(&j);
-    return rc ? cmd_fail_err(s, "p", &err) : 0;
+    ks_err err;
+    put_s(&t, "expr", r->text);
+    int rc = put_result(&t, x, root, &r->po, &err);
+    if (rc)
+        table_drop_line(&t);
+    return record_end(&t, rc) ? cmd_fail_err(s, "p", &err) : 0;
 }
 
 static int run_p(struct session *s, int argc, char **argv)
@@ -255,7 +234,7 @@ static int run_p(struct session *s, int argc, char **argv)
         if (r.cpus && !percpu)
             rc = cmd_fail(s, "p", "%s names no per-CPU variable: a CPU cannot be chosen", r.text);
         else
-            rc = s->json ? run_json(s, &x, root, &r, percpu) : run_text(s, &x, root, &r, percpu);
+            rc = run_expr(s, &x, root, &r, percpu);
     }
     expr_free(&x);
     free(r.text);
@@ -278,7 +257,7 @@ const struct command cmd_p = {
     "errors. Outside parentheses > and | redirect the output, as for any command (-> is C's). Quotes\n"
     "group words, so a character constant is quoted twice: p \"'A'\" + 1.\n"
     "A per-CPU variable prints once per CPU, as crash does: per_cpu(current_task, 0) = ...;\n"
-    "-c CPUS or crash's VARIABLE:CPUS picks CPUs (1, 0,2, 1-3, a for all), and per_cpu(VARIABLE, CPU)\n"
+    "-c CPUS or crash's VARIABLE:CPUS picks CPUs (1, 0,2, 1-3, a or all), and per_cpu(VARIABLE, CPU)\n"
     "names one copy inside an expression.\n"
     "  -x, -d     integers in hex / decimal (crash's flags; char arrays stay strings)\n"
     "  /FMT       gdb's formats: x hex, d signed, u unsigned, o octal, t binary, c char, s string\n"

@@ -27,21 +27,21 @@ static int find_context(struct session *s, const char *arg, uint64_t *task, ks_e
     return cmd_parse_task(s, arg, task, err);
 }
 
-static void print_context(struct session *s, uint64_t pid, const char *comm, uint64_t task)
+/* crash's context lines: PID, COMMAND and TASK, one per line, labels right-aligned. */
+static const struct column context_cols[] = {
+    COL_U("    PID: ", "pid", 0, 0),
+    COLUMN(CT_STR, "COMMAND: ", "command", 0, 0, 0, COL_QUOTED | COL_BREAK),
+    COLUMN(CT_HEX, "   TASK: ", "task", 0, 0, 0, COL_BREAK),
+};
+
+static void put_context(struct session *s, uint64_t pid, const char *comm, uint64_t task)
 {
-    if (!s->json) {
-        fprintf(s->out, "    PID: %" PRIu64 "\nCOMMAND: \"%s\"\n   TASK: %" PRIx64 "\n", pid, comm, task);
-        return;
-    }
-    struct json j;
-    json_init(&j);
-    json_obj_begin(&j, NULL);
-    json_uint(&j, "pid", pid);
-    json_str(&j, "command", comm);
-    json_hex(&j, "task", task);
-    json_obj_end(&j);
-    cmd_json_emit(s, &j);
-    json_free(&j);
+    struct table t;
+    record_begin(s, &t, context_cols);
+    put_u(&t, "pid", pid);
+    put_s(&t, "command", comm);
+    put_u(&t, "task", task);
+    record_end(&t, 0);
 }
 
 /* A decimal number below PAGE_OFFSET is a PID; anything else is a task_struct address; -p the
@@ -55,26 +55,27 @@ static int set_context(struct session *s, const char *arg, ks_err *err)
     if (task_pid(&s->k, task, &pid, err) || task_comm(&s->k, task, comm, sizeof comm, err))
         return -1;
     s->context_task = task;
-    print_context(s, pid, comm, task);
+    put_context(s, pid, comm, task);
     return 0;
 }
 
+static const struct column settings_cols[] = {
+    COL_X("   TASK: ", "task", 0, 0),
+    COL_TEXT(CT_STR, "", "task_note", 0, 0),
+    COLUMN(CT_BOOL, "   json: ", "json", 0, 0, 0, COL_BREAK),
+    COLUMN(CT_SIGNED, "  radix: ", "radix", 0, 0, 0, COL_BREAK),
+};
+
 static void show_settings(struct session *s)
 {
-    if (!s->json) {
-        fprintf(s->out, "   TASK: %" PRIx64 "%s\n   json: %s\n  radix: %d\n", s->context_task,
-                s->context_task ? "" : " (none: set PID)", s->json ? "on" : "off", s->radix);
-        return;
-    }
-    struct json j;
-    json_init(&j);
-    json_obj_begin(&j, NULL);
-    json_hex(&j, "task", s->context_task);
-    json_bool(&j, "json", s->json);
-    json_int(&j, "radix", s->radix);
-    json_obj_end(&j);
-    cmd_json_emit(s, &j);
-    json_free(&j);
+    struct table t;
+    record_begin(s, &t, settings_cols);
+    put_u(&t, "task", s->context_task);
+    if (!s->context_task)
+        put_s(&t, "task_note", " (none: set PID)");
+    put_b_as(&t, "json", s->json, s->json ? "on" : "off");
+    put_i(&t, "radix", s->radix);
+    record_end(&t, 0);
 }
 
 static int run_set(struct session *s, int argc, char **argv)

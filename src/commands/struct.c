@@ -18,78 +18,69 @@ static struct ktype *find_type(struct session *s, const char *keyword, const cha
     return kdwarf_type_any(s->k.dwarf, spec);
 }
 
-static int json_members_at(struct session *s, const char *cmd, struct ktype *t, char *list, uint64_t addr, struct json *j)
+/* A layout; an object ("struct NAME {...}"); or chosen members ("  a = VALUE," lines). */
+static const struct column struct_cols[] = {
+    COL_S("", "type", 0, 0),    COL_JSON(CT_HEX, "address"), COL_VALUE(" ", "value", 0),
+    COL_VALUE("", "layout", 0), COL_LIST("members"),
+};
+
+static const struct column member_cols[] = {
+    COL_S("", "name", 2, 0),
+    COL_MORE(CT_RENDERED, " = ", "value", 0, 0, 0, ","),
+};
+
+/* One chosen member: a bit-field is read as its number, anything else printed from memory. */
+static int put_member(struct table *t, struct ktype *type, const char *name, uint64_t addr, ks_err *err)
 {
-    char *save = NULL;
-    json_obj_begin(j, "members");
-    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        uint64_t off, v;
-        struct ktype *mt;
-        const struct kt_member *m;
-        ks_err err;
+    struct session *s = t->s;
+    uint64_t off, v;
+    struct ktype *mt;
+    const struct kt_member *m;
+    if (kt_member_path(s->k.dwarf, type, name, &off, &mt, &m, err))
+        return -1;
+    if (m && m->bit_size) {
         char tn[200];
-        kt_name(s->k.dwarf, t, tn, sizeof tn);
-        if (kt_member_path(s->k.dwarf, t, name, &off, &mt, &m, &err)) return cmd_fail_err(s, cmd, &err);
-        if (m && m->bit_size) {
-            if (kread_member(&s->k, addr, tn, name, &v, &err)) return cmd_fail_err(s, cmd, &err);
-            json_uint(j, name, v);
-        } else if (json_object(&s->k, j, name, mt, addr + off, &err)) {
-            return cmd_fail_err(s, cmd, &err);
-        }
+        kt_name(s->k.dwarf, type, tn, sizeof tn);
+        if (kread_member(&s->k, addr, tn, name, &v, err))
+            return -1;
+        put_pair_u(t, name, v);
+        return 0;
     }
-    json_obj_end(j);
-    return 0;
+    struct printval_opts po = {.hex = s->radix == 16};
+    struct value_cell cell;
+    return put_pair_rendered(t, name, value_cell_at(&cell, &s->k, mt, addr + off, 2, &po), err);
 }
 
-static int emit_json(struct session *s, const char *cmd, struct ktype *t, char *members, const char *addr_arg)
+static int put_members(struct table *r, struct ktype *type, char *list, uint64_t addr, ks_err *err)
 {
-    struct json j;
-    json_init(&j);
-    json_obj_begin(&j, NULL);
-    int rc = 0;
-    if (!addr_arg) {
-        json_layout(&s->k, &j, t);
-    } else {
-        uint64_t addr;
-        ks_err err;
-        char tn[256];
-        kt_name(s->k.dwarf, t, tn, sizeof tn);
-        if (cmd_parse_addr(s, addr_arg, &addr, &err)) { json_free(&j); return cmd_fail_err(s, cmd, &err); }
-        json_str(&j, "type", tn);
-        json_hex(&j, "address", addr);
-        if (members) rc = json_members_at(s, cmd, t, members, addr, &j);
-        else if (json_object(&s->k, &j, "value", t, addr, &err)) rc = cmd_fail_err(s, cmd, &err);
-    }
-    json_obj_end(&j);
-    if (!rc) cmd_json_emit(s, &j);
-    json_free(&j);
-    return rc;
-}
-
-static int print_members_at(struct session *s, const char *cmd, struct ktype *t, char *list, uint64_t addr)
-{
-    struct printval_opts po = { .hex = s->radix == 16 };
+    struct table t;
+    pairs_begin_in(r, &t, "members", member_cols);
+    table_set_style(&t, STYLE_LABELS);
     char *save = NULL;
-    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        uint64_t off;
-        struct ktype *mt;
-        const struct kt_member *m;
-        ks_err err;
-        if (kt_member_path(s->k.dwarf, t, name, &off, &mt, &m, &err)) return cmd_fail_err(s, cmd, &err);
-        fprintf(s->out, "  %s = ", name);
-        if (m && m->bit_size) {
-            uint64_t v;
-            char tn[200];
-            kt_name(s->k.dwarf, t, tn, sizeof tn);
-            if (kread_member(&s->k, addr, tn, name, &v, &err)) return cmd_fail_err(s, cmd, &err);
-            fprintf(s->out, "%" PRIu64, v);
-        } else if (print_object(&s->k, s->out, mt, addr + off, 2, &po, &err)) {
-            fputc('\n', s->out);
-            return cmd_fail_err(s, cmd, &err);
-        }
-        fputs(",\n", s->out);
-    }
-    return 0;
+    int rc = 0;
+    for (char *name = strtok_r(list, ",", &save); name && !rc; name = strtok_r(NULL, ",", &save))
+        rc = put_member(&t, type, name, addr, err);
+    return table_end(&t, rc);
+}
+
+/* The object at addr, or only the members listed. */
+static int put_object(struct table *r, const char *keyword, const char *tname, struct ktype *t, char *members, uint64_t addr,
+                      ks_err *err)
+{
+    struct session *s = r->s;
+    char tn[256], shown[300];
+    kt_name(s->k.dwarf, t, tn, sizeof tn);
+    snprintf(shown, sizeof shown, "%s %s", keyword, tname);
+    put_s_as(r, "type", tn, members ? NULL : shown);
+    put_u(r, "address", addr);
+    if (members)
+        return put_members(r, t, members, addr, err);
+    struct printval_opts po = {.hex = s->radix == 16};
+    struct value_cell cell;
+    int rc = put_rendered(r, "value", value_cell_at(&cell, &s->k, t, addr, 0, &po), err);
+    if (rc)
+        table_drop_line(r);
+    return rc;
 }
 
 static int run_struct_like(struct session *s, int argc, char **argv, const char *keyword)
@@ -98,48 +89,63 @@ static int run_struct_like(struct session *s, int argc, char **argv, const char 
     bool offsets = false;
     const char *name = NULL, *addr_arg = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o")) offsets = true;
-        else if (!name) name = argv[i];
-        else if (!addr_arg) addr_arg = argv[i];
-        else return cmd_fail(s, cmd, "too many arguments");
+        if (!strcmp(argv[i], "-o"))
+            offsets = true;
+        else if (!name)
+            name = argv[i];
+        else if (!addr_arg)
+            addr_arg = argv[i];
+        else
+            return cmd_fail(s, cmd, "too many arguments");
     }
-    if (!name) return cmd_fail(s, cmd, "usage: %s", keyword);
+    if (!name)
+        return cmd_fail(s, cmd, "usage: %s", keyword);
     char tname[256], *members = NULL;
     snprintf(tname, sizeof tname, "%s", name);
     char *dot = strchr(tname, '.');
-    if (dot) { *dot = 0; members = dot + 1; }
-    if (members && !*members) return cmd_fail(s, cmd, "%s: no member after the dot (STRUCT.MEMBER[,MEMBER])", name);
-    struct ktype *t = find_type(s, keyword, tname);
-    if (!t) return cmd_fail(s, cmd, "%s %s not found in the vmlinux DWARF", keyword, tname);
-    if (s->json) return emit_json(s, cmd, t, members, addr_arg);
-    if (!addr_arg) {
-        print_layout(&s->k, s->out, t, offsets, 0, 0, NULL);
-        return 0;
+    if (dot) {
+        *dot = 0;
+        members = dot + 1;
     }
-    uint64_t addr;
+    if (members && !*members)
+        return cmd_fail(s, cmd, "%s: no member after the dot (STRUCT.MEMBER[,MEMBER])", name);
+    struct ktype *t = find_type(s, keyword, tname);
+    if (!t)
+        return cmd_fail(s, cmd, "%s %s not found in the vmlinux DWARF", keyword, tname);
+    uint64_t addr = 0;
     ks_err err;
-    if (cmd_parse_addr(s, addr_arg, &addr, &err)) return cmd_fail_err(s, cmd, &err);
-    if (members) return print_members_at(s, cmd, t, members, addr);
-    struct printval_opts po = { .hex = s->radix == 16 };
-    fprintf(s->out, "%s %s ", keyword, tname);
-    if (print_object(&s->k, s->out, t, addr, 0, &po, &err)) { fputc('\n', s->out); return cmd_fail_err(s, cmd, &err); }
-    fputc('\n', s->out);
-    return 0;
+    if (addr_arg && cmd_parse_addr(s, addr_arg, &addr, &err))
+        return cmd_fail_err(s, cmd, &err);
+    struct table r;
+    struct layout_cell layout;
+    record_begin(s, &r, struct_cols);
+    int rc = 0;
+    if (!addr_arg)
+        put_rendered(&r, "layout", layout_cell(&layout, &s->k, t, offsets, NULL), NULL);
+    else
+        rc = put_object(&r, keyword, tname, t, members, addr, &err);
+    return record_end(&r, rc) ? cmd_fail_err(s, cmd, &err) : 0;
 }
 
-static int run_struct(struct session *s, int argc, char **argv) { return run_struct_like(s, argc, argv, "struct"); }
-static int run_union(struct session *s, int argc, char **argv) { return run_struct_like(s, argc, argv, "union"); }
+static int run_struct(struct session *s, int argc, char **argv)
+{
+    return run_struct_like(s, argc, argv, "struct");
+}
+static int run_union(struct session *s, int argc, char **argv)
+{
+    return run_struct_like(s, argc, argv, "union");
+}
 
-#define STRUCT_HELP(KW)                                                                            \
-    KW " NAME          the layout: each member with its type, and SIZE\n"                          \
-    KW " NAME -o       the same with each member's byte offset in [brackets]\n"                    \
-    KW " NAME ADDRESS  the object at ADDRESS (a kernel virtual address or symbol)\n"               \
-    KW " NAME.a,b.c ADDRESS  only members a and b.c of it (m[1][2]: subscripts checked against the bounds)\n" \
-    "Layouts come from the vmlinux's DWARF. Integers print in decimal unless `set radix 16`.\n"      \
-    "JSON: layout {\"type\",\"size\",\"members\":[{\"name\",\"offset\",\"type\",\"bits\"?}]};\n"     \
-    "object {\"type\",\"address\",\"value\":{...}}; chosen members {\"type\",\"address\",\"members\":{...}}"
+#define STRUCT_HELP(KW)                                                                                                          \
+    KW " NAME          the layout: each member with its type, and SIZE\n" KW                                                     \
+       " NAME -o       the same with each member's byte offset in [brackets]\n" KW                                               \
+       " NAME ADDRESS  the object at ADDRESS (a kernel virtual address or symbol)\n" KW                                          \
+       " NAME.a,b.c ADDRESS  only members a and b.c of it (m[1][2]: subscripts checked against the bounds)\n"                    \
+       "Layouts come from the vmlinux's DWARF. Integers print in decimal unless `set radix 16`.\n"                               \
+       "JSON: layout {\"type\",\"size\",\"members\":[{\"name\",\"offset\",\"type\",\"bits\"?}]};\n"                              \
+       "object {\"type\",\"address\",\"value\":{...}}; chosen members {\"type\",\"address\",\"members\":{...}}"
 
-const struct command cmd_struct = { "struct", "struct NAME[.MEMBER,...] [-o] [ADDRESS]",
-                                    "show a struct's layout, or a struct in memory", STRUCT_HELP("struct"), run_struct };
-const struct command cmd_union = { "union", "union NAME[.MEMBER,...] [-o] [ADDRESS]",
-                                   "show a union's layout, or a union in memory", STRUCT_HELP("union"), run_union };
+const struct command cmd_struct = {"struct", "struct NAME[.MEMBER,...] [-o] [ADDRESS]",
+                                   "show a struct's layout, or a struct in memory", STRUCT_HELP("struct"), run_struct};
+const struct command cmd_union = {"union", "union NAME[.MEMBER,...] [-o] [ADDRESS]",
+                                  "show a union's layout, or a union in memory", STRUCT_HELP("union"), run_union};

@@ -31,102 +31,104 @@ static bool expression_type(struct session *s, const char *text, char *decl, siz
     return ok;
 }
 
-static int whatis_json(struct session *s, const char *cmd, const char *name, struct ktype *var_type)
+/* What people see is the C text (a declaration, a definition, "type = ..."); programs get its kind
+ * and parts. */
+static const struct column whatis_cols[] = {
+    COL_JSON(CT_STR, "name"),
+    COL_JSON(CT_STR, "kind"),
+    COL_MORE(CT_STR, "", "declaration", 0, 0, 0, ";"),
+    COL_S("", "type", 0, 0),
+    COL_VALUE("", "layout", 0),
+    COL_LIST("enumerators"),
+    COLUMN(CT_UNSIGNED, "SIZE: ", "size", 0, 0, 0, COL_BREAK),
+};
+
+static const struct column enumerator_cols[] = {
+    COL_S("", "name", 2, 0),
+    COL_MORE(CT_SIGNED, " = ", "value", 0, 0, 0, ","),
+};
+
+static void put_enumerators(struct table *r, struct ktype *st)
 {
-    struct json j;
-    json_init(&j);
-    json_obj_begin(&j, NULL);
-    json_str(&j, "name", name);
-    char text[400];
-    struct ktype *t = var_type ? var_type : kdwarf_type_any(s->k.dwarf, name), *st = t ? kt_strip(t) : NULL;
-    bool is_function;
-    ks_err err;
-    if (!t && !expression_type(s, name, text, sizeof text, &is_function, &err)) {
-        json_free(&j);
-        return cmd_fail(s, cmd, "%s is neither a variable, a type, a function nor an expression: %s", name, err.msg);
+    struct table t;
+    table_begin_in(r, &t, "enumerators", enumerator_cols);
+    table_set_style(&t, STYLE_LABELS);
+    for (unsigned i = 0; i < st->nenums; i++) {
+        row_begin(&t);
+        put_s(&t, "name", st->enums[i].name);
+        put_i(&t, "value", st->enums[i].value);
+        row_end(&t);
     }
-    if (!t) {
-        json_str(&j, "kind", is_function ? "function" : "expression");
-        json_str(&j, is_function ? "declaration" : "type", text);
-    } else if (var_type) {
-        decl_text(&s->k, t, name, text, sizeof text);
-        json_str(&j, "kind", "variable");
-        json_str(&j, "declaration", text);
-    } else if (st && (st->kind == KT_STRUCT || st->kind == KT_UNION)) {
-        json_str(&j, "kind", "type");
-        json_layout(&s->k, &j, st);
-    } else {
-        kt_name(s->k.dwarf, st, text, sizeof text);
-        json_str(&j, "kind", "type");
-        json_str(&j, "type", text);
-        json_uint(&j, "size", kt_size(t));
-        if (st && st->kind == KT_ENUM) {
-            json_arr_begin(&j, "enumerators");
-            for (unsigned i = 0; i < st->nenums; i++) {
-                json_obj_begin(&j, NULL);
-                json_str(&j, "name", st->enums[i].name);
-                json_int(&j, "value", st->enums[i].value);
-                json_obj_end(&j);
-            }
-            json_arr_end(&j);
-        }
+    table_end(&t, 0);
+    table_text(r, "};\n");
+}
+
+/* A type: a struct or union's layout, an enum's enumerators, or a typedef's or base type's name. */
+static void put_type(struct table *r, struct session *s, struct ktype *t, struct layout_cell *layout)
+{
+    struct ktype *st = kt_strip(t);
+    put_s(r, "kind", "type");
+    if (st && (st->kind == KT_STRUCT || st->kind == KT_UNION)) {
+        put_rendered(r, "layout", layout_cell(layout, &s->k, st, false, t->kind == KT_TYPEDEF ? t->name : NULL), NULL);
+        return;
     }
-    json_obj_end(&j);
-    cmd_json_emit(s, &j);
-    json_free(&j);
-    return 0;
+    char tn[256], shown[600];
+    kt_name(s->k.dwarf, st, tn, sizeof tn);
+    if (st && st->kind == KT_ENUM)
+        snprintf(shown, sizeof shown, "%s {", tn);
+    else if (t->kind == KT_TYPEDEF)
+        snprintf(shown, sizeof shown, "typedef %s %s;", tn, t->name);
+    else
+        snprintf(shown, sizeof shown, "type = %s", tn);
+    put_s_as(r, "type", tn, shown);
+    if (st && st->kind == KT_ENUM)
+        put_enumerators(r, st);
+    put_u(r, "size", kt_size(t));
 }
 
 static int run_whatis(struct session *s, int argc, char **argv)
 {
-    if (argc < 2) return cmd_fail(s, argv[0], "usage: whatis VARIABLE|TYPE");
+    if (argc < 2)
+        return cmd_fail(s, argv[0], "usage: whatis VARIABLE|TYPE");
     char name[256] = "";
-    for (int i = 1; i < argc; i++) {   /* "whatis struct page" arrives as two words */
+    for (int i = 1; i < argc; i++) { /* "whatis struct page" arrives as two words */
         strncat(name, argv[i], sizeof name - strlen(name) - 2);
-        if (i + 1 < argc) strcat(name, " ");
+        if (i + 1 < argc)
+            strcat(name, " ");
     }
-    struct ktype *t = kdwarf_var_type_any(s->k.dwarf, name);
-    if (s->json) return whatis_json(s, argv[0], name, t);
-    if (t) {
-        char decl[400];
-        decl_text(&s->k, t, name, decl, sizeof decl);
-        fprintf(s->out, "%s;\n", decl);
-        return 0;
-    }
-    t = kdwarf_type_any(s->k.dwarf, name);
-    if (!t) {
-        char decl[800];
-        bool is_function;
-        ks_err err;
-        if (!expression_type(s, name, decl, sizeof decl, &is_function, &err))
-            return cmd_fail(s, argv[0], "%s is neither a variable, a type, a function nor an expression: %s", name, err.msg);
-        fprintf(s->out, is_function ? "%s;\n" : "type = %s\n", decl);
-        return 0;
-    }
-    struct ktype *st = kt_strip(t);
-    if (st && (st->kind == KT_STRUCT || st->kind == KT_UNION)) {
-        bool td = t->kind == KT_TYPEDEF;
-        if (td) fprintf(s->out, "typedef ");
-        print_layout(&s->k, s->out, st, false, 0, 0, td ? t->name : NULL);
-        return 0;
-    }
-    char tn[256];
-    kt_name(s->k.dwarf, st, tn, sizeof tn);
-    if (st && st->kind == KT_ENUM) {
-        fprintf(s->out, "%s {\n", tn);
-        for (unsigned i = 0; i < st->nenums; i++) fprintf(s->out, "  %s = %lld,\n", st->enums[i].name, (long long)st->enums[i].value);
-        fputs("};\n", s->out);
-    } else if (t->kind == KT_TYPEDEF) {
-        fprintf(s->out, "typedef %s %s;\n", tn, t->name);
+    struct ktype *var = kdwarf_var_type_any(s->k.dwarf, name);
+    struct ktype *type = var ? NULL : kdwarf_type_any(s->k.dwarf, name);
+    char text[800];
+    bool is_function = false;
+    ks_err err;
+    if (!var && !type && !expression_type(s, name, text, sizeof text, &is_function, &err))
+        return cmd_fail(s, argv[0], "%s is neither a variable, a type, a function nor an expression: %s", name, err.msg);
+    struct table r;
+    struct layout_cell layout;
+    record_begin(s, &r, whatis_cols);
+    put_s(&r, "name", name);
+    if (var) {
+        decl_text(&s->k, var, name, text, sizeof text);
+        put_s(&r, "kind", "variable");
+        put_s(&r, "declaration", text);
+    } else if (type) {
+        put_type(&r, s, type, &layout);
+    } else if (is_function) {
+        put_s(&r, "kind", "function");
+        put_s(&r, "declaration", text);
     } else {
-        fprintf(s->out, "type = %s\n", tn);
+        char shown[820];
+        snprintf(shown, sizeof shown, "type = %s", text);
+        put_s(&r, "kind", "expression");
+        put_s_as(&r, "type", text, shown);
     }
-    fprintf(s->out, "SIZE: %llu\n", (unsigned long long)kt_size(t));
-    return 0;
+    return record_end(&r, 0);
 }
 
 const struct command cmd_whatis = {
-    "whatis", "whatis VARIABLE|TYPE|FUNCTION|EXPRESSION", "declaration of a variable, or definition of a type",
+    "whatis",
+    "whatis VARIABLE|TYPE|FUNCTION|EXPRESSION",
+    "declaration of a variable, or definition of a type",
     "A global variable prints as its C declaration; a struct, union, enum or typedef prints its\n"
     "definition and SIZE, from the vmlinux's DWARF (function pointers with their prototypes:\n"
     "loff_t (*llseek)(struct file *, loff_t, int);). A function prints its prototype from its\n"

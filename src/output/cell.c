@@ -27,10 +27,11 @@ static void milli_text(char *buf, size_t n, int64_t v)
 
 static void number_text(char *buf, size_t n, const struct column *c, const struct cell_value *v)
 {
+    int zeros = c->flags & COL_ZERO ? c->width : 0;
     if (v->kind == VAL_SIGNED)
         snprintf(buf, n, "%" PRId64, v->i);
     else if (c->type == CT_HEX)
-        snprintf(buf, n, "%" PRIx64, v->u);
+        snprintf(buf, n, "%0*" PRIx64, zeros, v->u);
     else
         snprintf(buf, n, "%" PRIu64, v->u);
 }
@@ -48,7 +49,16 @@ static void string_text(strbuf *sb, const struct column *c, const char *s)
     sb_free(&quoted);
 }
 
+static void value_text(strbuf *sb, const struct column *c, const struct cell_value *v);
+
 void cell_text(strbuf *sb, const struct column *c, const struct cell_value *v)
+{
+    value_text(sb, c, v);
+    if (c->suffix)
+        sb_puts(sb, c->suffix);
+}
+
+static void value_text(strbuf *sb, const struct column *c, const struct cell_value *v)
 {
     char buf[64];
     buf[0] = 0;
@@ -59,6 +69,7 @@ void cell_text(strbuf *sb, const struct column *c, const struct cell_value *v)
     switch (c->type) {
     case CT_STR:
     case CT_FLAGS:
+    case CT_RENDERED:
         string_text(sb, c, v->shown ? v->shown : v->s);
         return;
     case CT_MARK:
@@ -68,7 +79,7 @@ void cell_text(strbuf *sb, const struct column *c, const struct cell_value *v)
             pad(sb, "", (int)strlen(c->mark));
         return;
     case CT_BOOL:
-        pad(sb, v->u ? "yes" : "no", c->width);
+        pad(sb, v->shown ? v->shown : v->u ? "yes" : "no", c->width);
         return;
     case CT_FLOAT:
         snprintf(buf, sizeof buf, "%.*f", c->precision, v->f);
@@ -77,7 +88,8 @@ void cell_text(strbuf *sb, const struct column *c, const struct cell_value *v)
         milli_text(buf, sizeof buf, v->kind == VAL_SIGNED ? v->i : (int64_t)v->u);
         break;
     default:
-        number_text(buf, sizeof buf, c, v);
+        snprintf(buf, sizeof buf, "%s", c->prefix ? c->prefix : "");
+        number_text(buf + strlen(buf), sizeof buf - strlen(buf), c, v);
         break;
     }
     pad(sb, buf, c->width);

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../session.h"
 #include "../util/json.h"
@@ -40,21 +41,27 @@ enum col_type {
     CT_FLOAT,    /* text and JSON: fixed point with the column's precision */
     CT_MILLI,    /* thousandths, printed as the kernel prints them: -1000 -> -1.000 */
     CT_LIST,     /* a nested table (list or object) under this key: see table_begin_in */
+    CT_RENDERED, /* a value whose two renderings another layer owns (a kernel object as gdb prints it
+                  * and as JSON): see put_rendered */
 };
 
 #define COL_TEXT_ONLY 1u /* named for put_*, but not a JSON member */
 #define COL_QUOTED    2u /* text in double quotes */
+#define COL_ZERO      4u /* text: a number padded with zeros to the width (crash's %08lx) */
+#define COL_BREAK     8u /* text: the cell starts a new line (a register block is one row of four lines) */
 
 struct column {
     enum col_type type;
-    const char *title; /* text: the header fragment as crash places it, leading spaces included (labels
-                        * style: the label, e.g. "PID: "); NULL: JSON only */
-    const char *key;   /* the name put_* uses, and the JSON member name */
-    int gap;           /* spaces before the cell */
-    int width;         /* the cell's width; negative: left-aligned; 0: as wide as the value */
-    int precision;     /* CT_FLOAT: digits after the point */
-    unsigned flags;    /* COL_TEXT_ONLY, COL_QUOTED */
-    const char *mark;  /* CT_MARK: what a true value shows */
+    const char *title;  /* text: the header fragment as crash places it, leading spaces included (labels
+                         * style: the label, e.g. "PID: "); NULL: JSON only */
+    const char *key;    /* the name put_* uses, and the JSON member name */
+    int gap;            /* spaces before the cell */
+    int width;          /* the cell's width; negative: left-aligned; 0: as wide as the value */
+    int precision;      /* CT_FLOAT: digits after the point */
+    unsigned flags;     /* COL_TEXT_ONLY, COL_QUOTED, COL_ZERO, COL_BREAK */
+    const char *mark;   /* CT_MARK: what a true value shows */
+    const char *prefix; /* text: written before the value, inside the cell's width (bt's " #3") */
+    const char *suffix; /* text: written after the cell ("," after a member's value, "]" after a slot) */
 };
 
 #define COLUMN(type_, title_, key_, gap_, width_, prec_, flags_)                                                                 \
@@ -79,6 +86,16 @@ struct column {
         .type = CT_MARK, .title = "", .key = (key_), .mark = (mark_)                                                             \
     }
 #define COL_LIST(key) COLUMN(CT_LIST, NULL, key, 0, 0, 0, 0)
+/* The same with more: flags and a text suffix. */
+#define COL_MORE(type_, title_, key_, gap_, width_, flags_, suffix_)                                                             \
+    {                                                                                                                            \
+        .type = (type_), .title = (title_), .key = (key_), .gap = (gap_), .width = (width_), .flags = (flags_),                  \
+        .suffix = (suffix_)                                                                                                      \
+    }
+/* crash's %08lx: an address zero-padded to 8 digits. */
+#define COL_X8(title, key, gap) COL_MORE(CT_HEX, title, key, gap, 8, COL_ZERO, NULL)
+/* A value printed by its own renderer (put_rendered). */
+#define COL_VALUE(title, key, gap) COLUMN(CT_RENDERED, title, key, gap, 0, 0, 0)
 /* A member only programs see. */
 #define COL_JSON(type, key) COLUMN(type, NULL, key, 0, 0, 0, 0)
 /* A cell only people see (a derived figure such as %MEM, or a text-only label). */
@@ -159,6 +176,9 @@ bool table_is_json(const struct table *t);
 /* Print the pending text line now, before text the model does not describe (a printed struct). */
 void table_flush(struct table *t);
 
+/* Text: forget the cells of the pending line (a value that could not be read shows no label). */
+void table_drop_line(struct table *t);
+
 void row_begin(struct table *t);
 void row_end(struct table *t);
 
@@ -177,8 +197,22 @@ void put_s_as(struct table *t, const char *key, const char *value, const char *s
 void put_u_as(struct table *t, const char *key, uint64_t value, uint64_t shown);
 /* JSON null; people see shown ("-", "(not mapped)") in the cell. */
 void put_null_as(struct table *t, const char *key, const char *shown);
+/* A bool people see as a word of the command's own ("on", "USER-MODE"). */
+void put_b_as(struct table *t, const char *key, bool value, const char *shown);
+/* A value whose renderings belong to another layer: text() writes what people see (it may span
+ * lines), json() writes one JSON member under key. One description, two renderers. When the renderer
+ * fails nothing of the pending text line is shown (a value that cannot be read is never shown,
+ * nor its label): returns -1 with err. */
+struct cell_render {
+    int (*text)(void *arg, FILE *out, ks_err *err);
+    int (*json)(void *arg, struct json *j, const char *key, ks_err *err);
+    void *arg;
+};
+int put_rendered(struct table *t, const char *key, const struct cell_render *r, ks_err *err);
 /* One pair of a pairs table (a row of its own). */
 void put_pair_u(struct table *t, const char *name, uint64_t v);
+/* One pair whose value has its own renderers (struct NAME.a,b ADDRESS: each member by name). */
+int put_pair_rendered(struct table *t, const char *name, const struct cell_render *r, ks_err *err);
 /* One element of a values table. */
 void put_value_u(struct table *t, uint64_t v);
 void put_value_null(struct table *t);

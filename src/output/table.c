@@ -132,6 +132,8 @@ static void flush_line(struct table *t)
     for (size_t i = 0; i < t->ncols; i++) {
         if (!t->has[i])
             continue;
+        if ((t->cols[i].flags & COL_BREAK) && line.len)
+            sb_putc(&line, '\n');
         for (int g = 0; g < t->cols[i].gap; g++)
             sb_putc(&line, ' ');
         if (t->style == STYLE_LABELS)
@@ -147,6 +149,11 @@ static void flush_line(struct table *t)
 void table_flush(struct table *t)
 {
     flush_line(t);
+}
+
+void table_drop_line(struct table *t)
+{
+    memset(t->has, 0, sizeof t->has);
 }
 
 void table_text(struct table *t, const char *fmt, ...)
@@ -276,6 +283,11 @@ void put_s_as(struct table *t, const char *key, const char *value, const char *s
     put(t, key, &(struct cell_value){.kind = VAL_STRING, .s = value, .shown = shown, .not_shown = !shown});
 }
 
+void put_b_as(struct table *t, const char *key, bool value, const char *shown)
+{
+    put(t, key, &(struct cell_value){.kind = VAL_UNSIGNED, .u = value, .shown = shown});
+}
+
 void put_u_as(struct table *t, const char *key, uint64_t value, uint64_t shown)
 {
     put_u(t, key, t->j ? value : shown);
@@ -327,4 +339,40 @@ void put_value_u(struct table *t, uint64_t v)
 void put_value_null(struct table *t)
 {
     put_value(t, &(struct cell_value){.kind = VAL_NULL});
+}
+
+int put_rendered(struct table *t, const char *key, const struct cell_render *r, ks_err *err)
+{
+    size_t i;
+    const struct column *c = column_of(t, key, &i);
+    if (t->j)
+        return c->flags & COL_TEXT_ONLY ? 0 : r->json(r->arg, t->j, key, err);
+    if (!c->title)
+        return 0;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        return ks_fail(err, "out of memory");
+    int rc = r->text(r->arg, mem, err);
+    fclose(mem);
+    while (len && text[len - 1] == '\n') /* the line ends where the table says */
+        text[--len] = 0;
+    if (rc == 0)
+        put(t, key, &(struct cell_value){.kind = VAL_STRING, .s = text});
+    else
+        table_drop_line(t); /* no half line for a value that could not be read */
+    free(text);
+    return rc;
+}
+
+int put_pair_rendered(struct table *t, const char *name, const struct cell_render *r, ks_err *err)
+{
+    if (t->j)
+        return r->json(r->arg, t->j, name, err);
+    row_begin(t);
+    put_s(t, t->cols[0].key, name);
+    int rc = put_rendered(t, t->cols[1].key, r, err);
+    row_end(t);
+    return rc;
 }
