@@ -269,6 +269,10 @@ static int run_kmem(struct session *s, int argc, char **argv)
         return run_reports(s, argc - 1, argv + 1);
     if (!strcmp(o, "-p"))
         return kmem_pages(s, argv[0], argc - 2, argv + 2);
+    if (!strcmp(o, "-S")) /* issue 11: -S [CACHE], -V */
+        return kmem_slab_objects(s, argv[0], argc - 2, argv + 2);
+    if (!strcmp(o, "-V") && argc == 2)
+        return kmem_vmstat(s, argv[0]);
     if (o[0] != '-' && argc == 2)
         return kmem_address(s, argv[0], o);
     return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
