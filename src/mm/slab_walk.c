@@ -134,6 +134,8 @@ static int visit_slab(struct walk *w, uint64_t slab, enum slab_where where, unsi
     int rc = slab_mark_free(&g, freelist, is_free, kread_word, k, w->err);
     if (!rc && cpu_freelist)
         rc = slab_mark_free(&g, cpu_freelist, is_free, kread_word, k, w->err);
+    if (rc)
+        ks_wrap(w->err, "cache %s", w->c->name);
     for (uint64_t i = 0; i < objects; i++)
         sl.inuse_free += is_free[i];
     sl.is_free = is_free;
