@@ -64,12 +64,43 @@ static int files_of(struct session *s, uint64_t task, ks_err *err)
     return record_end(&r, rc);
 }
 
+/* files -d DENTRY: the dentry, its inode and super block, the type and its path in its file system. */
+static const struct column dentry_cols[] = {
+    COL_ADDR(" DENTRY ", "dentry", 0, 8), COL_ADDR("   INODE ", "inode", 2, 8), COL_ADDR("  SUPERBLK", "superblock", 2, 8),
+    COL_S("  TYPE", "type", 2, -4),       COL_S("  PATH", "path", 2, 0),
+};
+
+static int show_dentry(struct session *s, const char *arg, ks_err *err)
+{
+    uint64_t dentry, inode, sb, mode = 0;
+    char path[VFS_PATH_MAX];
+    if (cmd_parse_addr(s, arg, &dentry, err) || kread_member(&s->k, dentry, "struct dentry", "d_inode", &inode, err) ||
+        kread_member(&s->k, dentry, "struct dentry", "d_sb", &sb, err) ||
+        (inode && kread_member(&s->k, inode, "struct inode", "i_mode", &mode, err)) ||
+        dentry_path_raw(&s->k, dentry, path, sizeof path, err))
+        return -1;
+    struct table t;
+    table_begin(s, &t, "dentries", dentry_cols);
+    row_begin(&t);
+    put_u(&t, "dentry", dentry);
+    put_u(&t, "inode", inode);
+    put_u(&t, "superblock", sb);
+    put_s(&t, "type", inode ? inode_type_name(mode) : "");
+    put_s(&t, "path", path);
+    row_end(&t);
+    return table_end(&t, 0);
+}
+
 static int run_files(struct session *s, int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "-d")) {
+        ks_err err;
+        return show_dentry(s, argv[2], &err) ? cmd_fail_err(s, argv[0], &err) : 0;
+    }
     uint64_t task = s->context_task;
     ks_err err;
     if (argc > 2)
-        return cmd_fail(s, argv[0], "usage: files [PID|TASK]");
+        return cmd_fail(s, argv[0], "usage: files [PID|TASK] | files -d DENTRY");
     if (argc == 2 && cmd_parse_task(s, argv[1], &task, &err))
         return cmd_fail_err(s, argv[0], &err);
     if (!task)
@@ -79,7 +110,7 @@ static int run_files(struct session *s, int argc, char **argv)
 
 const struct command cmd_files = {
     "files",
-    "files [PID|TASK]",
+    "files [PID|TASK] | files -d DENTRY",
     "a task's open files: FD FILE DENTRY INODE TYPE PATH",
     "Header: PID, TASK, CPU, COMMAND; ROOT and CWD (task->fs). Then one line per open descriptor in\n"
     "files->fdt->fd[]: FD, FILE (struct file), DENTRY, INODE (file->f_inode), TYPE (from the inode's\n"
@@ -87,6 +118,8 @@ const struct command cmd_files = {
     "across the mount tree; pipes, sockets and anonymous inodes named as their d_dname names them\n"
     "(pipe:[INO], socket:[INO], anon_inode:NAME); \" (deleted)\" after an unlinked file.\n"
     "Without PID|TASK, the task chosen with `set`.\n"
-    "JSON: {\"pid\",\"task\",\"comm\",\"root\",\"cwd\",\"files\":[{\"fd\",\"file\",\"dentry\",\"inode\",\"type\",\"path\"}]}",
+    "-d DENTRY: that dentry's INODE, SUPERBLK, TYPE and PATH inside its own file system.\n"
+    "JSON: -d {\"dentries\":[{\"dentry\",\"inode\",\"superblock\",\"type\",\"path\"}]}; "
+    "{\"pid\",\"task\",\"comm\",\"root\",\"cwd\",\"files\":[{\"fd\",\"file\",\"dentry\",\"inode\",\"type\",\"path\"}]}",
     run_files,
 };

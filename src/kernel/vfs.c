@@ -106,10 +106,10 @@ static int prepend_name(struct path_buf *p, const char *name, ks_err *err)
  * 1 when the namespace's root is reached. */
 static int path_up(struct kernel *k, uint64_t *dentry, uint64_t *mount, uint64_t mnt_off, struct path_buf *p, ks_err *err)
 {
-    uint64_t root, parent;
-    if (kread_member(k, *mount + mnt_off, "struct vfsmount", "mnt_root", &root, err))
+    uint64_t root = 0, parent;
+    if (*mount && kread_member(k, *mount + mnt_off, "struct vfsmount", "mnt_root", &root, err))
         return -1;
-    if (*dentry == root) {
+    if (*mount && *dentry == root) {
         if (kread_member(k, *mount, "struct mount", "mnt_parent", &parent, err))
             return -1;
         if (parent == *mount)
@@ -140,7 +140,7 @@ int d_path(struct kernel *k, uint64_t dentry, uint64_t vfsmnt, char *out, size_t
     if (kmember_off(k, "struct mount", "mnt", &mnt_off, err) || dentry_deleted(k, dentry, &deleted, err))
         return -1;
     struct path_buf p = {.len = 0};
-    uint64_t mount = vfsmnt - mnt_off; /* real_mount(): container_of(vfsmnt, struct mount, mnt) */
+    uint64_t mount = vfsmnt ? vfsmnt - mnt_off : 0; /* real_mount(): container_of(vfsmnt, struct mount, mnt) */
     int done = 0;
     for (int depth = 0; !done; depth++) {
         if (depth == VFS_MAX_DEPTH * 2)
@@ -153,6 +153,11 @@ int d_path(struct kernel *k, uint64_t dentry, uint64_t vfsmnt, char *out, size_t
     p.text[sizeof p.text - 1] = 0;
     snprintf(out, outsz, "%s%s", p.len ? p.text + sizeof p.text - 1 - p.len : "/", deleted ? " (deleted)" : "");
     return 0;
+}
+
+int dentry_path_raw(struct kernel *k, uint64_t dentry, char *out, size_t outsz, ks_err *err)
+{
+    return d_path(k, dentry, 0, out, outsz, err);
 }
 
 int file_path(struct kernel *k, uint64_t file, char *out, size_t outsz, ks_err *err)

@@ -23,6 +23,8 @@
 
 /* The path of dentry seen through vfsmnt (a struct vfsmount *), into out (VFS_PATH_MAX bytes). */
 int d_path(struct kernel *k, uint64_t dentry, uint64_t vfsmnt, char *out, size_t outsz, ks_err *err);
+/* The dentry's path inside its own file system (no mount known: up d_parent to its root). */
+int dentry_path_raw(struct kernel *k, uint64_t dentry, char *out, size_t outsz, ks_err *err);
 /* The path of an open struct file (its f_path). */
 int file_path(struct kernel *k, uint64_t file, char *out, size_t outsz, ks_err *err);
 /* "REG", "DIR", "CHR", "BLK", "FIFO", "SOCK", "LNK", or "UNKN" for a mode no type bit names. */
