@@ -14,19 +14,10 @@ usage: check_runq.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR]
 """
 import os
 import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kstruth import Checks, Truth, check_refused, run_ksleuth, sample_args  # noqa: E402
-
-
-def gdb_values(vmlinux, exprs):
-    args = ["gdb", "-batch", "-nx"]
-    for e in exprs:
-        args += ["-ex", f"print (long)({e})"]
-    out = subprocess.run(args + [vmlinux], capture_output=True, text=True, timeout=600).stdout
-    return [int(v) for v in re.findall(r"^\$\d+ = (-?\d+)$", out, re.M)]
+from kstruth import Checks, Truth, check_refused, gdb_longs, run_ksleuth, sample_args  # noqa: E402
 
 
 def qemu_esp(truth):
@@ -114,7 +105,7 @@ def main():
     a = sample_args(__doc__)
     truth = Truth(a.sample)
     checks = Checks(f"runq {os.path.basename(a.sample)}")
-    stack_off, thread_size = gdb_values(a.vmlinux, ["&((struct task_struct *)0)->stack", "sizeof(union thread_union)"])
+    stack_off, thread_size = gdb_longs(a.vmlinux, ["&((struct task_struct *)0)->stack", "sizeof(union thread_union)"])
     rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, ["runq", "ps", "runq -c 1"], cache_dir=a.cache_dir)
     if not checks.check(rc == 0 and len(docs) == 3, f"runq/ps: rc {rc} {err.strip()[:300]}"):
         return checks.finish()
