@@ -160,7 +160,8 @@ static void show_slab(struct table *t, const struct gathered_slab *x, const stru
 
 struct walk_ctx {
     struct table t;
-    const char *only; /* a cache name, or NULL for all */
+    struct slab_pages pages; /* mem_map's slab pages, scanned once for every cache */
+    const char *only;        /* a cache name, or NULL for all */
     bool found;
     ks_err *err;
 };
@@ -172,7 +173,7 @@ static int show_cache_slabs(struct kernel *k, const struct slab_cache_info *c, v
     if (w->only && strcmp(w->only, c->name))
         return 0;
     w->found = true;
-    int rc = for_each_cache_slab(k, c, gather_slab, &g, w->err);
+    int rc = for_each_cache_slab(k, c, &w->pages, gather_slab, &g, w->err);
     if (!rc) {
         struct table *t = &w->t, slabs;
         row_begin(t);
@@ -204,7 +205,10 @@ int kmem_slab_objects(struct session *s, const char *cmd, int argc, char **argv)
         return cmd_fail(s, cmd, "usage: kmem -S [CACHE]");
     table_begin(s, &w.t, "caches", walk_cache_cols);
     table_set_header(&w.t, HEADER_EACH_ROW);
-    int rc = for_each_slab_cache(&s->k, show_cache_slabs, &w, &err);
+    int rc = slab_pages_scan(&s->k, &w.pages, &err);
+    if (!rc)
+        rc = for_each_slab_cache(&s->k, show_cache_slabs, &w, &err);
+    slab_pages_free(&w.pages);
     if (!rc && w.only && !w.found)
         rc = ks_fail_kind(&err, KS_E_BAD_ARG, "no slab cache named %s", w.only);
     return table_end(&w.t, rc) ? cmd_fail_err(s, cmd, &err) : 0;

@@ -69,9 +69,20 @@ struct slab_walk_slab {
     const bool *is_free;          /* per object, valid during the callback */
     const struct slab_geometry *geom;
 };
+/* Every slab page of lowmem's mem_map (PG_slab heads) with its cache, sorted by cache: one scan of
+ * the struct pages, for the full slabs no list holds. */
+struct slab_page_ref {
+    uint64_t cache, page;
+};
+struct slab_pages {
+    struct slab_page_ref *v;
+    size_t n;
+};
+int slab_pages_scan(struct kernel *k, struct slab_pages *sp, ks_err *err);
+void slab_pages_free(struct slab_pages *sp);
 /* Every slab of the cache: CPU slabs and partial lists, node partial (and full) lists, then the
- * cache's slabs mem_map holds that no list named; each slab once. fn returns non-zero to stop. */
-int for_each_cache_slab(struct kernel *k, const struct slab_cache_info *c,
+ * cache's slabs of sp that no list named; each slab once. fn returns non-zero to stop. */
+int for_each_cache_slab(struct kernel *k, const struct slab_cache_info *c, const struct slab_pages *sp,
                         int (*fn)(struct kernel *k, const struct slab_walk_slab *sl, void *arg), void *arg, ks_err *err);
 /* The cache named name (1), or none (0). */
 int slab_cache_find(struct kernel *k, const char *name, struct slab_cache_info *out, ks_err *err);

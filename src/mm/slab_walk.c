@@ -207,40 +207,77 @@ static int node_slabs(struct walk *w)
     return 0;
 }
 
-/* The head pages of mem_map's lowmem (slabs come from the direct map) that are slabs of this cache. */
-static int unlisted_slabs(struct walk *w)
+static int by_cache(const void *x, const void *y)
 {
-    struct kernel *k = w->k;
+    const struct slab_page_ref *a = x, *b = y;
+    if (a->cache != b->cache)
+        return a->cache < b->cache ? -1 : 1;
+    return a->page < b->page ? -1 : a->page > b->page;
+}
+
+static void add_ref(struct slab_pages *sp, size_t *cap, uint64_t cache, uint64_t page)
+{
+    if (sp->n == *cap)
+        sp->v = xrealloc(sp->v, (*cap = *cap ? *cap * 2 : 1024) * sizeof *sp->v);
+    sp->v[sp->n++] = (struct slab_page_ref){cache, page};
+}
+
+/* The head pages of mem_map's lowmem (slabs come from the direct map) that say PG_slab. */
+int slab_pages_scan(struct kernel *k, struct slab_pages *sp, ks_err *err)
+{
     const struct pfn_range *ranges;
-    size_t nranges;
+    size_t nranges, cap = 0;
     uint64_t low = UINT64_MAX, flags_off, cache_off;
+    const char *S = ktype_has(k, "struct slab") ? "struct slab" : "struct page";
     int64_t bit;
+    memset(sp, 0, sizeof *sp);
     if (!kdwarf_enumerator(k->dwarf, "PG_slab", &bit))
-        return ks_fail_kind(w->err, KS_E_NO_SYMBOL, "no PG_slab in enum pageflags");
-    if (mem_map_ranges(k, &ranges, &nranges, w->err) || kvar_read_int_opt(k, "max_low_pfn", NULL, &low, w->err) < 0 ||
-        kmember_off(k, "struct page", "flags", &flags_off, w->err) || kmember_off(k, w->S, "slab_cache", &cache_off, w->err))
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "no PG_slab in enum pageflags");
+    if (mem_map_ranges(k, &ranges, &nranges, err) || kvar_read_int_opt(k, "max_low_pfn", NULL, &low, err) < 0 ||
+        kmember_off(k, "struct page", "flags", &flags_off, err) || kmember_off(k, S, "slab_cache", &cache_off, err))
         return -1;
     for (size_t r = 0; r < nranges; r++) {
         for (uint64_t pfn = ranges[r].start; pfn < ranges[r].start + ranges[r].count && pfn < low; pfn++) {
             uint64_t page, flags, cache;
             if (ks_interrupted())
-                return ks_fail_kind(w->err, KS_E_INTERRUPTED, "interrupted");
-            if (pfn_to_page(k, pfn, &page, w->err) || kread_ulong(k, page + flags_off, &flags, w->err))
+                return ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
+            if (pfn_to_page(k, pfn, &page, err) || kread_ulong(k, page + flags_off, &flags, err))
                 return -1;
             if (!(flags >> bit & 1))
                 continue;
-            if (kread_ulong(k, page + cache_off, &cache, w->err))
+            if (kread_ulong(k, page + cache_off, &cache, err))
                 return -1;
-            if (cache != w->c->cache || u64set_has(&w->seen, page))
-                continue;
-            if (visit_slab(w, page, SLAB_UNLISTED, 0, 0))
-                return -1;
+            add_ref(sp, &cap, cache, page);
         }
     }
+    qsort(sp->v, sp->n, sizeof *sp->v, by_cache);
     return 0;
 }
 
-int for_each_cache_slab(struct kernel *k, const struct slab_cache_info *c,
+void slab_pages_free(struct slab_pages *sp)
+{
+    free(sp->v);
+    memset(sp, 0, sizeof *sp);
+}
+
+/* The cache's slabs of the scan that no list named. */
+static int unlisted_slabs(struct walk *w, const struct slab_pages *sp)
+{
+    size_t lo = 0, hi = sp->n;
+    while (lo < hi) { /* the first page of this cache */
+        size_t mid = lo + (hi - lo) / 2;
+        if (sp->v[mid].cache < w->c->cache)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < sp->n && sp->v[i].cache == w->c->cache; i++)
+        if (!u64set_has(&w->seen, sp->v[i].page) && visit_slab(w, sp->v[i].page, SLAB_UNLISTED, 0, 0))
+            return -1;
+    return 0;
+}
+
+int for_each_cache_slab(struct kernel *k, const struct slab_cache_info *c, const struct slab_pages *sp,
                         int (*fn)(struct kernel *k, const struct slab_walk_slab *sl, void *arg), void *arg, ks_err *err)
 {
     struct walk w;
@@ -254,7 +291,7 @@ int for_each_cache_slab(struct kernel *k, const struct slab_cache_info *c,
     if (!rc)
         rc = node_slabs(&w);
     if (!rc)
-        rc = unlisted_slabs(&w);
+        rc = unlisted_slabs(&w, sp);
     u64set_free(&w.seen);
     return rc < 0 ? -1 : 0;
 }
