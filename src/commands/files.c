@@ -57,6 +57,7 @@ static int files_of(struct session *s, uint64_t task, ks_err *err)
     row_end(&where);
     table_end(&where, 0);
     table_begin_in(&r, &files, "files", file_cols);
+    table_set_header(&files, HEADER_WITH_ROWS);
     int rc = for_each_open_file(&s->k, task, show_file, &files, err);
     if (!rc && !table_is_json(&files) && !files.header_shown)
         table_text(&files, "No open files\n");
