@@ -9,6 +9,7 @@
   - where crash 8.0.2 ran on a capture of the same instant (truth/crash/CAPTURE/files.txt, mount.txt),
     every line of its `files PID` and `mount` equals ksleuth's: FD FILE DENTRY INODE TYPE PATH and
     MOUNT SUPERBLK TYPE DEVNAME DIRNAME, addresses included;
+  - `foreach PID... files` gives the same documents as `files PID` for each;
   - `files` of a PID that does not exist is refused with one line.
 Run on every sample; a sample without a truth file simply has no such check (the script says which
 it ran).
@@ -49,9 +50,12 @@ def check_files(checks, a, truth):
                   if p.isdigit() and truth.exists(f"pid/{p}/fd"))
     if not pids:
         return 0
-    rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, [f"files {p}" for p in pids], cache_dir=a.cache_dir)
-    if not checks.check(rc == 0 and len(docs) == len(pids), f"files: rc {rc} {err.strip()[:300]}"):
+    cmds = [f"files {p}" for p in pids] + ["foreach " + " ".join(map(str, pids)) + " files"]
+    rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, cmds, cache_dir=a.cache_dir)
+    if not checks.check(rc == 0 and len(docs) == len(cmds), f"files: rc {rc} {err.strip()[:300]}"):
         return len(pids)
+    checks.check(docs[-1].get("results") == docs[:-1], "foreach PIDs files is not files PID for each")
+    docs = docs[:-1]
     for pid, doc in zip(pids, docs):
         want = fd_truth(truth, pid)
         got = {f["fd"]: f for f in doc.get("files", [])}
