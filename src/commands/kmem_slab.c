@@ -96,12 +96,14 @@ static int gather_slab(struct kernel *k, const struct slab_walk_slab *sl, void *
         g->v = xrealloc(g->v, (g->cap = g->cap ? g->cap * 2 : 16) * sizeof *g->v);
     struct gathered_slab *x = &g->v[g->n++];
     x->sl = *sl;
+    x->sl.is_free = NULL; /* valid only during the walk's callback: kept below as our own copy */
+    x->sl.geom = NULL;
     x->base = sl->geom->base;
     x->size = sl->geom->size;
     x->is_free = xcalloc(sl->objects ? sl->objects : 1, sizeof *x->is_free);
     memcpy(x->is_free, sl->is_free, sl->objects * sizeof *x->is_free);
     g->objects += sl->objects;
-    g->free += sl->inuse_free;
+    g->free += sl->nfree;
     return 0;
 }
 
@@ -152,8 +154,8 @@ static void show_slab(struct table *t, const struct gathered_slab *x, const stru
         put_null(t, "cpu");
     put_u(t, "node", on_cpu || sl->where == SLAB_UNLISTED ? 0 : sl->cpu_or_node);
     put_u(t, "objects_total", sl->objects);
-    put_u(t, "objects_allocated", sl->objects - sl->inuse_free);
-    put_u(t, "objects_free", sl->inuse_free);
+    put_u(t, "objects_allocated", sl->objects - sl->nfree);
+    put_u(t, "objects_free", sl->nfree);
     show_objects(t, x);
     row_end(t);
 }

@@ -65,8 +65,8 @@ struct slab_walk_slab {
     uint64_t slab, memory; /* struct slab (or page), and the address of its first byte */
     enum slab_where where;
     unsigned cpu_or_node;
-    uint64_t objects, inuse_free; /* objects, and how many of them are free */
-    const bool *is_free;          /* per object, valid during the callback */
+    uint64_t objects, nfree; /* objects, and how many of them are free */
+    const bool *is_free;     /* per object, valid during the callback */
     const struct slab_geometry *geom;
 };
 /* Every slab page of lowmem's mem_map (PG_slab heads) with its cache, sorted by cache: one scan of

@@ -137,7 +137,7 @@ static int visit_slab(struct walk *w, uint64_t slab, enum slab_where where, unsi
     if (rc)
         ks_wrap(w->err, "cache %s", w->c->name);
     for (uint64_t i = 0; i < objects; i++)
-        sl.inuse_free += is_free[i];
+        sl.nfree += is_free[i];
     sl.is_free = is_free;
     if (!rc)
         rc = w->fn(k, &sl, w->arg);
