@@ -304,7 +304,8 @@ const struct command cmd_kmem = {
     "    tracking), and the full slabs no list holds, found in mem_map. SLAB MEMORY NODE TOTAL ALLOCATED\n"
     "    FREE per slab; free objects are those on the slab's freelist or its CPU's, hardened freelist\n"
     "    pointers (CONFIG_SLAB_FREELIST_HARDENED) decoded. The cache line counts what the walk found.\n"
-    "-V  the global vm counters by enum name: VM_ZONE_STAT (vm_zone_stat), VM_NODE_STAT (vm_node_stat).\n"
+    "-V  the vm counters by enum name: VM_ZONE_STAT (vm_zone_stat), VM_NODE_STAT (vm_node_stat), and\n"
+    "    VM_EVENT_STATES (vm_event_states summed over the CPUs; PGPGIN/PGPGOUT in sectors, not KB).\n"
     "ADDRESS: what it is — its page (free or in use), the slab cache and object holding it, or the\n"
     "    tasks and VMAs mapping it; inside mem_map, also which frame's struct page it lies in. At or\n"
     "    above PAGE_OFFSET (and below 4 GB) it is kernel virtual; otherwise physical.\n"
@@ -313,7 +314,7 @@ const struct command cmd_kmem = {
     "[{\"order\",\"blocks\",\"pages\",\"nr_free\",\"by_migratetype\":{...}}],\"mismatches\":[...]}],\"problems\"};\n"
     "-p {\"pages\":[...]}; -s {\"caches\":[...]}; -S {\"caches\":[{\"cache\",\"name\",\"objsize\",\"size\",\"allocated\",\n"
     "\"total\",\"slabs\":[{\"slab\",\"memory\",\"list\",\"cpu\",\"node\",\"objects\":[{\"address\",\"allocated\"}]}]}]};\n"
-    "-V {\"vm_zone_stat\":{NAME:value},\"vm_node_stat\":{...}}; -n {\"zones\":[...],\"model\",\"section_size_bits\",\"nr_sections\",\n"
+    "-V {\"vm_zone_stat\":{NAME:value},\"vm_node_stat\":{...},\"vm_event_states\":{...}}; -n {\"zones\":[...],\"model\",\"section_size_bits\",\"nr_sections\",\n"
     "\"sections\":[{\"nr\",\"section\",\"coded_mem_map\",\"mem_map\",\"state\",\"pfn\"}]}; several options:\n"
     "{\"command\":\"kmem\",\"results\":[one document per option, in order]}",
     run_kmem,
