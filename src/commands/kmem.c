@@ -314,7 +314,8 @@ const struct command cmd_kmem = {
     "[{\"order\",\"blocks\",\"pages\",\"nr_free\",\"by_migratetype\":{...}}],\"mismatches\":[...]}],\"problems\"};\n"
     "-p {\"pages\":[...]}; -s {\"caches\":[...]}; -S {\"caches\":[{\"cache\",\"name\",\"objsize\",\"size\",\"allocated\",\n"
     "\"total\",\"slabs\":[{\"slab\",\"memory\",\"list\",\"cpu\",\"node\",\"objects\":[{\"address\",\"allocated\"}]}]}]};\n"
-    "-V {\"vm_zone_stat\":{NAME:value},\"vm_node_stat\":{...},\"vm_event_states\":{...}}; -n {\"zones\":[...],\"model\",\"section_size_bits\",\"nr_sections\",\n"
+    "-V {\"vm_zone_stat\":{NAME:value},\"vm_node_stat\":{...},\"vm_event_states\":{...}};\n"
+    "-n {\"zones\":[...],\"model\",\"section_size_bits\",\"nr_sections\",\n"
     "\"sections\":[{\"nr\",\"section\",\"coded_mem_map\",\"mem_map\",\"state\",\"pfn\"}]}; several options:\n"
     "{\"command\":\"kmem\",\"results\":[one document per option, in order]}",
     run_kmem,
