@@ -14,6 +14,7 @@
 #include "../util/u64set.h"
 #include "page.h"
 #include "slab.h"
+#include "task.h"
 
 #define MAX_CPU_PARTIAL 100000u
 #define MAX_NODE_LIST   10000000u
@@ -286,7 +287,9 @@ int for_each_cache_slab(struct kernel *k, const struct slab_cache_info *c, const
     w.fn = fn;
     w.arg = arg;
     int rc = 0;
-    for (unsigned cpu = 0; !rc && cpu < kpossible_cpus(k); cpu++)
+    /* The CPUs with per-CPU areas: a CPU never brought up has none (its offset is the template). */
+    unsigned ncpus = dump_cpus(k);
+    for (unsigned cpu = 0; !rc && cpu < ncpus; cpu++)
         rc = cpu_slabs(&w, cpu);
     if (!rc)
         rc = node_slabs(&w);
