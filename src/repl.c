@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "mm/slab.h"
 #include "mm/task.h"
 #include "plumbing.h"
 #include "util/interrupt.h"
@@ -73,13 +74,64 @@ static void collect_set(const char *text)
     for_each_task(&repl_session->k, add_pid, (void *)text, &err);
 }
 
+/* STRUCT.MEMBER (or VARIABLE.MEMBER) being typed: the members of the type the path so far names,
+ * those of anonymous members too, as C reaches them, each as the whole word. */
+static void add_members(struct ktype *t, const char *lead, const char *prefix, unsigned depth)
+{
+    for (unsigned i = 0; t && i < t->nmembers && depth < 8; i++) {
+        const struct kt_member *m = &t->members[i];
+        struct ktype *mt = kt_strip(m->type);
+        if (!m->name && mt && (mt->kind == KT_STRUCT || mt->kind == KT_UNION))
+            add_members(mt, lead, prefix, depth + 1);
+        else if (m->name && !strncmp(m->name, prefix, strlen(prefix))) {
+            char word[512];
+            snprintf(word, sizeof word, "%s%s", lead, m->name);
+            add_candidate(word, NULL);
+        }
+    }
+}
+
+static bool collect_members(const char *text)
+{
+    const char *first = strchr(text, '.'), *last = strrchr(text, '.');
+    if (!first)
+        return false;
+    struct kdwarf *kd = repl_session->k.dwarf;
+    char *name = strndup(text, (size_t)(first - text)), *path = strndup(first + 1, last > first ? (size_t)(last - first - 1) : 0);
+    struct ktype *t = kdwarf_type_any(kd, name);
+    if (!t)
+        t = kdwarf_var_type_any(kd, name);
+    ks_err err;
+    if (t && *path && kt_member_path(kd, t, path, &(uint64_t){0}, &t, NULL, &err))
+        t = NULL;
+    t = kt_strip(t);
+    if (t && (t->kind == KT_STRUCT || t->kind == KT_UNION)) {
+        char *lead = strndup(text, (size_t)(last - text + 1));
+        add_members(t, lead, last + 1, 0);
+        free(lead);
+    }
+    free(name);
+    free(path);
+    return true;
+}
+
 static void collect_symbols(const char *text)
 {
+    if (collect_members(text))
+        return;
     if (strlen(text) < 2)
         return; /* tens of thousands of names: wait for a prefix */
     struct kernel *k = &repl_session->k;
     hm_each_prefix(&k->syms.by_name, text, add_candidate, NULL);
     kdwarf_each_type_name(k->dwarf, text, add_candidate, NULL);
+}
+
+/* kmem -S: the slab caches' names. */
+static int add_cache(struct kernel *k, const struct slab_cache_info *c, void *arg)
+{
+    (void)k;
+    add_prefixed(c->name, arg);
+    return 0;
 }
 
 static char *next_candidate(const char *text, int state)
@@ -92,7 +144,7 @@ static char *next_candidate(const char *text, int state)
 }
 
 /* What the word being completed is, from the words before it on the line. */
-enum word_kind { WORD_COMMAND, WORD_FILE, WORD_SET, WORD_SYMBOL, WORD_NONE };
+enum word_kind { WORD_COMMAND, WORD_FILE, WORD_SET, WORD_SYMBOL, WORD_NONE, WORD_PID, WORD_CACHE, WORD_CPU_OPTION };
 
 static enum word_kind word_kind(int start)
 {
@@ -116,6 +168,12 @@ static enum word_kind word_kind(int start)
             kind = n == 1 ? WORD_COMMAND : WORD_NONE;
         else if (!strcmp(cmd, "set"))
             kind = n == 1 ? WORD_SET : WORD_NONE;
+        else if (!strcmp(cmd, "files") || !strcmp(cmd, "mount")) /* issue 11's commands */
+            kind = n == 1 ? WORD_PID : WORD_NONE;
+        else if (!strcmp(cmd, "kmem") && !strcmp(prev, "-S"))
+            kind = WORD_CACHE;
+        else if (!strcmp(cmd, "runq"))
+            kind = n == 1 ? WORD_CPU_OPTION : WORD_NONE;
         else
             kind = WORD_SYMBOL;
     }
@@ -139,6 +197,12 @@ static char **complete(const char *text, int start, int end)
         collect_set(text);
     else if (kind == WORD_SYMBOL)
         collect_symbols(text);
+    else if (kind == WORD_PID)
+        for_each_task(&repl_session->k, add_pid, (void *)text, &(ks_err){""});
+    else if (kind == WORD_CACHE)
+        for_each_slab_cache(&repl_session->k, add_cache, (void *)text, &(ks_err){""});
+    else if (kind == WORD_CPU_OPTION)
+        add_prefixed("-c", text);
     return cands.n ? rl_completion_matches(text, next_candidate) : NULL;
 }
 

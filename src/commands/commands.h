@@ -120,5 +120,7 @@ const struct cell_render *layout_cell(struct layout_cell *c, struct kernel *k, s
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd, cmd_vtop, cmd_ptov,
     cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task, cmd_bt, cmd_mod, cmd_dis, cmd_foreach,
     cmd_search, cmd_list, cmd_tree;
+/* issue 11's inspection commands */
+extern const struct command cmd_files, cmd_mount, cmd_runq, cmd_ascii, cmd_ptob, cmd_btop;
 
 #endif

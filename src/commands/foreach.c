@@ -1,6 +1,6 @@
 /*
  * foreach — one command run for each task, as crash's foreach does:
- *   foreach [PID|TASK|NAME|STATE|-k|-u|-a ...] bt|vm|task [OPTIONS...]
+ *   foreach [PID|TASK|NAME|STATE|-k|-u|-a ...] bt|vm|task|files [OPTIONS...]
  * The tasks are chosen first (every task, in ps order, or those the selectors name), then the
  * command runs once per task with the task appended (`bt -f c0140000`), its outputs one after the
  * other with a blank line between, as crash prints them. A task whose command fails does not stop
@@ -19,7 +19,7 @@
 #define MAX_ARGS      32
 
 /* The commands foreach can run, each taking a task as an argument. */
-static const char *const per_task_commands[] = {"bt", "vm", "task"};
+static const char *const per_task_commands[] = {"bt", "vm", "task", "files"};
 
 struct selection {
     bool kernel, user, active;
@@ -107,7 +107,7 @@ static int parse_selection(struct session *s, int argc, char **argv, struct sele
         else
             return cmd_fail(s, argv[0], "more than %d selectors", MAX_SELECTORS), -1;
     }
-    return cmd_fail(s, argv[0], "no command: foreach runs bt, vm or task"), -1;
+    return cmd_fail(s, argv[0], "no command: foreach runs bt, vm, task or files"), -1;
 }
 
 /* Run the command for one task: `task` takes it first, the others last (after their options).
@@ -205,8 +205,8 @@ static int run_foreach(struct session *s, int argc, char **argv)
 
 const struct command cmd_foreach = {
     "foreach",
-    "foreach [PID|TASK|NAME|STATE|-k|-u|-a ...] bt|vm|task [OPTIONS...]",
-    "run bt, vm or task for every task, or for the tasks named",
+    "foreach [PID|TASK|NAME|STATE|-k|-u|-a ...] bt|vm|task|files [OPTIONS...]",
+    "run bt, vm, task or files for every task, or for the tasks named",
     "Chooses tasks, then runs the command once for each, in ps order, with the task's address as its\n"
     "argument (`foreach bt -l` runs `bt -l TASK`; `foreach task pid,comm` runs `task TASK pid,comm`).\n"
     "Selectors (any number; a task matching any of them is chosen, none means every task): a decimal\n"

@@ -269,6 +269,10 @@ static int run_kmem(struct session *s, int argc, char **argv)
         return run_reports(s, argc - 1, argv + 1);
     if (!strcmp(o, "-p"))
         return kmem_pages(s, argv[0], argc - 2, argv + 2);
+    if (!strcmp(o, "-S")) /* issue 11: -S [CACHE], -V */
+        return kmem_slab_objects(s, argv[0], argc - 2, argv + 2);
+    if (!strcmp(o, "-V") && argc == 2)
+        return kmem_vmstat(s, argv[0]);
     if (o[0] != '-' && argc == 2)
         return kmem_address(s, argv[0], o);
     return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
@@ -276,7 +280,7 @@ static int run_kmem(struct session *s, int argc, char **argv)
 
 const struct command cmd_kmem = {
     "kmem",
-    "kmem -i | -z | -f | -s | -n | -p [ADDRESS...] | ADDRESS",
+    "kmem -i | -z | -f | -s | -S [CACHE] | -V | -n | -p [ADDRESS...] | ADDRESS",
     "physical memory: summary, zones, free lists, pages, slabs, memory sections",
     "-i  crash's summary: TOTAL MEM (totalram_pages), FREE (NR_FREE_PAGES), USED, SHARED (NR_SHMEM),\n"
     "    BUFFERS (block-device page cache), CACHED (file pages - swap cache - buffers), SLAB, TOTAL/FREE\n"
@@ -295,13 +299,23 @@ const struct command cmd_kmem = {
     "    M has a mem_map, O online, E early) PFN.\n"
     "-s  SLUB caches: CACHE OBJSIZE ALLOCATED TOTAL SLABS SSIZE NAME (allocated as /proc/slabinfo\n"
     "    counts active objects).\n"
+    "-S [CACHE]  every slab of the cache (or of all), each object free or [allocated]: CPU slabs and\n"
+    "    CPU partial lists, node partial lists, node full lists (kept only with slub_debug user\n"
+    "    tracking), and the full slabs no list holds, found in mem_map. SLAB MEMORY NODE TOTAL ALLOCATED\n"
+    "    FREE per slab; free objects are those on the slab's freelist or its CPU's, hardened freelist\n"
+    "    pointers (CONFIG_SLAB_FREELIST_HARDENED) decoded. The cache line counts what the walk found.\n"
+    "-V  the vm counters by enum name: VM_ZONE_STAT (vm_zone_stat), VM_NODE_STAT (vm_node_stat), and\n"
+    "    VM_EVENT_STATES (vm_event_states summed over the CPUs; PGPGIN/PGPGOUT in sectors, not KB).\n"
     "ADDRESS: what it is — its page (free or in use), the slab cache and object holding it, or the\n"
     "    tasks and VMAs mapping it; inside mem_map, also which frame's struct page it lies in. At or\n"
     "    above PAGE_OFFSET (and below 4 GB) it is kernel virtual; otherwise physical.\n"
     "Several of -i, -z, -f, -s and -n run one after the other (kmem -z -f), as in crash.\n"
     "JSON: -i {\"pages\":{...}}; -z {\"zones\":[...]}; -f {\"zones\":[{\"node\",\"zone\",\"free_pages\",\"orders\":\n"
     "[{\"order\",\"blocks\",\"pages\",\"nr_free\",\"by_migratetype\":{...}}],\"mismatches\":[...]}],\"problems\"};\n"
-    "-p {\"pages\":[...]}; -s {\"caches\":[...]}; -n {\"zones\":[...],\"model\",\"section_size_bits\",\"nr_sections\",\n"
+    "-p {\"pages\":[...]}; -s {\"caches\":[...]}; -S {\"caches\":[{\"cache\",\"name\",\"objsize\",\"size\",\"allocated\",\n"
+    "\"total\",\"slabs\":[{\"slab\",\"memory\",\"list\",\"cpu\",\"node\",\"objects\":[{\"address\",\"allocated\"}]}]}]};\n"
+    "-V {\"vm_zone_stat\":{NAME:value},\"vm_node_stat\":{...},\"vm_event_states\":{...}};\n"
+    "-n {\"zones\":[...],\"model\",\"section_size_bits\",\"nr_sections\",\n"
     "\"sections\":[{\"nr\",\"section\",\"coded_mem_map\",\"mem_map\",\"state\",\"pfn\"}]}; several options:\n"
     "{\"command\":\"kmem\",\"results\":[one document per option, in order]}",
     run_kmem,

@@ -11,6 +11,9 @@ int kmem_pages(struct session *s, const char *cmd, int argc, char **argv);
 int kmem_address(struct session *s, const char *cmd, const char *arg);
 int kmem_slabs(struct session *s, const char *cmd);
 int kmem_sections(struct session *s, const char *cmd);
+/* issue 11: kmem -S [CACHE] (kmem_slab.c), kmem -V (kmem_vmstat.c) */
+int kmem_slab_objects(struct session *s, const char *cmd, int argc, char **argv);
+int kmem_vmstat(struct session *s, const char *cmd);
 /* "12.5 MB"-style size as crash prints it. */
 void kmem_size_text(uint64_t bytes, char *out, size_t n);
 

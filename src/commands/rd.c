@@ -104,69 +104,85 @@ static size_t read_partial(struct session *s, const struct rd_args *a, uint8_t *
     return got;
 }
 
-static void print_ascii(struct session *s, const struct rd_args *a, const uint8_t *b, size_t len)
+/* The output model: programs get {"address","space","unit","values":[...]}; people get crash's
+ * lines, each told through the record as text. */
+static const struct column rd_cols[] = {
+    COL_JSON(CT_HEX, "address"),
+    COL_JSON(CT_STR, "space"),
+    COL_JSON(CT_UNSIGNED, "unit"),
+    COL_LIST("values"),
+};
+static const struct column value_cols[] = {
+    COL_JSON(CT_HEX, "values"),
+};
+
+static void print_ascii(struct table *t, const struct rd_args *a, const uint8_t *b, size_t len)
 {
+    strbuf line;
+    sb_init(&line);
     for (size_t i = 0; i < len && !ks_interrupted(); i += 60) {
-        fprintf(s->out, "%8" PRIx64 ":  ", a->addr + i);
-        for (size_t j = i; j < len && j < i + 60; j++) {
-            if (!b[j]) {
-                fputc('\n', s->out);
-                return;
-            }
-            fputc(isprint(b[j]) ? b[j] : '.', s->out);
+        bool nul = false;
+        sb_reset(&line);
+        sb_printf(&line, "%8" PRIx64 ":  ", a->addr + i);
+        for (size_t j = i; j < len && j < i + 60 && !nul; j++) {
+            nul = !b[j];
+            if (!nul)
+                sb_putc(&line, isprint(b[j]) ? (char)b[j] : '.');
         }
-        fputc('\n', s->out);
+        table_text(t, "%s\n", line.buf);
+        if (nul)
+            break;
     }
+    sb_free(&line);
 }
 
-static void print_unit(struct session *s, const struct rd_args *a, uint64_t v)
+static void print_unit(struct session *s, const struct rd_args *a, uint64_t v, strbuf *line)
 {
     uint64_t delta;
     const struct ksym *sym;
     if (a->symbols && a->size == 4 && v >= s->k.page_offset && (sym = ksym_at(&s->k, v, &delta))) {
         char name[80];
         snprintf(name, sizeof name, delta ? "%s+%" PRIu64 : "%s", sym->name, delta);
-        fprintf(s->out, "%-*s ", 16, name);
+        sb_printf(line, "%-*s ", 16, name);
     } else if (a->decimal) {
-        fprintf(s->out, "%*" PRIu64 " ", a->size * 2 + 2, v);
+        sb_printf(line, "%*" PRIu64 " ", a->size * 2 + 2, v);
     } else {
-        fprintf(s->out, "%0*" PRIx64 " ", a->size * 2, v);
+        sb_printf(line, "%0*" PRIx64 " ", a->size * 2, v);
     }
 }
 
-static void print_words(struct session *s, const struct rd_args *a, const uint8_t *b, size_t len)
+static void print_words(struct session *s, struct table *t, const struct rd_args *a, const uint8_t *b, size_t len)
 {
     unsigned per_line = a->symbols ? 4 : 16 / a->size;
+    strbuf line;
+    sb_init(&line);
     for (size_t i = 0; i < len && !ks_interrupted(); i += (size_t)per_line * a->size) {
-        fprintf(s->out, "%8" PRIx64 ":  ", a->addr + i);
+        sb_reset(&line);
+        sb_printf(&line, "%8" PRIx64 ":  ", a->addr + i);
         size_t end = KS_MIN(len, i + (size_t)per_line * a->size);
         for (size_t j = i; j < end; j += a->size)
-            print_unit(s, a, kdecode_int(b + j, a->size, false));
+            print_unit(s, a, kdecode_int(b + j, a->size, false), &line);
         if (!a->symbols && !a->decimal) {
-            fprintf(s->out, "%*s  ", (int)((i + (size_t)per_line * a->size - end) / a->size * (a->size * 2 + 1)), "");
+            sb_printf(&line, "%*s  ", (int)((i + (size_t)per_line * a->size - end) / a->size * (a->size * 2 + 1)), "");
             for (size_t j = i; j < end; j++)
-                fputc(isprint(b[j]) ? b[j] : '.', s->out);
+                sb_putc(&line, isprint(b[j]) ? (char)b[j] : '.');
         }
-        fputc('\n', s->out);
+        table_text(t, "%s\n", line.buf);
     }
+    sb_free(&line);
 }
 
-static void print_json(struct session *s, const struct rd_args *a, const uint8_t *b, size_t len)
+static void put_values(struct table *r, const struct rd_args *a, const uint8_t *b, size_t len)
 {
-    static const char *space[] = {"kvirt", "phys", "uvirt"};
-    struct json j;
-    json_init(&j);
-    json_obj_begin(&j, NULL);
-    json_hex(&j, "address", a->addr);
-    json_str(&j, "space", space[a->space]);
-    json_int(&j, "unit", a->size);
-    json_arr_begin(&j, "values");
+    static const char *const space[] = {"kvirt", "phys", "uvirt"};
+    struct table v;
+    put_u(r, "address", a->addr);
+    put_s(r, "space", space[a->space]);
+    put_u(r, "unit", a->size);
+    values_begin_in(r, &v, "values", value_cols);
     for (size_t i = 0; i < len; i += a->size)
-        json_hex(&j, NULL, kdecode_int(b + i, a->size, false));
-    json_arr_end(&j);
-    json_obj_end(&j);
-    cmd_json_emit(s, &j);
-    json_free(&j);
+        put_value_u(&v, kdecode_int(b + i, a->size, false));
+    table_end(&v, 0);
 }
 
 /* What stopped the read, saying where it started when part of it was read. */
@@ -187,17 +203,19 @@ static int run_rd(struct session *s, int argc, char **argv)
     uint8_t *buf = xmalloc(len);
     size_t got = read_partial(s, &a, buf, len, &err);
     size_t shown = got - got % a.size; /* what was readable is shown before the error, as crash does */
-    if (s->json && got == len)
-        print_json(s, &a, buf, len);
-    else if (s->json) {
-    } else if (a.ascii)
-        print_ascii(s, &a, buf, shown);
+    struct table r;
+    record_begin(s, &r, rd_cols);
+    put_values(&r, &a, buf, shown);
+    if (a.ascii)
+        print_ascii(&r, &a, buf, shown);
     else
-        print_words(s, &a, buf, shown);
-    int rc = 0;
+        print_words(s, &r, &a, buf, shown);
+    /* A document is printed only for a whole read: a JSON reader never gets part of one. */
+    int rc = got < len || ks_interrupted() ? 1 : 0;
+    record_end(&r, rc);
     if (got < len)
         rc = read_failure(s, argv[0], &a, got, len, &err);
-    else if (ks_interrupted())
+    else if (rc)
         rc = cmd_fail(s, argv[0], "interrupted");
     free(buf);
     return rc;

@@ -3,56 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../kernel/vfs.h"
 #include "maple.h"
 
-#define MAX_PATH_DEPTH 256
 #define MAX_VMAS 10000000u
-
-/* ---- d_path ---- */
-
-int file_path(struct kernel *k, uint64_t file, char *out, size_t outsz, ks_err *err)
-{
-    uint64_t dentry, vfsmnt, mnt_off;
-    if (kread_member(k, file, "struct file", "f_path.dentry", &dentry, err) ||
-        kread_member(k, file, "struct file", "f_path.mnt", &vfsmnt, err) ||
-        kmember_off(k, "struct mount", "mnt", &mnt_off, err))
-        return -1;
-    char path[4096] = "";
-    size_t len = 0;
-    uint64_t mount = vfsmnt - mnt_off;       /* container_of(vfsmnt, struct mount, mnt) */
-    for (int depth = 0; depth < MAX_PATH_DEPTH; depth++) {
-        uint64_t root, parent;
-        if (kread_member(k, vfsmnt, "struct vfsmount", "mnt_root", &root, err)) return -1;
-        if (dentry == root) {                 /* top of this mount: continue in the parent mount */
-            uint64_t up;
-            if (kread_member(k, mount, "struct mount", "mnt_parent", &up, err)) return -1;
-            if (up == mount) break;
-            if (kread_member(k, mount, "struct mount", "mnt_mountpoint", &dentry, err)) return -1;
-            mount = up;
-            vfsmnt = mount + mnt_off;
-            continue;
-        }
-        if (kread_member(k, dentry, "struct dentry", "d_parent", &parent, err)) return -1;
-        if (parent == dentry) break;
-        uint64_t name_ptr, name_len, name_off;
-        char name[256];
-        if (kread_member(k, dentry, "struct dentry", "d_name.name", &name_ptr, err) ||
-            kread_member(k, dentry, "struct dentry", "d_name.len", &name_len, err) ||
-            kmember_off(k, "struct dentry", "d_name", &name_off, err))
-            return -1;
-        name_len = KS_MIN(name_len, (uint64_t)sizeof name - 1);
-        if (kread(k, name_ptr, name, (size_t)name_len, err)) return -1;
-        name[name_len] = 0;
-        if (len + name_len + 2 >= sizeof path) break;
-        memmove(path + name_len + 1, path, len + 1);   /* prepend "/name" */
-        path[0] = '/';
-        memcpy(path + 1, name, (size_t)name_len);
-        len += name_len + 1;
-        dentry = parent;
-    }
-    snprintf(out, outsz, "%s", len ? path : "/");
-    return 0;
-}
 
 /* ---- naming a region like /proc/PID/maps ---- */
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../kernel/kernel.h"
+#include "../kernel/vfs.h" /* file_path() */
 
 #define VM_READ 0x1ull
 #define VM_WRITE 0x2ull
@@ -28,7 +29,5 @@ int for_each_vma(struct kernel *k, uint64_t mm, int (*fn)(struct kernel *k, cons
                  ks_err *err);
 /* The VMA holding addr (result 1), none (0), or error (-1). */
 int find_vma(struct kernel *k, uint64_t mm, uint64_t addr, struct vma_info *out, ks_err *err);
-/* The path of a struct file (its f_path), "/"-rooted at the global root. */
-int file_path(struct kernel *k, uint64_t file, char *out, size_t outsz, ks_err *err);
 
 #endif

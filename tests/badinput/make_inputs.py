@@ -135,6 +135,49 @@ def make_module_loop(dumps, unpacked, out):
     return out
 
 
+# issue 11's walkers on corrupt memory (offsets from gdb, addresses from truth/kallsyms).
+ISSUE11_CASES = ("mount-list-loop", "files-wild-fdt", "runq-cfs-cycle", "slab-wild-freelist")
+
+
+def kallsyms_addr(np, name):
+    return next(int(l.split()[0], 16) for l in open(os.path.join(np, "truth", "kallsyms")) if l.split()[2] == name)
+
+
+def issue11_patch(name, raw, vmlinux, np, init_task, off):
+    o = dict(zip(["nsproxy", "mnt_ns", "ns_list", "files", "fdt", "cfs", "timeline", "rb_left", "freelist", "page_size"],
+                 gdb_offsets(vmlinux, [("struct task_struct", "nsproxy"), ("struct nsproxy", "mnt_ns"),
+                                       ("struct mnt_namespace", "list"), ("struct task_struct", "files"),
+                                       ("struct files_struct", "fdt"), ("struct rq", "cfs"),
+                                       ("struct cfs_rq", "tasks_timeline"), ("struct rb_node", "rb_left"),
+                                       ("struct slab", "freelist"), ("struct page", "flags")])))
+    if name == "mount-list-loop":
+        ns = raw.u32(raw.u32(init_task + o["nsproxy"]) + o["mnt_ns"])
+        first = raw.u32(ns + o["ns_list"])
+        raw.put(first, first)                              # the first mount's mnt_list.next is itself
+    elif name == "files-wild-fdt":
+        files = raw.u32(raw.task_of(init_task, off, 40) + o["files"])
+        raw.put(files + o["fdt"], 0xDEADB000)
+    elif name == "runq-cfs-cycle":
+        # CPU 0's CFS tree: the root node is the tree's own rb_root, whose left child (the word at
+        # rb_left's offset: rb_root_cached.rb_leftmost) is set to itself.
+        rq = gdb_address(vmlinux, "runqueues") + raw.u32(gdb_address(vmlinux, "__per_cpu_offset"))
+        root = rq + o["cfs"] + o["timeline"]
+        raw.put(root, root)
+        raw.put(root + o["rb_left"], root)
+    elif name == "slab-wild-freelist":
+        # PID 40's task_struct lies in a task_struct slab; its struct slab (FLATMEM: mem_map + pfn *
+        # sizeof(struct page)) gets a freelist pointing outside the slab.
+        task = raw.task_of(init_task, off, 40)
+        size = int(subprocess.run(["gdb", "-batch", "-nx", "-ex", "print sizeof(struct page)", vmlinux],
+                                  capture_output=True, text=True, timeout=300).stdout.split("=")[1])
+        # A slab's pages come from the buddy allocator, aligned to their number (slabinfo's
+        # pagesperslab): the head page describes the slab.
+        per_slab = next(int(l.split()[5]) for l in open(os.path.join(np, "truth", "slabinfo")) if l.startswith("task_struct "))
+        pfn = ((task - PAGE_OFFSET) >> 12) & ~(per_slab - 1)
+        page = raw.u32(kallsyms_addr(np, "mem_map")) + pfn * size
+        raw.put(page + o["freelist"], 0xDEADB000)
+
+
 def make(name, dumps, unpacked, work):
     """Path of the derived input NAME, built into work/ on first use."""
     os.makedirs(work, exist_ok=True)
@@ -225,6 +268,8 @@ def make(name, dumps, unpacked, work):
         prb = next(int(l.split()[0], 16) for l in open(os.path.join(np, "truth", "kallsyms")) if l.split()[2] == "prb")
         bits_off, = gdb_offsets(vmlinux, [("struct printk_ringbuffer", "desc_ring.count_bits")])
         raw.put(raw.u32(prb) + bits_off, 3240889764)
+    elif name in ISSUE11_CASES:
+        issue11_patch(name, raw, vmlinux, np, init_task, off)
     elif name == "wild-pgd-pointer":
         mm = raw.u32(raw.task_of(init_task, off, 40) + off["mm"])
         raw.put(mm + off["pgd"], 0xDEADB000)

@@ -9,6 +9,18 @@ top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(top, "tests", "truth"))
 from kstruth import Truth  # noqa: E402
 
+# issue 11's inspection commands (files, mount, runq, kmem -S/-V, ascii, ptob/btop).
+ISSUE11 = """files 1
+files {pid}
+mount
+runq
+kmem -S task_struct | head -30
+kmem -V | head -12
+ascii 62696c2f7273752f
+ptob 512a
+btop 512a000
+"""
+
 COMMON = """sys
 ps
 ps -u
@@ -58,7 +70,8 @@ dis schedule 8
 dis -l schedule 4
 help
 help vtop
-"""
+""" + ISSUE11
+
 
 # The panic samples: why the kernel died.
 PANIC = """mod

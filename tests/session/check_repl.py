@@ -131,6 +131,16 @@ def main():
     c.check(b"radix" in shown, f"Tab after 'set radi': {shown!r}")
     t.send(b"\x03")
     t.expect(PROMPT)
+    # issue 11: the new commands, STRUCT.MEMBER (through an anonymous union: dentry.d_name's len
+    # sits in one) and kmem -S's cache names.
+    for typed, want in ((b"runq \t", b"-c"), (b"list task_struct.thread_p\t", b"task_struct.thread_pid"),
+                        (b"struct dentry.d_name.le\t", b"dentry.d_name.len"), (b"kmem -S task_st\t", b"task_struct"),
+                        (b"mou\t", b"mount")):
+        t.send(typed)
+        shown = t.settle()
+        c.check(want in shown, f"Tab after {typed!r}: {shown!r}")
+        t.send(b"\x03")
+        t.expect(PROMPT)
     t.send(b"q\n")
     c.check(t.finish() == 0, "q did not end the REPL with status 0")
     c.check(b"Sanitizer" not in t.transcript and b"runtime error:" not in t.transcript,

@@ -14,20 +14,14 @@
 usage: check_list.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR]
 """
 import os
-import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kstruth import Checks, Truth, check_refused, run_ksleuth, sample_args  # noqa: E402
+from kstruth import Checks, Truth, check_refused, gdb_longs, run_ksleuth, sample_args  # noqa: E402
 
 
 def gdb_offsets(vmlinux, exprs):
-    args = ["gdb", "-batch", "-nx"]
-    for e in exprs:
-        args += ["-ex", f"print (long)&((struct {e}"]
-    out = subprocess.run(args + [vmlinux], capture_output=True, text=True, timeout=600).stdout
-    return [int(v) for v in re.findall(r"^\$\d+ = (\d+)$", out, re.M)]
+    return gdb_longs(vmlinux, [f"&((struct {e}" for e in exprs])
 
 
 def entries(doc):

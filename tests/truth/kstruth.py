@@ -224,3 +224,12 @@ def elf_symbol_bytes(path, name, length):
                 start = sec[4] + (st_value - sec[3])
                 return data[start:start + length]
     raise KeyError(name)
+
+
+def gdb_longs(vmlinux, exprs):
+    """Each C expression's value as gdb computes it from the vmlinux's DWARF (`print (long)(EXPR)`)."""
+    args = ["gdb", "-batch", "-nx"]
+    for e in exprs:
+        args += ["-ex", f"print (long)({e})"]
+    out = subprocess.run(args + [vmlinux], capture_output=True, text=True, timeout=600).stdout
+    return [int(v) for v in re.findall(r"^\$\d+ = (-?\d+)$", out, re.M)]

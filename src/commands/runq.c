@@ -1,0 +1,173 @@
+/*
+ * runq — each CPU's runqueue, as crash shows it: the runqueue's address, the task it was running
+ * (CURRENT), then the real-time priority array and the CFS tree with the tasks queued on each.
+ *   runq [-c CPU]
+ * The walks are kernel/sched.c's.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "../kernel/sched.h"
+#include "../mm/task.h"
+#include "../output/output.h"
+#include "commands.h"
+
+/* One CPU's queues: the walk gives the RT tasks first, then the CFS ones; each list is told under
+ * its own title, so the RT list is closed and the CFS one opened when the first CFS task comes. */
+struct runq_ctx {
+    struct table *row;
+    const struct rq_info *rq;
+    struct table rt, cfs;
+    bool in_cfs;
+    unsigned n;
+    ks_err *err;
+};
+
+static const struct column rq_cols[] = {
+    COL_U("CPU ", "cpu", 0, 0),
+    COL_ADDR(" RUNQUEUE: ", "runqueue", 0, 0),
+    COL_LIST("current"),
+    COL_JSON(CT_HEX, "rt_prio_array"),
+    COL_LIST("rt"),
+    COL_JSON(CT_HEX, "cfs_root"),
+    COL_LIST("cfs"),
+};
+
+static const struct column current_cols[] = {
+    COL_U("  CURRENT: PID: ", "pid", 0, -6),
+    COL_ADDR("TASK: ", "task", 1, 0),
+    COL_QS("COMMAND: ", "comm", 2),
+};
+
+static const struct column queued_cols[] = {
+    COL_TEXT(CT_STR, "", "prio_shown", 5, 0), COL_JSON(CT_UNSIGNED, "prio"),  COL_U("PID: ", "pid", 1, -6),
+    COL_ADDR("TASK: ", "task", 1, 0),         COL_QS("COMMAND: ", "comm", 2),
+};
+
+static int queued_row(struct table *t, struct kernel *k, const struct rq_task *q, ks_err *err)
+{
+    struct task_info ti;
+    char prio[24];
+    if (task_info_read(k, q->task, &ti, err))
+        return -1;
+    snprintf(prio, sizeof prio, "%*s[%" PRIu64 "]", (int)q->depth * 2, "", q->prio);
+    row_begin(t);
+    put_s(t, "prio_shown", prio);
+    put_u(t, "prio", q->prio);
+    put_u(t, "pid", ti.pid);
+    put_u(t, "task", ti.task);
+    put_s(t, "comm", ti.comm);
+    row_end(t);
+    return 0;
+}
+
+static void close_list(struct runq_ctx *c, struct table *t)
+{
+    if (!c->n)
+        table_text(t, "     [no tasks queued]\n");
+    table_end(t, 0);
+    c->n = 0;
+}
+
+static void open_cfs(struct runq_ctx *c)
+{
+    close_list(c, &c->rt);
+    c->in_cfs = true;
+    table_text(c->row, "  CFS RB_ROOT: %" PRIx64 "\n", c->rq->cfs_root);
+    put_u(c->row, "cfs_root", c->rq->cfs_root);
+    table_begin_in(c->row, &c->cfs, "cfs", queued_cols);
+    table_set_style(&c->cfs, STYLE_LABELS);
+}
+
+static int show_queued(struct kernel *k, const struct rq_task *q, void *arg)
+{
+    struct runq_ctx *c = arg;
+    if (q->cls == RQ_CFS && !c->in_cfs)
+        open_cfs(c);
+    c->n++;
+    return queued_row(c->in_cfs ? &c->cfs : &c->rt, k, q, c->err);
+}
+
+static void show_current(struct table *r, struct kernel *k, const struct rq_info *rq)
+{
+    struct task_info ti;
+    struct table cur;
+    ks_err err;
+    object_begin_in(r, &cur, "current", current_cols);
+    table_set_style(&cur, STYLE_LABELS);
+    row_begin(&cur);
+    if (task_info_read(k, rq->curr, &ti, &err)) {
+        ti = (struct task_info){.task = rq->curr};
+        snprintf(ti.comm, sizeof ti.comm, "(unreadable)");
+    }
+    put_u(&cur, "pid", ti.pid);
+    put_u(&cur, "task", ti.task);
+    put_s(&cur, "comm", ti.comm);
+    row_end(&cur);
+    table_end(&cur, 0);
+}
+
+static int show_queues(struct table *r, struct kernel *k, const struct rq_info *rq, ks_err *err)
+{
+    struct runq_ctx c = {.row = r, .rq = rq, .err = err};
+    table_text(r, "  RT PRIO_ARRAY: %" PRIx64 "\n", rq->rt_array);
+    put_u(r, "rt_prio_array", rq->rt_array);
+    table_begin_in(r, &c.rt, "rt", queued_cols);
+    table_set_style(&c.rt, STYLE_LABELS);
+    int rc = for_each_rq_task(k, rq, show_queued, &c, err);
+    if (!c.in_cfs)
+        open_cfs(&c);
+    close_list(&c, &c.cfs);
+    return rc;
+}
+
+static int show_cpu(struct session *s, struct table *t, unsigned cpu, ks_err *err)
+{
+    struct rq_info rq;
+    if (rq_info_read(&s->k, cpu, &rq, err))
+        return -1;
+    row_begin(t);
+    put_u(t, "cpu", cpu);
+    put_u(t, "runqueue", rq.rq);
+    show_current(t, &s->k, &rq);
+    int rc = show_queues(t, &s->k, &rq, err);
+    row_end(t);
+    return rc;
+}
+
+static int run_runq(struct session *s, int argc, char **argv)
+{
+    unsigned ncpus, only = ~0u;
+    uint64_t v;
+    ks_err err;
+    if (argc == 3 && !strcmp(argv[1], "-c") && parse_u64(argv[2], 10, &v) && v < 4096)
+        only = (unsigned)v;
+    else if (argc != 1)
+        return cmd_fail(s, argv[0], "usage: runq [-c CPU]");
+    if (dump_cpus_read(&s->k, &ncpus, &err))
+        return cmd_fail_err(s, argv[0], &err);
+    if (only != ~0u && only >= ncpus)
+        return cmd_fail(s, argv[0], "no CPU %u: the dump has CPUs 0-%u", only, ncpus - 1);
+    struct table t;
+    int rc = 0;
+    table_begin(s, &t, "runqueues", rq_cols);
+    table_set_style(&t, STYLE_LABELS);
+    for (unsigned cpu = 0; cpu < ncpus && !rc; cpu++)
+        if (only == ~0u || cpu == only)
+            rc = show_cpu(s, &t, cpu, &err);
+    return table_end(&t, rc) ? cmd_fail_err(s, argv[0], &err) : 0;
+}
+
+const struct command cmd_runq = {
+    "runq",
+    "runq [-c CPU]",
+    "each CPU's runqueue: the running task, the RT and CFS queues",
+    "Per CPU (or only CPU with -c): RUNQUEUE (its struct rq, per-CPU runqueues), CURRENT (rq->curr: PID,\n"
+    "TASK, COMMAND), RT PRIO_ARRAY (rq->rt.active) with each queued real-time task as [PRIO] PID TASK\n"
+    "COMMAND by priority, and CFS RB_ROOT (rq->cfs.tasks_timeline) with the queued fair tasks in\n"
+    "vruntime order (tasks of a group's own queue indented). The running task is on neither queue,\n"
+    "as in the kernel. \"[no tasks queued]\" for an empty one.\n"
+    "JSON: {\"runqueues\":[{\"cpu\",\"runqueue\",\"current\":{\"pid\",\"task\",\"comm\"},\"rt_prio_array\",\n"
+    "\"rt\":[{\"prio\",\"pid\",\"task\",\"comm\"}],\"cfs_root\",\"cfs\":[...]}]}",
+    run_runq,
+};

@@ -1,0 +1,56 @@
+/*
+ * vfs: files and mounts as the kernel's VFS keeps them, named after its own helpers.
+ *  - d_path(): a dentry's path, up d_parent to its mount's root, then across the mount tree
+ *    (mount.mnt_mountpoint in mount.mnt_parent) to the namespace's root; dentries whose
+ *    d_op->d_dname names them (pipes, sockets, anonymous inodes) are named the way that d_dname
+ *    does, as /proc/PID/fd shows them; an unhashed dentry (an unlinked file) gets " (deleted)";
+ *  - the file type of an inode, from i_mode's S_IFMT bits, in crash's names (REG DIR CHR ...);
+ *  - the fd table of a task (files->fdt->fd[0..max_fds)), and the mounts of a mount namespace
+ *    (mnt_namespace.list of struct mount.mnt_list; the rbtree of 6.8+ where the DWARF has it).
+ * Walks are bounded: a path deeper than VFS_MAX_DEPTH, a table larger than VFS_MAX_FDS or a
+ * mount list that does not come back to its head is an error, never a hang.
+ */
+#ifndef KS_VFS_H
+#define KS_VFS_H
+#include <stdint.h>
+
+#include "kernel.h"
+
+#define VFS_MAX_DEPTH  256
+#define VFS_MAX_FDS    (1u << 20)
+#define VFS_MAX_MOUNTS 100000u
+#define VFS_PATH_MAX   4096
+
+/* The path of dentry seen through vfsmnt (a struct vfsmount *), into out (VFS_PATH_MAX bytes). */
+int d_path(struct kernel *k, uint64_t dentry, uint64_t vfsmnt, char *out, size_t outsz, ks_err *err);
+/* The dentry's path inside its own file system (no mount known: up d_parent to its root). */
+int dentry_path_raw(struct kernel *k, uint64_t dentry, char *out, size_t outsz, ks_err *err);
+/* The path of an open struct file (its f_path). */
+int file_path(struct kernel *k, uint64_t file, char *out, size_t outsz, ks_err *err);
+/* "REG", "DIR", "CHR", "BLK", "FIFO", "SOCK", "LNK", or "UNKN" for a mode no type bit names. */
+const char *inode_type_name(uint64_t i_mode);
+
+struct open_file {
+    unsigned fd;
+    uint64_t file, dentry, inode, vfsmnt;
+    char type[8];
+    char path[VFS_PATH_MAX];
+};
+/* Each open file of the task, in fd order; fn returns non-zero to stop. A task without a
+ * files_struct (an exited one) has no files. */
+int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel *k, const struct open_file *f, void *arg),
+                       void *arg, ks_err *err);
+/* The task's root and working directory (task->fs), as paths. */
+int task_root_cwd(struct kernel *k, uint64_t task, char *root, char *cwd, size_t n, ks_err *err);
+
+struct mount_info {
+    uint64_t mount, vfsmnt, superblock;
+    char type[32];
+    char devname[256];
+    char dirname[VFS_PATH_MAX];
+};
+/* The mounts of task's mount namespace (task->nsproxy->mnt_ns), in the namespace's order. */
+int for_each_mount(struct kernel *k, uint64_t task, int (*fn)(struct kernel *k, const struct mount_info *m, void *arg), void *arg,
+                   ks_err *err);
+
+#endif
