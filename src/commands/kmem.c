@@ -210,6 +210,7 @@ static const struct kmem_report {
     int (*run)(struct session *s, const char *cmd);
 } reports[] = {
     {'i', kmem_info}, {'z', kmem_zones}, {'f', kmem_free}, {'s', kmem_slabs}, {'n', kmem_sections},
+    {'t', kmem_types}, /* issue 14: page types */
 };
 
 static const struct kmem_report *report_of(const char *word)
@@ -295,6 +296,11 @@ const struct command cmd_kmem = {
     "    M has a mem_map, O online, E early) PFN.\n"
     "-s  SLUB caches: CACHE OBJSIZE ALLOCATED TOTAL SLABS SSIZE NAME (allocated as /proc/slabinfo\n"
     "    counts active objects).\n"
+    "-t  page types: every frame from 0 to max_pfn by the word /proc/kpageflags gives it (computed as\n"
+    "    fs/proc/page.c's stable_page_flags() does: page->flags by enum pageflags, and MMAP, ANON, BUDDY,\n"
+    "    COMPOUND_HEAD/TAIL, ZERO_PAGE, PGTABLE... from mapcount, page_type, compound state, mapping):\n"
+    "    KPF (the 64-bit word), PAGES, MAPCOUNT (summed /proc/kpagecount), NAMES (KPF_* without KPF_).\n"
+    "    JSON {\"flags\":[{\"kpf\":\"0x...\",\"pages\",\"mapcount\",\"names\":[...]}]}.\n"
     "ADDRESS: what it is — its page (free or in use), the slab cache and object holding it, or the\n"
     "    tasks and VMAs mapping it; inside mem_map, also which frame's struct page it lies in. At or\n"
     "    above PAGE_OFFSET (and below 4 GB) it is kernel virtual; otherwise physical.\n"
