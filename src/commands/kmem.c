@@ -270,6 +270,8 @@ static int run_kmem(struct session *s, int argc, char **argv)
         return run_reports(s, argc - 1, argv + 1);
     if (!strcmp(o, "-p"))
         return kmem_pages(s, argv[0], argc - 2, argv + 2);
+    if (!strcmp(o, "-c")) /* issue 14: the census */
+        return kmem_census(s, argv[0], argc - 2, argv + 2);
     if (o[0] != '-' && argc == 2)
         return kmem_address(s, argv[0], o);
     return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
@@ -301,6 +303,15 @@ const struct command cmd_kmem = {
     "    COMPOUND_HEAD/TAIL, ZERO_PAGE, PGTABLE... from mapcount, page_type, compound state, mapping):\n"
     "    KPF (the 64-bit word), PAGES, MAPCOUNT (summed /proc/kpagecount), NAMES (KPF_* without KPF_).\n"
     "    JSON {\"flags\":[{\"kpf\":\"0x...\",\"pages\",\"mapcount\",\"names\":[...]}]}.\n"
+    "-c [--svg FILE]  the census: every frame from 0 to max_pfn once, in one class: hole, free (buddy),\n"
+    "    percpu_free, slab, pagetable, kernel_stack, vmalloc, anon, file, shmem, swapcache, kernel_image,\n"
+    "    mem_map, reserved, unaccounted (an allocated page nothing names: see docs/census.md). Then the\n"
+    "    classes beside the kernel's counters (NR_FREE_PAGES, NR_SLAB_*, NR_PAGETABLE, ...) with the\n"
+    "    difference, free blocks per order, and the owners: slab caches, page tables by mm, stacks by task.\n"
+    "    --svg: a picture of physical memory coloured by class, with the zone boundaries.\n"
+    "    JSON {\"frames\",\"classes\":[{\"class\",\"pages\",\"kb\"}],\"reconcile\":[{\"classes\",\"census\",\"counter\",\n"
+    "    \"counter_pages\",\"difference\"}],\"free_blocks\":[...],\"slab_caches\",\"pagetables\",\"kernel_stacks\":\n"
+    "    [{\"owner\",\"pid\",\"pages\",\"name\"}],\"counters\":{NAME:value}}.\n"
     "ADDRESS: what it is — its page (free or in use), the slab cache and object holding it, or the\n"
     "    tasks and VMAs mapping it; inside mem_map, also which frame's struct page it lies in. At or\n"
     "    above PAGE_OFFSET (and below 4 GB) it is kernel virtual; otherwise physical.\n"

@@ -13,6 +13,7 @@ int kmem_slabs(struct session *s, const char *cmd);
 int kmem_sections(struct session *s, const char *cmd);
 /* Issue 14: -t page types (kmem_types.c), -c the census (kmem_census.c). */
 int kmem_types(struct session *s, const char *cmd);
+int kmem_census(struct session *s, const char *cmd, int argc, char **argv);
 /* "12.5 MB"-style size as crash prints it. */
 void kmem_size_text(uint64_t bytes, char *out, size_t n);
 

@@ -1,0 +1,307 @@
+/*
+ * kmem -c: the census (mm/census.c) — every frame once, one owner class each — then the classes set
+ * beside the kernel's own counters (vm_zone_stat/vm_node_stat, nr_vmalloc_pages, the per-CPU lists'
+ * counts, managed pages) with the difference shown, the free blocks per order, and the biggest
+ * owners: slab caches, page tables by address space, kernel stacks by task.
+ *   kmem -c [--svg FILE]
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../mm/census.h"
+#include "../mm/zone.h"
+#include "census_svg.h"
+#include "kmem.h"
+
+#define TOP_OWNERS 10
+
+/* ---- the kernel's counters ---- */
+
+/* A vm_stat item wherever this kernel keeps it: NR_PAGETABLE and NR_KERNEL_STACK_KB moved from
+ * the zone counters to the node counters (5.19 / 5.9); the enumerator's enum says which. */
+static int vm_counter(struct kernel *k, const char *item, uint64_t *v, bool *has, ks_err *err)
+{
+    struct ktype *t = kdwarf_enumerator_type(k->dwarf, item);
+    const char *name = t && t->name ? t->name : "";
+    *has = true;
+    if (!strcmp(name, "zone_stat_item"))
+        return global_zone_stat(k, item, v, err);
+    if (!strcmp(name, "node_stat_item"))
+        return global_node_stat(k, item, v, err);
+    *has = false; /* this kernel has no such counter */
+    return 0;
+}
+
+struct zone_sums {
+    uint64_t managed, pcp;
+};
+
+static int add_zone(struct kernel *k, const struct zone_info *z, void *arg)
+{
+    struct zone_sums *s = arg;
+    (void)k;
+    s->managed += z->managed;
+    return 0;
+}
+
+/* One line of the reconciliation: census classes against a counter (in pages). */
+struct reconcile {
+    const char *label, *counter;
+    uint64_t census;
+    uint64_t counter_pages;
+    bool has;
+};
+
+static const char *const counter_names[] = {
+    "NR_FREE_PAGES",      "NR_SLAB_RECLAIMABLE_B", "NR_SLAB_UNRECLAIMABLE_B", "NR_PAGETABLE",
+    "NR_KERNEL_STACK_KB", "NR_ANON_MAPPED",        "NR_FILE_PAGES",           "NR_SHMEM",
+    "NR_SWAPCACHE",
+};
+
+struct counters {
+    uint64_t v[ARRAY_SIZE(counter_names)];
+    bool has[ARRAY_SIZE(counter_names)];
+    uint64_t vmalloc, pcp, managed;
+};
+
+static int read_counters(struct kernel *k, struct counters *c, ks_err *err)
+{
+    struct zone_sums z = {0};
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < ARRAY_SIZE(counter_names); i++)
+        if (vm_counter(k, counter_names[i], &c->v[i], &c->has[i], err))
+            return -1;
+    if (for_each_zone(k, add_zone, &z, err) || census_pcp_count(k, &c->pcp, err) ||
+        kvar_read_int(k, "nr_vmalloc_pages", "counter", &c->vmalloc, err))
+        return -1;
+    c->managed = z.managed;
+    return 0;
+}
+
+static uint64_t counter(const struct counters *c, const char *name, bool *has)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(counter_names); i++)
+        if (!strcmp(counter_names[i], name)) {
+            *has = *has && c->has[i];
+            return c->v[i];
+        }
+    *has = false;
+    return 0;
+}
+
+static size_t reconcile_lines(const struct census *cs, const struct counters *c, struct reconcile *out)
+{
+    const uint64_t *p = cs->pages;
+    uint64_t with_page = cs->frames - p[CC_HOLE];
+    bool h;
+    size_t n = 0;
+#define LINE(label_, counter_, census_, pages_)                                                                                  \
+    do {                                                                                                                         \
+        h = true;                                                                                                                \
+        uint64_t v_ = (pages_);                                                                                                  \
+        out[n++] = (struct reconcile){label_, counter_, census_, v_, h};                                                         \
+    } while (0)
+    LINE("free", "NR_FREE_PAGES", p[CC_FREE], counter(c, "NR_FREE_PAGES", &h));
+    LINE("percpu_free", "per_cpu_pages.count", p[CC_PCP], c->pcp);
+    LINE("slab", "NR_SLAB_RECLAIMABLE_B+NR_SLAB_UNRECLAIMABLE_B", p[CC_SLAB],
+         counter(c, "NR_SLAB_RECLAIMABLE_B", &h) + counter(c, "NR_SLAB_UNRECLAIMABLE_B", &h));
+    LINE("pagetable", "NR_PAGETABLE", p[CC_PAGETABLE], counter(c, "NR_PAGETABLE", &h));
+    LINE("kernel_stack", "NR_KERNEL_STACK_KB/4", p[CC_STACK], counter(c, "NR_KERNEL_STACK_KB", &h) / 4);
+    LINE("vmalloc", "nr_vmalloc_pages", p[CC_VMALLOC], c->vmalloc);
+    LINE("anon", "NR_ANON_MAPPED", p[CC_ANON], counter(c, "NR_ANON_MAPPED", &h));
+    LINE("file+shmem+swapcache", "NR_FILE_PAGES", p[CC_FILE] + p[CC_SHMEM] + p[CC_SWAPCACHE], counter(c, "NR_FILE_PAGES", &h));
+    LINE("shmem", "NR_SHMEM", p[CC_SHMEM], counter(c, "NR_SHMEM", &h));
+    LINE("swapcache", "NR_SWAPCACHE", p[CC_SWAPCACHE], counter(c, "NR_SWAPCACHE", &h));
+    LINE("kernel_image+mem_map+reserved", "frames with a page - managed", p[CC_KERNEL_IMAGE] + p[CC_MEM_MAP] + p[CC_RESERVED],
+         with_page - c->managed);
+#undef LINE
+    return n;
+}
+
+/* ---- output ---- */
+
+static const struct column census_cols[] = {
+    COL_S("CLASS                         ", "class", 0, -29),
+    COL_U("     PAGES", "pages", 1, 10),
+    COL_KB("          KB", "kb", 1, 11),
+    COL_LIST("reconcile"),
+    COL_LIST("free_blocks"),
+    COL_LIST("slab_caches"),
+    COL_LIST("pagetables"),
+    COL_LIST("kernel_stacks"),
+    COL_LIST("counters"),
+};
+
+static const struct column reconcile_cols[] = {
+    COL_S("CENSUS                        ", "classes", 0, -29),
+    COL_U("     PAGES", "census", 1, 10),
+    COL_S("  COUNTER                                       ", "counter", 2, -46),
+    COL_U("     PAGES", "counter_pages", 1, 10),
+    COL_I("      DIFF", "difference", 1, 10),
+};
+
+static const struct column order_cols[] = {
+    COL_U("ORDER", "order", 0, 5),
+    COL_U("     BLOCKS", "blocks", 1, 10),
+    COL_U("      PAGES", "pages", 1, 10),
+};
+
+static const struct column owner_cols[] = {
+    COL_ADDR("   OWNER", "owner", 0, 8),
+    COL_U("     PID", "pid", 1, 7),
+    COL_U("     PAGES", "pages", 1, 10),
+    COL_S("  NAME", "name", 2, 0),
+};
+
+static const struct column cache_cols[] = {
+    COL_ADDR("   CACHE", "owner", 0, 8),
+    COL_U("     PAGES", "pages", 1, 10),
+    COL_S("  NAME", "name", 2, 0),
+};
+
+static const struct column counter_cols[] = {
+    COL_S("", "name", 0, 25),
+    COL_U(": ", "value", 0, 0),
+};
+
+static void show_reconcile(struct table *doc, const struct census *cs, const struct counters *c)
+{
+    struct reconcile lines[16];
+    size_t n = reconcile_lines(cs, c, lines);
+    struct table t;
+    table_text(doc, "\nRECONCILED WITH THE KERNEL'S COUNTERS (pages; DIFF = census - counter)\n");
+    table_begin_in(doc, &t, "reconcile", reconcile_cols);
+    for (size_t i = 0; i < n; i++) {
+        if (!lines[i].has)
+            continue; /* this kernel keeps no such counter */
+        row_begin(&t);
+        put_s(&t, "classes", lines[i].label);
+        put_u(&t, "census", lines[i].census);
+        put_s(&t, "counter", lines[i].counter);
+        put_u(&t, "counter_pages", lines[i].counter_pages);
+        put_i(&t, "difference", (int64_t)lines[i].census - (int64_t)lines[i].counter_pages);
+        row_end(&t);
+    }
+    table_end(&t, 0);
+}
+
+static void show_free_blocks(struct table *doc, struct kernel *k, const struct census *cs)
+{
+    struct zone_geometry g;
+    unsigned max = zone_geometry(k, &g, NULL) ? ZONE_MAX_ORDER : g.max_order;
+    struct table t;
+    table_text(doc, "\nFREE BLOCKS (buddy, all zones)\n");
+    table_begin_in(doc, &t, "free_blocks", order_cols);
+    for (unsigned o = 0; o < max && o < ZONE_MAX_ORDER; o++) {
+        row_begin(&t);
+        put_u(&t, "order", o);
+        put_u(&t, "blocks", cs->free_blocks[o]);
+        put_u(&t, "pages", cs->free_blocks[o] << o);
+        row_end(&t);
+    }
+    table_end(&t, 0);
+}
+
+static int by_pages(const void *a, const void *b)
+{
+    const struct census_owner *x = a, *y = b;
+    return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : 0;
+}
+
+/* The owners, most pages first: all of them for programs, the first TOP_OWNERS for people. */
+static void show_owners(struct table *doc, const char *key, const char *title, struct census_owners *o, bool with_pid)
+{
+    struct table t;
+    qsort(o->v, o->n, sizeof *o->v, by_pages);
+    table_text(doc, "\n%s (%zu, most pages first)\n", title, o->n);
+    if (with_pid)
+        table_begin_in(doc, &t, key, owner_cols);
+    else
+        table_begin_in(doc, &t, key, cache_cols);
+    for (size_t i = 0; i < o->n; i++) {
+        if (i == TOP_OWNERS && !table_is_json(&t)) {
+            table_text(&t, "   ... %zu more\n", o->n - TOP_OWNERS);
+            break;
+        }
+        row_begin(&t);
+        put_u(&t, "owner", o->v[i].id);
+        if (with_pid)
+            put_u(&t, "pid", o->v[i].pid);
+        put_u(&t, "pages", o->v[i].pages);
+        put_s(&t, "name", o->v[i].name);
+        row_end(&t);
+    }
+    table_end(&t, 0);
+}
+
+static void show_counters(struct table *doc, const struct counters *c)
+{
+    struct table p;
+    pairs_begin_in(doc, &p, "counters", counter_cols);
+    for (size_t i = 0; i < ARRAY_SIZE(counter_names); i++)
+        if (c->has[i])
+            put_pair_u(&p, counter_names[i], c->v[i]);
+    put_pair_u(&p, "nr_vmalloc_pages", c->vmalloc);
+    put_pair_u(&p, "per_cpu_pages", c->pcp);
+    put_pair_u(&p, "managed_pages", c->managed);
+    table_end(&p, 0);
+}
+
+static void show_census(struct session *s, struct census *cs, const struct counters *c)
+{
+    struct table doc, t;
+    static const struct column top[] = {COL_JSON(CT_UNSIGNED, "frames"), COL_LIST("classes")};
+    record_begin(s, &doc, top);
+    put_u(&doc, "frames", cs->frames);
+    table_begin_in(&doc, &t, "classes", census_cols);
+    for (unsigned i = 0; i < CC_COUNT; i++) {
+        row_begin(&t);
+        put_s(&t, "class", census_class_name(i));
+        put_u(&t, "pages", cs->pages[i]);
+        put_u(&t, "kb", cs->pages[i] * 4);
+        row_end(&t);
+    }
+    table_text(&t, "%-29s %10" PRIu64 "  (frames 0 to max_pfn)\n", "TOTAL", cs->frames);
+    table_end(&t, 0);
+    show_reconcile(&doc, cs, c);
+    show_free_blocks(&doc, &s->k, cs);
+    show_owners(&doc, "slab_caches", "SLAB CACHES", &cs->slabs, false);
+    show_owners(&doc, "pagetables", "PAGE TABLES BY ADDRESS SPACE (OWNER: mm)", &cs->pagetables, true);
+    show_owners(&doc, "kernel_stacks", "KERNEL STACKS BY TASK", &cs->stacks, true);
+    if (table_is_json(&doc))
+        show_counters(&doc, c);
+    record_end(&doc, 0);
+}
+
+static int name_slab_caches(struct kernel *k, struct census_owners *o, ks_err *err)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        uint64_t name;
+        if (kread_member(k, o->v[i].id, "struct kmem_cache", "name", &name, err) ||
+            kread_string(k, name, o->v[i].name, sizeof o->v[i].name, err))
+            return -1;
+    }
+    return 0;
+}
+
+int kmem_census(struct session *s, const char *cmd, int argc, char **argv)
+{
+    const char *svg = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+            svg = argv[++i];
+        else
+            return cmd_fail(s, cmd, "usage: kmem -c [--svg FILE]");
+    }
+    struct census cs;
+    struct counters c;
+    ks_err err;
+    int rc = census_take(&s->k, &cs, &err) || name_slab_caches(&s->k, &cs.slabs, &err) || read_counters(&s->k, &c, &err);
+    if (!rc && svg)
+        rc = census_svg_write(&s->k, &cs, svg, &err);
+    if (!rc)
+        show_census(s, &cs, &c);
+    census_free(&cs);
+    return rc ? cmd_fail_err(s, cmd, &err) : 0;
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""kmem -c (the census) against what the guest said about its memory just before the capture
+(truth/meminfo and truth/vmstat, every sample), within the drift dumps/README.md documents
+(check_mem.BEFORE_CAPTURE, or AFTER_CRASH for a sample captured after its crash):
+  - every frame from 0 to max_pfn is counted once: the classes add up to the frames, and the
+    frames reach the end of the last "System RAM" range of /proc/iomem (exactly, under FLATMEM);
+  - no frame of a System RAM range is a hole;
+  - free ~ MemFree, anon ~ AnonPages, shmem ~ Shmem, file + shmem + swapcache ~ Cached + SwapCached
+    + Buffers, slab ~ Slab, pagetable ~ PageTables (plus one page directory per address space on
+    2-level kernels, whose PGDs are no typed page-table pages), kernel_stack ~ KernelStack,
+    vmalloc ~ VmallocUsed; kernel image + mem_map + reserved = frames with a struct page - MemTotal;
+  - the counters the census reads (vm_stat) ~ the guest's /proc/vmstat;
+  - with --svg FILE the picture is an SVG that rsvg-convert renders to a PNG of its size, with every
+    class in the legend (when rsvg-convert is given).
+
+usage: check_census.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [--rsvg-convert PATH]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_mem import AFTER_CRASH, BEFORE_CAPTURE, near  # noqa: E402
+from kstruth import Checks, Truth, run_ksleuth  # noqa: E402
+
+CLASSES = ["hole", "free", "percpu_free", "slab", "pagetable", "kernel_stack", "vmalloc", "anon", "file", "shmem",
+           "swapcache", "kernel_image", "mem_map", "reserved", "unaccounted"]
+
+
+def args():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("ksleuth")
+    p.add_argument("sample")
+    p.add_argument("dump")
+    p.add_argument("--cache-dir")
+    p.add_argument("--rsvg-convert")
+    a = p.parse_args()
+    a.vmlinux = os.path.join(a.sample, "vmlinux")
+    return a
+
+
+def vmstat(truth):
+    return {line.split()[0]: int(line.split()[1]) for line in truth.text("vmstat").splitlines() if len(line.split()) == 2}
+
+
+def check_frames(checks, truth, doc, cls):
+    frames = doc["frames"]
+    checks.check(sum(cls.values()) == frames, f"classes add up to {sum(cls.values())}, frames {frames}")
+    ram = truth.system_ram()
+    last = (max(end for _, end in ram) + 1) >> 12
+    if truth.config("FLATMEM") == "y":
+        checks.check(frames == last, f"frames {frames} != end of System RAM {last}")
+    else:
+        checks.check(frames >= last, f"frames {frames} < end of System RAM {last}")
+    in_ram = sum(((end + 1) >> 12) - (start >> 12) for start, end in ram)
+    checks.check(cls["hole"] <= frames - in_ram, f"{cls['hole']} hole frames, but only {frames - in_ram} frames are not RAM")
+
+
+def check_meminfo(checks, truth, doc, cls, drift):
+    m = truth.meminfo()
+    nr_mm = len(doc["pagetables"])
+    pgd_pages = nr_mm if truth.config("X86_PAE") != "y" else 0
+    pairs = [
+        ("free", cls["free"], "MemFree", m["MemFree"]),
+        ("anon", cls["anon"], "AnonPages", m["AnonPages"]),
+        ("shmem", cls["shmem"], "Shmem", m["Shmem"]),
+        ("file+shmem+swapcache", cls["file"] + cls["shmem"] + cls["swapcache"], "Cached+SwapCached+Buffers",
+         m["Cached"] + m["SwapCached"] + m["Buffers"]),
+        ("slab", cls["slab"], "Slab", m["Slab"]),
+        ("pagetable", cls["pagetable"], "PageTables + PGDs", m["PageTables"] + pgd_pages),
+        ("kernel_stack", cls["kernel_stack"], "KernelStack", m["KernelStack"]),
+        ("vmalloc", cls["vmalloc"], "VmallocUsed", m["VmallocUsed"]),
+    ]
+    for name, mine, key, theirs in pairs:
+        checks.check(near(mine, theirs, drift), f"{name} {mine} pages, meminfo {key} {theirs}")
+    reserved = cls["kernel_image"] + cls["mem_map"] + cls["reserved"]
+    with_page = doc["frames"] - cls["hole"]
+    checks.check(reserved == with_page - m["MemTotal"],
+                 f"reserved classes {reserved} != frames with a page {with_page} - MemTotal {m['MemTotal']}")
+
+
+def check_vmstat(checks, truth, doc, drift):
+    v, c = vmstat(truth), doc["counters"]
+    pairs = [("NR_FREE_PAGES", "nr_free_pages", 1), ("NR_ANON_MAPPED", "nr_anon_pages", 1),
+             ("NR_FILE_PAGES", "nr_file_pages", 1), ("NR_SHMEM", "nr_shmem", 1),
+             ("NR_SLAB_RECLAIMABLE_B", "nr_slab_reclaimable", 1), ("NR_SLAB_UNRECLAIMABLE_B", "nr_slab_unreclaimable", 1),
+             ("NR_PAGETABLE", "nr_page_table_pages", 1), ("NR_KERNEL_STACK_KB", "nr_kernel_stack", 4)]
+    for mine, theirs, per_page in pairs:
+        if checks.check(mine in c and theirs in v, f"counter {mine} / vmstat {theirs} missing"):
+            checks.check(near(c[mine] // per_page, v[theirs] // per_page, drift), f"{mine} {c[mine]}, vmstat {theirs} {v[theirs]}")
+
+
+def check_svg(checks, a):
+    with tempfile.TemporaryDirectory() as d:
+        svg, png = os.path.join(d, "census.svg"), os.path.join(d, "census.png")
+        rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, [f"kmem -c --svg {svg}"], cache_dir=a.cache_dir)
+        if not checks.check(rc == 0 and os.path.exists(svg), f"kmem -c --svg: rc {rc} {err.strip()[:200]}"):
+            return
+        text = open(svg).read()
+        for name in CLASSES:
+            checks.check(f">{name} " in text, f"svg legend has no {name}")
+        p = subprocess.run([a.rsvg_convert, "-o", png, svg], capture_output=True, text=True)
+        ok = p.returncode == 0 and os.path.exists(png)
+        if checks.check(ok, f"rsvg-convert: {p.returncode} {p.stderr.strip()[:200]}"):
+            with open(png, "rb") as f:
+                head = f.read(24)
+            width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+            checks.check(head[:8] == b"\x89PNG\r\n\x1a\n" and width == 900 and height > 100, f"PNG {head[:8]} {width}x{height}")
+
+
+def main():
+    a = args()
+    truth = Truth(a.sample)
+    drift = AFTER_CRASH if truth.captured_after_crash() else BEFORE_CAPTURE
+    checks = Checks(f"census {os.path.basename(a.sample)}")
+    rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, ["kmem -c"], cache_dir=a.cache_dir)
+    if not checks.check(rc == 0 and len(docs) == 1, f"kmem -c: rc {rc} {err.strip()[:300]}"):
+        return checks.finish()
+    doc = docs[0]
+    cls = {c["class"]: c["pages"] for c in doc["classes"]}
+    checks.check(list(cls) == CLASSES, f"classes {list(cls)}")
+    check_frames(checks, truth, doc, cls)
+    check_meminfo(checks, truth, doc, cls, drift)
+    check_vmstat(checks, truth, doc, drift)
+    if a.rsvg_convert:
+        check_svg(checks, a)
+    return checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
