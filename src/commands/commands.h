@@ -91,5 +91,6 @@ int entry_parse_start(struct session *s, const char *word, uint64_t *addr, ks_er
 extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, cmd_whatis, cmd_p, cmd_rd, cmd_vtop, cmd_ptov,
     cmd_log, cmd_set, cmd_eval, cmd_q, cmd_exit, cmd_ps, cmd_vm, cmd_kmem, cmd_frag, cmd_task, cmd_bt, cmd_mod, cmd_dis, cmd_foreach,
     cmd_search, cmd_list, cmd_tree;
+extern const struct command cmd_diff; /* issue 14 */
 
 #endif
