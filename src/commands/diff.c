@@ -262,7 +262,7 @@ static int open_second(struct session *s, const char *path, struct kernel *k, ks
     struct kernel_open_opts ko = {.vmlinux = s->vmlinux_path, .dumpfile = path};
     if (kernel_open(k, &ko, err) != KERNEL_OPEN_OK) {
         kernel_close(k);
-        return ks_wrap(err, "%s", path);
+        return strstr(err->msg, path) ? -1 : ks_wrap(err, "%s", path);
     }
     return 0;
 }

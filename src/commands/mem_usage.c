@@ -99,6 +99,7 @@ int ps_memory(struct session *s, const char *cmd, const uint64_t *want, int nwan
     ks_err err;
     struct ps_mem_ctx c = {.want = want, .nwant = nwant, .err = &err};
     table_begin(s, &c.t, "tasks", ps_mem_cols);
+    table_set_header(&c.t, HEADER_WITH_ROWS); /* no header before "no such user task" */
     int rc = for_each_task(&s->k, ps_mem_task, &c, &err);
     free(c.seen);
     if (table_end(&c.t, rc))

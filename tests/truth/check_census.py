@@ -11,7 +11,8 @@
     vmalloc ~ VmallocUsed; kernel image + mem_map + reserved = frames with a struct page - MemTotal;
   - the counters the census reads (vm_stat) ~ the guest's /proc/vmstat;
   - with --svg FILE the picture is an SVG that rsvg-convert renders to a PNG of its size, with every
-    class in the legend (when rsvg-convert is given).
+    class in the legend (when rsvg-convert is given);
+  - refused with one line: --svg without a file, or into a directory that does not exist.
 
 usage: check_census.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [--rsvg-convert PATH]
 """
@@ -23,7 +24,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_mem import AFTER_CRASH, BEFORE_CAPTURE, near  # noqa: E402
-from kstruth import Checks, Truth, run_ksleuth  # noqa: E402
+from kstruth import Checks, Truth, check_refused, run_ksleuth  # noqa: E402
 
 CLASSES = ["hole", "free", "percpu_free", "slab", "pagetable", "kernel_stack", "vmalloc", "anon", "file", "shmem",
            "swapcache", "kernel_image", "mem_map", "reserved", "unaccounted"]
@@ -126,6 +127,7 @@ def main():
     check_vmstat(checks, truth, doc, drift)
     if a.rsvg_convert:
         check_svg(checks, a)
+    check_refused(checks, a, (("kmem -c --svg", "usage"), ("kmem -c --svg /nonexistent/census.svg", "No such file")))
     return checks.finish()
 
 

@@ -14,6 +14,8 @@
   - the free class grew as MemFree did between the two truths, and anon shrank as AnonPages did,
     within the drift dumps/README.md documents (check_mem.BEFORE_CAPTURE, counted for each side).
 
+Refused with one line: a dump that does not exist, no dump at all.
+
 usage: check_diff.py KSLEUTH SAMPLE_DIR DUMP_A DUMP_B [--after SAMPLE_B_DIR] [--cache-dir DIR]
 """
 import argparse
@@ -22,7 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_mem import BEFORE_CAPTURE, near  # noqa: E402
-from kstruth import Checks, Truth, run_ksleuth  # noqa: E402
+from kstruth import Checks, Truth, check_refused, run_ksleuth  # noqa: E402
 
 
 def args():
@@ -92,6 +94,8 @@ def main():
         check_pair(checks, Truth(a.sample), Truth(a.after), docs[0])
     else:
         check_same(checks, docs[0])
+    a.dump = a.dump_a
+    check_refused(checks, a, (("diff /nonexistent/dump", "No such file"), ("diff", "usage")))
     return checks.finish()
 
 

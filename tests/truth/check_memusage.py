@@ -8,7 +8,8 @@
   - the cow pair (cow-parent and cow-child): in the parent's VMA holding the shared region, a page
     whose frame the child's pagemap also lists is mapped twice and counts half (PSS), a page only
     the parent maps counts whole and is unique to it (USS) — all computed from the two pagemaps;
-  - vm -m: the VMAs' sums equal the address space's, and equal ps -m's row.
+  - vm -m: the VMAs' sums equal the address space's, and equal ps -m's row;
+  - refused with one line: vm -m of a kernel thread (kthreadd, PID 2), ps -m -k, ps -m of no task.
 
 usage: check_memusage.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR]
 """
@@ -16,7 +17,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kstruth import Checks, Truth, run_ksleuth, sample_args  # noqa: E402
+from kstruth import Checks, Truth, check_refused, run_ksleuth, sample_args  # noqa: E402
 
 PAGE = 4096
 FIELDS = ("rss_kb", "pss_kb", "uss_kb", "anon_kb", "file_kb", "shmem_kb", "swap_kb")
@@ -115,6 +116,7 @@ def main():
     if "cow-parent" in by_mode:
         w = by_mode["cow-parent"]
         check_cow(checks, truth, int(w["pid"]), int(w["child"]), int(w["base"], 16), vm)
+    check_refused(checks, a, (("vm -m 2", "kernel thread"), ("ps -m -k", "not with -k"), ("ps -m 99999", "no such user task")))
     return checks.finish()
 
 
