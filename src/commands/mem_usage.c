@@ -49,12 +49,12 @@ struct ps_mem_ctx {
     ks_err *err;
 };
 
-static bool ps_wanted(const struct ps_mem_ctx *c, const struct task_info *ti)
+bool cmd_task_wanted(const uint64_t *want, int nwant, const struct task_info *ti)
 {
-    if (!c->want)
+    if (!want)
         return true;
-    for (int i = 0; i < c->nwant; i++)
-        if (c->want[i] == ti->pid || c->want[i] == ti->task)
+    for (int i = 0; i < nwant; i++)
+        if (want[i] == ti->pid || want[i] == ti->task)
             return true;
     return false;
 }
@@ -79,7 +79,7 @@ static const struct page_usage *usage_of(struct kernel *k, struct ps_mem_ctx *c,
 static int ps_mem_task(struct kernel *k, const struct task_info *ti, void *arg)
 {
     struct ps_mem_ctx *c = arg;
-    if (!ti->mm || !ps_wanted(c, ti)) /* kernel threads map nothing of their own */
+    if (!ti->mm || !cmd_task_wanted(c->want, c->nwant, ti)) /* kernel threads map nothing of their own */
         return 0;
     const struct page_usage *u = usage_of(k, c, ti->mm);
     if (!u)

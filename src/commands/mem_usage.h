@@ -8,6 +8,9 @@
 
 #include "commands.h"
 
+/* Is the task one of want (PIDs or task addresses; NULL: every task)? ps's selection. */
+struct task_info;
+bool cmd_task_wanted(const uint64_t *want, int nwant, const struct task_info *ti);
 /* ps -m [-u] [PID|TASK...]: want (nwant entries; NULL for all) as ps takes them. */
 int ps_memory(struct session *s, const char *cmd, const uint64_t *want, int nwant);
 /* vm -m: the task's usage, then one row per VMA. */

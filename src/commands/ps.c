@@ -43,12 +43,7 @@ static bool wanted(const struct ps_ctx *c, const struct task_info *ti)
         return false;
     if (c->only_user && ti->kthread)
         return false;
-    if (!c->want)
-        return true;
-    for (int i = 0; i < c->nwant; i++)
-        if (c->want[i] == ti->pid || c->want[i] == ti->task)
-            return true;
-    return false;
+    return cmd_task_wanted(c->want, c->nwant, ti);
 }
 
 static int show_task(struct kernel *k, const struct task_info *ti, void *arg)
