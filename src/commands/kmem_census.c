@@ -155,7 +155,7 @@ static const struct column owner_cols[] = {
 };
 
 static const struct column cache_cols[] = {
-    COL_ADDR("   CACHE", "owner", 0, 8),
+    COL_ADDR("   OWNER", "owner", 0, 8),
     COL_U("     PAGES", "pages", 1, 10),
     COL_S("  NAME", "name", 2, 0),
 };
@@ -269,6 +269,7 @@ static void show_census(struct session *s, struct census *cs, const struct count
     show_owners(&doc, "slab_caches", "SLAB CACHES", &cs->slabs, false);
     show_owners(&doc, "pagetables", "PAGE TABLES BY ADDRESS SPACE (OWNER: mm)", &cs->pagetables, true);
     show_owners(&doc, "kernel_stacks", "KERNEL STACKS BY TASK", &cs->stacks, true);
+    show_owners(&doc, "files", "PAGE CACHE BY FILE (OWNER: address_space; path inside its filesystem)", &cs->files, false);
     if (table_is_json(&doc))
         show_counters(&doc, c);
     record_end(&doc, 0);
@@ -285,6 +286,14 @@ static int name_slab_caches(struct kernel *k, struct census_owners *o, ks_err *e
     return 0;
 }
 
+static int name_files(struct kernel *k, struct census_owners *o, ks_err *err)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (census_file_name(k, o->v[i].id, o->v[i].name, sizeof o->v[i].name, err))
+            return -1;
+    return 0;
+}
+
 int kmem_census(struct session *s, const char *cmd, int argc, char **argv)
 {
     const char *svg = NULL;
@@ -297,7 +306,8 @@ int kmem_census(struct session *s, const char *cmd, int argc, char **argv)
     struct census cs;
     struct counters c;
     ks_err err;
-    int rc = census_take(&s->k, &cs, &err) || name_slab_caches(&s->k, &cs.slabs, &err) || read_counters(&s->k, &c, &err);
+    int rc = census_take(&s->k, &cs, &err) || name_slab_caches(&s->k, &cs.slabs, &err) || name_files(&s->k, &cs.files, &err) ||
+             read_counters(&s->k, &c, &err);
     if (!rc && svg)
         rc = census_svg_write(&s->k, &cs, svg, &err);
     if (!rc)

@@ -113,9 +113,10 @@ static int classify(struct census_pass *p, const struct frame_info *fi, enum cen
         *cls = CC_SWAPCACHE;
     else if (kpf >> KPF_ANON & 1)
         *cls = CC_ANON;
-    else if (mapping && !(mapping & 3)) /* an address_space: the page cache */
+    else if (mapping && !(mapping & 3)) { /* an address_space: the page cache */
         *cls = (kpf >> KPF_SWAPBACKED & 1) ? CC_SHMEM : CC_FILE;
-    else
+        census_owner(&p->c->files, mapping)->pages++;
+    } else
         *cls = CC_UNACCOUNTED;
     return 0;
 }
@@ -168,5 +169,6 @@ void census_free(struct census *c)
     free(c->pagetables.v);
     free(c->stacks.v);
     free(c->slabs.v);
+    free(c->files.v);
     memset(c, 0, sizeof *c);
 }

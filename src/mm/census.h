@@ -52,9 +52,9 @@ struct census {
     uint64_t frames; /* 0 to max_pfn, as /proc/kpageflags */
     uint64_t pages[CC_COUNT];
     uint64_t free_blocks[ZONE_MAX_ORDER];
-    uint8_t *class_of; /* per frame: its enum census_class */
-    uint8_t *tag;      /* per frame: what a walk found there (census_tags.c) */
-    struct census_owners pagetables, stacks, slabs;
+    uint8_t *class_of;                                     /* per frame: its enum census_class */
+    uint8_t *tag;                                          /* per frame: what a walk found there (census_tags.c) */
+    struct census_owners pagetables, stacks, slabs, files; /* files: by address_space */
 };
 
 int census_take(struct kernel *k, struct census *c, ks_err *err);
@@ -68,6 +68,8 @@ int census_tag_stacks(struct kernel *k, struct census *c, ks_err *err);
 int census_tag_vmalloc(struct kernel *k, struct census *c, ks_err *err);
 /* The pages the per-CPU lists say they hold (per_cpu_pages.count, every zone and CPU). */
 int census_pcp_count(struct kernel *k, uint64_t *pages, ks_err *err);
+/* A page-cache mapping's file as "FSTYPE:/path inside that filesystem" (census_tags.c). */
+int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz, ks_err *err);
 /* The owner with this id (added with pages 0 if new). */
 struct census_owner *census_owner(struct census_owners *o, uint64_t id);
 

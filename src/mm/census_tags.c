@@ -264,3 +264,60 @@ int census_pcp_count(struct kernel *k, uint64_t *pages, ks_err *err)
     *pages = w.pages;
     return 0;
 }
+
+/* ---- page cache owners: the file behind an address_space ---- */
+
+#define MAX_DENTRY_DEPTH 64
+
+/* Prepend "/name" of one dentry to path (len bytes used). */
+static int prepend_name(struct kernel *k, uint64_t dentry, char *path, size_t size, size_t *len, ks_err *err)
+{
+    uint64_t name_ptr, name_len;
+    char name[256];
+    if (kread_member(k, dentry, "struct dentry", "d_name.name", &name_ptr, err) ||
+        kread_member(k, dentry, "struct dentry", "d_name.len", &name_len, err))
+        return -1;
+    name_len = KS_MIN(name_len, (uint64_t)sizeof name - 1);
+    if (kread(k, name_ptr, name, (size_t)name_len, err))
+        return -1;
+    if (*len + name_len + 2 >= size)
+        return 0;
+    memmove(path + name_len + 1, path, *len + 1);
+    path[0] = '/';
+    memcpy(path + 1, name, (size_t)name_len);
+    *len += name_len + 1;
+    return 0;
+}
+
+/* "FSTYPE:/path/in/that/filesystem" for the inode owning a page-cache mapping: its first dentry
+ * alias followed up to its superblock's root (no mount is known from a page, so the path is the
+ * one inside the filesystem); "FSTYPE:inode N" when the inode has no dentry. */
+int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz, ks_err *err)
+{
+    uint64_t inode, ino, sb, type, type_name, first, alias_off;
+    char fs[32] = "", path[512] = "";
+    size_t len = 0;
+    if (kread_member(k, mapping, "struct address_space", "host", &inode, err) ||
+        kread_member(k, inode, "struct inode", "i_ino", &ino, err) || kread_member(k, inode, "struct inode", "i_sb", &sb, err) ||
+        kread_member(k, sb, "struct super_block", "s_type", &type, err) ||
+        kread_member(k, type, "struct file_system_type", "name", &type_name, err) ||
+        kread_string(k, type_name, fs, sizeof fs, err) || kread_member(k, inode, "struct inode", "i_dentry.first", &first, err) ||
+        kmember_off(k, "struct dentry", "d_u.d_alias", &alias_off, err))
+        return -1;
+    uint64_t dentry = first ? first - alias_off : 0;
+    for (int depth = 0; dentry && depth < MAX_DENTRY_DEPTH; depth++) {
+        uint64_t parent;
+        if (kread_member(k, dentry, "struct dentry", "d_parent", &parent, err))
+            return -1;
+        if (parent == dentry)
+            break;
+        if (prepend_name(k, dentry, path, sizeof path, &len, err))
+            return -1;
+        dentry = parent;
+    }
+    if (len)
+        snprintf(out, outsz, "%s:%s", fs, path);
+    else
+        snprintf(out, outsz, "%s:inode %llu", fs, (unsigned long long)ino);
+    return 0;
+}

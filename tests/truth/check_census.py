@@ -10,6 +10,8 @@
     2-level kernels, whose PGDs are no typed page-table pages), kernel_stack ~ KernelStack,
     vmalloc ~ VmallocUsed; kernel image + mem_map + reserved = frames with a struct page - MemTotal;
   - the counters the census reads (vm_stat) ~ the guest's /proc/vmstat;
+  - the shmfile workload's file (truth/workloads: file=/tmp/ksleuth-shared, pages=32, on tmpfs) owns
+    its 32 page-cache pages, named tmpfs:/ksleuth-shared (the path inside the tmpfs mounted on /tmp);
   - with --svg FILE the picture is an SVG that rsvg-convert renders to a PNG of its size, with every
     class in the legend (when rsvg-convert is given);
   - refused with one line: --svg without a file, or into a directory that does not exist.
@@ -93,6 +95,16 @@ def check_vmstat(checks, truth, doc, drift):
             checks.check(near(c[mine] // per_page, v[theirs] // per_page, drift), f"{mine} {c[mine]}, vmstat {theirs} {v[theirs]}")
 
 
+def check_shmfile(checks, truth, doc):
+    w = next((w for w in truth.workloads() if w["mode"] == "shmfile"), None)
+    if w is None:
+        return
+    name = "tmpfs:/" + os.path.basename(w["file"])
+    owner = next((f for f in doc["files"] if f["name"] == name), None)
+    if checks.check(owner is not None, f"no page-cache owner {name}: {[f['name'] for f in doc['files']][:10]}"):
+        checks.check(owner["pages"] == int(w["pages"]), f"{name}: {owner['pages']} pages, the workload mapped {w['pages']}")
+
+
 def check_svg(checks, a):
     with tempfile.TemporaryDirectory() as d:
         svg, png = os.path.join(d, "census.svg"), os.path.join(d, "census.png")
@@ -125,6 +137,7 @@ def main():
     check_frames(checks, truth, doc, cls)
     check_meminfo(checks, truth, doc, cls, drift)
     check_vmstat(checks, truth, doc, drift)
+    check_shmfile(checks, truth, doc)
     if a.rsvg_convert:
         check_svg(checks, a)
     check_refused(checks, a, (("kmem -c --svg", "usage"), ("kmem -c --svg /nonexistent/census.svg", "No such file")))
