@@ -173,7 +173,7 @@ static void show_tasks(struct table *doc, const struct snapshot *a, const struct
         const struct proc_row *pa = &a->procs[i], *pb = find_proc(b, pa);
         if (!pb)
             task_row(&t, "gone", pa, NULL);
-        else if (pa->u.rss != pb->u.rss || pa->u.pss != pb->u.pss)
+        else if (pa->u.rss != pb->u.rss || pss_kb(&pa->u) != pss_kb(&pb->u)) /* as shown: whole KB */
             task_row(&t, "moved", pa, pb);
     }
     for (size_t i = 0; i < b->nprocs; i++)

@@ -9,8 +9,9 @@
   "exited_pid=N mode=heap ..." and "fragmenter_pid=P freed_pages=F ..."):
   - the process that exited is gone, with the RSS its state-A /proc/PID/status gave (VmRSS);
   - every workload of state B's truth/workloads is in both dumps, none gone or new;
-  - the fragmenter moved by exactly the F pages it unmapped (RSS A - RSS B = F pages), and its
-    state-B RSS is state B's VmRSS;
+  - the fragmenter's RSS is state A's VmRSS in A and state B's in B (both exact), and it fell by
+    the F pages it unmapped, less the few it touched while saying so (its stdio buffer for the
+    phase file: the recipe's B measured 1023 of 1024), at most RELEASE_PAGES;
   - the free class grew as MemFree did between the two truths, and anon shrank as AnonPages did,
     within the drift dumps/README.md documents (check_mem.BEFORE_CAPTURE, counted for each side).
 
@@ -25,6 +26,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_mem import BEFORE_CAPTURE, near  # noqa: E402
 from kstruth import Checks, Truth, check_refused, run_ksleuth  # noqa: E402
+
+
+RELEASE_PAGES = 4  # pages the fragmenter may touch while releasing (stdio buffer, stack)
 
 
 def args():
@@ -72,10 +76,11 @@ def check_pair(checks, a_truth, b_truth, doc):
     frag, freed = int(ph["fragmenter_pid"]), int(ph["freed_pages"])
     moved = rows.get(("moved", frag))
     if checks.check(moved is not None, f"fragmenter {frag} did not move"):
-        checks.check(moved["rss_kb_a"] - moved["rss_kb_b"] == freed * 4,
-                     f"fragmenter RSS {moved['rss_kb_a']} -> {moved['rss_kb_b']}, freed {freed} pages")
-        want = kb(b_truth.status(frag)["VmRSS"])
-        checks.check(moved["rss_kb_b"] == want, f"fragmenter RSS B {moved['rss_kb_b']} != state B VmRSS {want}")
+        drop = (moved["rss_kb_a"] - moved["rss_kb_b"]) // 4
+        checks.check(freed - RELEASE_PAGES <= drop <= freed, f"fragmenter RSS fell {drop} pages, freed {freed}")
+        for side, t in (("a", a_truth), ("b", b_truth)):
+            want = kb(t.status(frag)["VmRSS"])
+            checks.check(moved[f"rss_kb_{side}"] == want, f"fragmenter RSS {side} {moved[f'rss_kb_{side}']} != VmRSS {want}")
     classes = {c["class"]: c for c in doc["classes"]}
     ma, mb = a_truth.meminfo(), b_truth.meminfo()
     twice = 2 * BEFORE_CAPTURE.pages
