@@ -79,43 +79,45 @@ static int read_counters(struct kernel *k, struct counters *c, ks_err *err)
     return 0;
 }
 
-static uint64_t counter(const struct counters *c, const char *name, bool *has)
+/* The counter by name: false when this kernel keeps no such counter. */
+static bool counter_of(const struct counters *c, const char *name, uint64_t *v)
 {
+    *v = 0;
     for (size_t i = 0; i < ARRAY_SIZE(counter_names); i++)
         if (!strcmp(counter_names[i], name)) {
-            *has = *has && c->has[i];
-            return c->v[i];
+            *v = c->v[i];
+            return c->has[i];
         }
-    *has = false;
-    return 0;
+    return false;
+}
+
+static struct reconcile counter_line(const struct counters *c, const char *label, const char *name, uint64_t census)
+{
+    struct reconcile r = {label, name, census, 0, false};
+    r.has = counter_of(c, name, &r.counter_pages);
+    return r;
 }
 
 static size_t reconcile_lines(const struct census *cs, const struct counters *c, struct reconcile *out)
 {
     const uint64_t *p = cs->pages;
-    uint64_t with_page = cs->frames - p[CC_HOLE];
-    bool h;
+    uint64_t with_page = cs->frames - p[CC_HOLE], reclaimable, unreclaimable, stack_kb;
     size_t n = 0;
-#define LINE(label_, counter_, census_, pages_)                                                                                  \
-    do {                                                                                                                         \
-        h = true;                                                                                                                \
-        uint64_t v_ = (pages_);                                                                                                  \
-        out[n++] = (struct reconcile){label_, counter_, census_, v_, h};                                                         \
-    } while (0)
-    LINE("free", "NR_FREE_PAGES", p[CC_FREE], counter(c, "NR_FREE_PAGES", &h));
-    LINE("percpu_free", "per_cpu_pages.count", p[CC_PCP], c->pcp);
-    LINE("slab", "NR_SLAB_RECLAIMABLE_B+NR_SLAB_UNRECLAIMABLE_B", p[CC_SLAB],
-         counter(c, "NR_SLAB_RECLAIMABLE_B", &h) + counter(c, "NR_SLAB_UNRECLAIMABLE_B", &h));
-    LINE("pagetable", "NR_PAGETABLE", p[CC_PAGETABLE], counter(c, "NR_PAGETABLE", &h));
-    LINE("kernel_stack", "NR_KERNEL_STACK_KB/4", p[CC_STACK], counter(c, "NR_KERNEL_STACK_KB", &h) / 4);
-    LINE("vmalloc", "nr_vmalloc_pages", p[CC_VMALLOC], c->vmalloc);
-    LINE("anon", "NR_ANON_MAPPED", p[CC_ANON], counter(c, "NR_ANON_MAPPED", &h));
-    LINE("file+shmem+swapcache", "NR_FILE_PAGES", p[CC_FILE] + p[CC_SHMEM] + p[CC_SWAPCACHE], counter(c, "NR_FILE_PAGES", &h));
-    LINE("shmem", "NR_SHMEM", p[CC_SHMEM], counter(c, "NR_SHMEM", &h));
-    LINE("swapcache", "NR_SWAPCACHE", p[CC_SWAPCACHE], counter(c, "NR_SWAPCACHE", &h));
-    LINE("kernel_image+mem_map+reserved", "frames with a page - managed", p[CC_KERNEL_IMAGE] + p[CC_MEM_MAP] + p[CC_RESERVED],
-         with_page - c->managed);
-#undef LINE
+    out[n++] = counter_line(c, "free", "NR_FREE_PAGES", p[CC_FREE]);
+    out[n++] = (struct reconcile){"percpu_free", "per_cpu_pages.count", p[CC_PCP], c->pcp, true};
+    bool slab = counter_of(c, "NR_SLAB_RECLAIMABLE_B", &reclaimable) & counter_of(c, "NR_SLAB_UNRECLAIMABLE_B", &unreclaimable);
+    out[n++] = (struct reconcile){"slab", "NR_SLAB_RECLAIMABLE_B+NR_SLAB_UNRECLAIMABLE_B", p[CC_SLAB],
+                                  reclaimable + unreclaimable, slab};
+    out[n++] = counter_line(c, "pagetable", "NR_PAGETABLE", p[CC_PAGETABLE]);
+    bool stack = counter_of(c, "NR_KERNEL_STACK_KB", &stack_kb);
+    out[n++] = (struct reconcile){"kernel_stack", "NR_KERNEL_STACK_KB/4", p[CC_STACK], stack_kb / 4, stack};
+    out[n++] = (struct reconcile){"vmalloc", "nr_vmalloc_pages", p[CC_VMALLOC], c->vmalloc, true};
+    out[n++] = counter_line(c, "anon", "NR_ANON_MAPPED", p[CC_ANON]);
+    out[n++] = counter_line(c, "file+shmem+swapcache", "NR_FILE_PAGES", p[CC_FILE] + p[CC_SHMEM] + p[CC_SWAPCACHE]);
+    out[n++] = counter_line(c, "shmem", "NR_SHMEM", p[CC_SHMEM]);
+    out[n++] = counter_line(c, "swapcache", "NR_SWAPCACHE", p[CC_SWAPCACHE]);
+    out[n++] = (struct reconcile){"kernel_image+mem_map+reserved", "frames with a page - managed",
+                                  p[CC_KERNEL_IMAGE] + p[CC_MEM_MAP] + p[CC_RESERVED], with_page - c->managed, true};
     return n;
 }
 
