@@ -70,6 +70,25 @@ static void cells(FILE *f, const struct census *c, struct svg_geometry g)
     }
 }
 
+/* The task's frames: each cell holding one gets a blue outline (anon is red). */
+static void task_cells(FILE *f, const struct census *c, struct svg_geometry g, const struct census_svg_task *t)
+{
+    for (uint64_t i = 0; i < g.cells; i++) {
+        bool any = false;
+        for (uint64_t p = i * g.per_cell; p < (i + 1) * g.per_cell && p < c->frames && !any; p++)
+            any = t->mapped[p];
+        if (!any)
+            continue;
+        uint64_t x = 20 + (i % PER_ROW) * CELL, y = TOP + (i / PER_ROW) * CELL;
+        fprintf(f, "<rect x='%" PRIu64 "' y='%" PRIu64 "' width='%u' height='%u' fill='none' stroke='#0050ff'/>\n", x, y,
+                CELL - 1, CELL - 1);
+    }
+    fprintf(f,
+            "<text id='task' x='20' y='%u' fill='#0050ff'>PID %" PRIu64 " (%s): %" PRIu64
+            " frames mapped, outlined in blue</text>\n",
+            TOP - 4, t->pid, t->comm, t->frames);
+}
+
 struct zone_marks {
     FILE *f;
     struct svg_geometry g;
@@ -90,7 +109,7 @@ static int zone_mark(struct kernel *k, const struct zone_info *z, void *arg)
     return 0;
 }
 
-int census_svg_write(struct kernel *k, const struct census *c, const char *path, ks_err *err)
+int census_svg_write(struct kernel *k, const struct census *c, const char *path, const struct census_svg_task *task, ks_err *err)
 {
     struct svg_geometry g = geometry(c);
     uint64_t rows = (g.cells + PER_ROW - 1) / PER_ROW;
@@ -103,6 +122,8 @@ int census_svg_write(struct kernel *k, const struct census *c, const char *path,
             WIDTH, TOP + rows * CELL + 40);
     legend(f, c);
     cells(f, c, g);
+    if (task)
+        task_cells(f, c, g, task);
     struct zone_marks m = {f, g};
     int rc = for_each_zone(k, zone_mark, &m, err);
     fprintf(f,

@@ -4,6 +4,15 @@
 #define KS_CENSUS_SVG_H
 #include "../mm/census.h"
 
-int census_svg_write(struct kernel *k, const struct census *c, const char *path, ks_err *err);
+/* One task's frames drawn over the census (kmem -c --svg FILE --task PID): those its page tables map. */
+struct census_svg_task {
+    uint64_t pid;
+    char comm[17];
+    uint8_t *mapped; /* per frame: 1 if the task maps it */
+    uint64_t frames; /* how many distinct frames */
+};
+
+/* task may be NULL. */
+int census_svg_write(struct kernel *k, const struct census *c, const char *path, const struct census_svg_task *task, ks_err *err);
 
 #endif

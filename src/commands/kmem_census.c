@@ -3,13 +3,15 @@
  * beside the kernel's own counters (vm_zone_stat/vm_node_stat, nr_vmalloc_pages, the per-CPU lists'
  * counts, managed pages) with the difference shown, the free blocks per order, and the biggest
  * owners: slab caches, page tables by address space, kernel stacks by task.
- *   kmem -c [--svg FILE]
+ *   kmem -c [--svg FILE [--task PID|TASK]]
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../mm/census.h"
+#include "../mm/pss.h"
+#include "../mm/task.h"
 #include "../mm/zone.h"
 #include "census_svg.h"
 #include "kmem.h"
@@ -296,22 +298,67 @@ static int name_files(struct kernel *k, struct census_owners *o, ks_err *err)
     return 0;
 }
 
+struct task_frames {
+    struct census_svg_task *t;
+    uint64_t limit;
+};
+
+static void mark_frame(uint64_t pfn, void *arg)
+{
+    struct task_frames *w = arg;
+    if (pfn < w->limit && !w->t->mapped[pfn]) {
+        w->t->mapped[pfn] = 1;
+        w->t->frames++;
+    }
+}
+
+/* --task PID: the frames the task's page tables map, for the picture. */
+static int task_frames(struct session *s, const char *who, uint64_t frames, struct census_svg_task *t, ks_err *err)
+{
+    uint64_t task;
+    struct task_info ti;
+    if (cmd_parse_task(s, who, &task, err) || task_info_read(&s->k, task, &ti, err))
+        return -1;
+    if (!ti.mm)
+        return ks_fail_kind(err, KS_E_BAD_ARG, "PID %llu is a kernel thread: it maps no frames of its own",
+                            (unsigned long long)ti.pid);
+    t->pid = ti.pid;
+    snprintf(t->comm, sizeof t->comm, "%s", ti.comm);
+    t->mapped = xcalloc(frames ? frames : 1, 1);
+    struct task_frames w = {t, frames};
+    return mm_mapped_frames(&s->k, ti.mm, mark_frame, &w, err);
+}
+
+static int census_picture(struct session *s, const struct census *cs, const char *svg, const char *who, ks_err *err)
+{
+    struct census_svg_task t = {0};
+    int rc = who ? task_frames(s, who, cs->frames, &t, err) : 0;
+    if (!rc)
+        rc = census_svg_write(&s->k, cs, svg, who ? &t : NULL, err);
+    free(t.mapped);
+    return rc;
+}
+
 int kmem_census(struct session *s, const char *cmd, int argc, char **argv)
 {
-    const char *svg = NULL;
+    const char *svg = NULL, *who = NULL;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--svg") && i + 1 < argc)
             svg = argv[++i];
+        else if (!strcmp(argv[i], "--task") && i + 1 < argc)
+            who = argv[++i];
         else
-            return cmd_fail(s, cmd, "usage: kmem -c [--svg FILE]");
+            return cmd_fail(s, cmd, "usage: kmem -c [--svg FILE [--task PID|TASK]]");
     }
+    if (who && !svg)
+        return cmd_fail(s, cmd, "--task draws a task's frames on the picture: give --svg FILE too");
     struct census cs;
     struct counters c;
     ks_err err;
     int rc = census_take(&s->k, &cs, &err) || name_slab_caches(&s->k, &cs.slabs, &err) || name_files(&s->k, &cs.files, &err) ||
              read_counters(&s->k, &c, &err);
     if (!rc && svg)
-        rc = census_svg_write(&s->k, &cs, svg, &err);
+        rc = census_picture(s, &cs, svg, who, &err);
     if (!rc)
         show_census(s, &cs, &c);
     census_free(&cs);

@@ -15,6 +15,8 @@ struct usage_walk {
     int64_t pg_head, pg_swapbacked;
     uint64_t nr_swapfiles;
     struct page_usage *u;
+    mapped_pfn_fn page_fn; /* each frame counted, for callers that want to know which (may be NULL) */
+    void *page_arg;
 };
 
 static int walk_init(struct kernel *k, struct usage_walk *w, ks_err *err)
@@ -104,9 +106,12 @@ static int account_pte(struct usage_walk *w, uint64_t pte, ks_err *err)
     if (pte & PTE_SPECIAL)
         return 0;
     struct mapped_page mp;
-    if (mapped_page_read(w, (pte & f->frame_mask) >> KS_PAGE_SHIFT, &mp, err))
+    uint64_t pfn = (pte & f->frame_mask) >> KS_PAGE_SHIFT;
+    if (mapped_page_read(w, pfn, &mp, err))
         return -1;
     account_page(w->u, &mp);
+    if (w->page_fn)
+        w->page_fn(pfn, w->page_arg);
     return 0;
 }
 
@@ -150,6 +155,8 @@ static int account_large(struct usage_walk *w, const struct pt_walk *pw, uint64_
         if (mapped_page_read(w, pa >> KS_PAGE_SHIFT, &mp, err))
             return -1;
         account_page(w->u, &mp);
+        if (w->page_fn)
+            w->page_fn(pa >> KS_PAGE_SHIFT, w->page_arg);
     }
     return 0;
 }
@@ -212,16 +219,30 @@ static int one_vma(struct kernel *k, const struct vma_info *v, void *arg)
     return vw->fn ? vw->fn(k, v, &u, vw->arg) : 0;
 }
 
-int mm_usage(struct kernel *k, uint64_t mm, struct page_usage *total, vma_usage_fn fn, void *arg, ks_err *err)
+static int usage_walk_all(struct kernel *k, uint64_t mm, struct page_usage *total, vma_usage_fn fn, void *arg,
+                          mapped_pfn_fn page_fn, void *page_arg, ks_err *err)
 {
     struct usage_walk w;
     memset(total, 0, sizeof *total);
     struct vma_walk vw = {.w = &w, .total = total, .fn = fn, .arg = arg, .err = err};
     if (walk_init(k, &w, err) || mm_pgd_paddr(k, mm, &vw.pgd_paddr, err))
         return -1;
+    w.page_fn = page_fn;
+    w.page_arg = page_arg;
     if (for_each_vma(k, mm, one_vma, &vw, err))
         return -1;
     return vw.failed ? -1 : 0;
+}
+
+int mm_usage(struct kernel *k, uint64_t mm, struct page_usage *total, vma_usage_fn fn, void *arg, ks_err *err)
+{
+    return usage_walk_all(k, mm, total, fn, arg, NULL, NULL, err);
+}
+
+int mm_mapped_frames(struct kernel *k, uint64_t mm, mapped_pfn_fn fn, void *arg, ks_err *err)
+{
+    struct page_usage total;
+    return usage_walk_all(k, mm, &total, NULL, NULL, fn, arg, err);
 }
 
 uint64_t pss_kb(const struct page_usage *u)

@@ -28,6 +28,10 @@ struct page_usage {
 /* The usage of one VMA (after it is counted); non-zero stops the walk. */
 typedef int (*vma_usage_fn)(struct kernel *k, const struct vma_info *v, const struct page_usage *u, void *arg);
 
+/* Each frame mm's page tables map (as counted for RSS: special PTEs left out), to fn. */
+typedef void (*mapped_pfn_fn)(uint64_t pfn, void *arg);
+int mm_mapped_frames(struct kernel *k, uint64_t mm, mapped_pfn_fn fn, void *arg, ks_err *err);
+
 /* Sum the usage of every VMA of mm into total (zeroed first); fn (may be NULL) sees each VMA's. */
 int mm_usage(struct kernel *k, uint64_t mm, struct page_usage *total, vma_usage_fn fn, void *arg, ks_err *err);
 /* PSS in KB as smaps prints it: the fixed point shifted down, then bytes to KB. */

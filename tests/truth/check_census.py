@@ -13,7 +13,8 @@
   - the shmfile workload's file (truth/workloads: file=/tmp/ksleuth-shared, pages=32, on tmpfs) owns
     its 32 page-cache pages, named tmpfs:/ksleuth-shared (the path inside the tmpfs mounted on /tmp);
   - with --svg FILE the picture is an SVG that rsvg-convert renders to a PNG of its size, with every
-    class in the legend (when rsvg-convert is given);
+    class in the legend (when rsvg-convert is given); with --task PID (the heap workload) it says
+    how many frames the task maps: the distinct frames of its truth/pid/PID/pagemap;
   - refused with one line: --svg without a file, or into a directory that does not exist.
 
 usage: check_census.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [--rsvg-convert PATH]
@@ -105,13 +106,17 @@ def check_shmfile(checks, truth, doc):
         checks.check(owner["pages"] == int(w["pages"]), f"{name}: {owner['pages']} pages, the workload mapped {w['pages']}")
 
 
-def check_svg(checks, a):
+def check_svg(checks, a, truth):
+    heap = next(int(w["pid"]) for w in truth.workloads() if w["mode"] == "heap")
     with tempfile.TemporaryDirectory() as d:
         svg, png = os.path.join(d, "census.svg"), os.path.join(d, "census.png")
-        rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, [f"kmem -c --svg {svg}"], cache_dir=a.cache_dir)
-        if not checks.check(rc == 0 and os.path.exists(svg), f"kmem -c --svg: rc {rc} {err.strip()[:200]}"):
+        cmd = f"kmem -c --svg {svg} --task {heap}"
+        rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, [cmd], cache_dir=a.cache_dir)
+        if not checks.check(rc == 0 and os.path.exists(svg), f"{cmd}: rc {rc} {err.strip()[:200]}"):
             return
         text = open(svg).read()
+        frames = len({pfn for _, pfn in truth.pagemap(heap)})
+        checks.check(f"PID {heap} (workload): {frames} frames mapped" in text, f"svg: PID {heap} maps {frames} frames (pagemap)")
         for name in CLASSES:
             checks.check(f">{name} " in text, f"svg legend has no {name}")
         p = subprocess.run([a.rsvg_convert, "-o", png, svg], capture_output=True, text=True)
@@ -139,8 +144,9 @@ def main():
     check_vmstat(checks, truth, doc, drift)
     check_shmfile(checks, truth, doc)
     if a.rsvg_convert:
-        check_svg(checks, a)
-    check_refused(checks, a, (("kmem -c --svg", "usage"), ("kmem -c --svg /nonexistent/census.svg", "No such file")))
+        check_svg(checks, a, truth)
+    check_refused(checks, a, (("kmem -c --svg", "usage"), ("kmem -c --svg /nonexistent/census.svg", "No such file"),
+                              ("kmem -c --task 1", "give --svg FILE too")))
     return checks.finish()
 
 
