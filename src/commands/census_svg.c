@@ -36,19 +36,6 @@ static struct svg_geometry geometry(const struct census *c)
     return g;
 }
 
-/* The class most frames of the cell have. */
-static unsigned cell_class(const struct census *c, uint64_t first, uint64_t n)
-{
-    uint64_t count[CC_COUNT] = {0};
-    unsigned best = CC_HOLE;
-    for (uint64_t p = first; p < first + n && p < c->frames; p++)
-        count[c->class_of[p]]++;
-    for (unsigned i = 0; i < CC_COUNT; i++)
-        if (count[i] > count[best])
-            best = i;
-    return best;
-}
-
 static void legend(FILE *f, const struct census *c)
 {
     for (unsigned i = 0; i < CC_COUNT; i++) {
@@ -64,7 +51,7 @@ static void cells(FILE *f, const struct census *c, struct svg_geometry g)
 {
     for (uint64_t i = 0; i < g.cells; i++) {
         uint64_t x = 20 + (i % PER_ROW) * CELL, y = TOP + (i / PER_ROW) * CELL;
-        unsigned cls = cell_class(c, i * g.per_cell, g.per_cell);
+        unsigned cls = census_cell_class(c, i * g.per_cell, g.per_cell);
         fprintf(f, "<rect x='%" PRIu64 "' y='%" PRIu64 "' width='%u' height='%u' fill='%s'/>\n", x, y, CELL, CELL,
                 class_colour[cls]);
     }

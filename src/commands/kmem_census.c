@@ -3,7 +3,7 @@
  * beside the kernel's own counters (vm_zone_stat/vm_node_stat, nr_vmalloc_pages, the per-CPU lists'
  * counts, managed pages) with the difference shown, the free blocks per order, and the biggest
  * owners: slab caches, page tables by address space, kernel stacks by task.
- *   kmem -c [--svg FILE [--task PID|TASK]]
+ *   kmem -c [--map] [--svg FILE [--task PID|TASK]]
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -252,7 +252,39 @@ static void show_counters(struct table *doc, const struct counters *c)
     table_end(&p, 0);
 }
 
-static void show_census(struct session *s, struct census *cs, const struct counters *c)
+/* ---- kmem -c --map: the terminal's picture ---- */
+
+#define MAP_WIDTH     64
+#define MAP_MAX_LINES 48
+
+static const char class_letter[CC_COUNT] = {
+    [CC_HOLE] = ' ',      [CC_FREE] = '.',         [CC_PCP] = 'p',     [CC_SLAB] = 'S',     [CC_PAGETABLE] = 'T',
+    [CC_STACK] = 'K',     [CC_VMALLOC] = 'V',      [CC_ANON] = 'A',    [CC_FILE] = 'f',     [CC_SHMEM] = 's',
+    [CC_SWAPCACHE] = 'w', [CC_KERNEL_IMAGE] = 'I', [CC_MEM_MAP] = 'M', [CC_RESERVED] = 'R', [CC_UNACCOUNTED] = '?',
+};
+
+/* One letter per cell of frames (the class most of them have), MAP_WIDTH cells a line, each line
+ * headed by its first frame; text only (programs have the classes). */
+static void show_map(struct table *doc, const struct census *cs)
+{
+    uint64_t per = 1;
+    while ((cs->frames + per - 1) / per > (uint64_t)MAP_WIDTH * MAP_MAX_LINES)
+        per *= 2;
+    table_text(doc, "\nMAP (%" PRIu64 " frame%s a letter):", per, per == 1 ? "" : "s");
+    for (unsigned i = 0; i < CC_COUNT; i++)
+        table_text(doc, "%s'%c' %s", i % 6 ? "  " : "\n  ", class_letter[i], census_class_name(i));
+    table_text(doc, "\n");
+    for (uint64_t first = 0; first < cs->frames; first += per * MAP_WIDTH) {
+        char line[MAP_WIDTH + 1];
+        unsigned n = 0;
+        for (uint64_t cell = first; cell < first + per * MAP_WIDTH && cell < cs->frames; cell += per)
+            line[n++] = class_letter[census_cell_class(cs, cell, per)];
+        line[n] = 0;
+        table_text(doc, "%8" PRIx64 "  %s\n", first, line);
+    }
+}
+
+static void show_census(struct session *s, struct census *cs, const struct counters *c, bool map)
 {
     struct table doc, t;
     static const struct column top[] = {COL_JSON(CT_UNSIGNED, "frames"), COL_LIST("classes")};
@@ -274,6 +306,8 @@ static void show_census(struct session *s, struct census *cs, const struct count
     show_owners(&doc, "pagetables", "PAGE TABLES BY ADDRESS SPACE (OWNER: mm)", &cs->pagetables, true);
     show_owners(&doc, "kernel_stacks", "KERNEL STACKS BY TASK", &cs->stacks, true);
     show_owners(&doc, "files", "PAGE CACHE BY FILE (OWNER: address_space; path inside its filesystem)", &cs->files, false);
+    if (map)
+        show_map(&doc, cs);
     if (table_is_json(&doc))
         show_counters(&doc, c);
     record_end(&doc, 0);
@@ -342,13 +376,16 @@ static int census_picture(struct session *s, const struct census *cs, const char
 int kmem_census(struct session *s, const char *cmd, int argc, char **argv)
 {
     const char *svg = NULL, *who = NULL;
+    bool map = false;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--svg") && i + 1 < argc)
             svg = argv[++i];
         else if (!strcmp(argv[i], "--task") && i + 1 < argc)
             who = argv[++i];
+        else if (!strcmp(argv[i], "--map"))
+            map = true;
         else
-            return cmd_fail(s, cmd, "usage: kmem -c [--svg FILE [--task PID|TASK]]");
+            return cmd_fail(s, cmd, "usage: kmem -c [--map] [--svg FILE [--task PID|TASK]]");
     }
     if (who && !svg)
         return cmd_fail(s, cmd, "--task draws a task's frames on the picture: give --svg FILE too");
@@ -360,7 +397,7 @@ int kmem_census(struct session *s, const char *cmd, int argc, char **argv)
     if (!rc && svg)
         rc = census_picture(s, &cs, svg, who, &err);
     if (!rc)
-        show_census(s, &cs, &c);
+        show_census(s, &cs, &c, map);
     census_free(&cs);
     return rc ? cmd_fail_err(s, cmd, &err) : 0;
 }

@@ -162,6 +162,18 @@ int census_take(struct kernel *k, struct census *c, ks_err *err)
     return rc;
 }
 
+unsigned census_cell_class(const struct census *c, uint64_t first, uint64_t n)
+{
+    uint64_t count[CC_COUNT] = {0};
+    unsigned best = CC_HOLE;
+    for (uint64_t p = first; p < first + n && p < c->frames; p++)
+        count[c->class_of[p]]++;
+    for (unsigned i = 0; i < CC_COUNT; i++)
+        if (count[i] > count[best])
+            best = i;
+    return best;
+}
+
 void census_free(struct census *c)
 {
     free(c->class_of);

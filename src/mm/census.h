@@ -58,6 +58,8 @@ struct census {
 };
 
 int census_take(struct kernel *k, struct census *c, ks_err *err);
+/* The class most of frames [first, first + n) have (pictures and maps draw one cell per run). */
+unsigned census_cell_class(const struct census *c, uint64_t first, uint64_t n);
 void census_free(struct census *c);
 
 /* census_tags.c: the walks that tag frames before the pass. tag values: */

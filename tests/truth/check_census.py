@@ -15,12 +15,15 @@
   - with --svg FILE the picture is an SVG that rsvg-convert renders to a PNG of its size, with every
     class in the legend (when rsvg-convert is given); with --task PID (the heap workload) it says
     how many frames the task maps: the distinct frames of its truth/pid/PID/pagemap;
+  - --map: the letter of the cell holding the middle of the kernel image (_text.._end of the guest's
+    /proc/kallsyms, less PAGE_OFFSET) is 'I', and the map's lines cover every frame;
   - refused with one line: --svg without a file, or into a directory that does not exist.
 
 usage: check_census.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [--rsvg-convert PATH]
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -96,6 +99,34 @@ def check_vmstat(checks, truth, doc, drift):
             checks.check(near(c[mine] // per_page, v[theirs] // per_page, drift), f"{mine} {c[mine]}, vmstat {theirs} {v[theirs]}")
 
 
+def check_map(checks, a, truth):
+    syms = {l.split()[2]: int(l.split()[0], 16) for l in truth.text("kallsyms").splitlines()}
+    if "_text" not in syms or "_end" not in syms:
+        return
+    middle = ((syms["_text"] + syms["_end"]) // 2 - int(truth.config("PAGE_OFFSET"), 16)) >> 12
+    p = subprocess.run([a.ksleuth, a.vmlinux, a.dump, "-c", "kmem -c --map"], capture_output=True, text=True,
+                       env=dict(os.environ, KSLEUTH_CACHE_DIR=a.cache_dir or ""))
+    text = p.stdout.split("\nMAP (", 1)
+    if not checks.check(p.returncode == 0 and len(text) == 2, f"kmem -c --map: rc {p.returncode} {p.stderr[:200]}"):
+        return
+    per = int(text[1].split()[0])
+    rows = {}
+    for line in text[1].splitlines():
+        m = re.match(r"^ *([0-9a-f]+)  (.*)$", line)
+        if m:
+            rows[int(m.group(1), 16)] = m.group(2)
+    width = 64 * per
+    row = rows.get(middle - middle % width, "")
+    cell = (middle % width) // per
+    checks.check(cell < len(row) and row[cell] == "I", f"map: frame {middle:#x} (kernel image) shows {row[cell:cell + 1]!r}")
+    covered = max(rows) + len(rows[max(rows)]) * per if rows else 0
+    checks.check(covered >= truth_frames(truth), f"map covers {covered} frames")
+
+
+def truth_frames(truth):
+    return (max(end for _, end in truth.system_ram()) + 1) >> 12
+
+
 def check_shmfile(checks, truth, doc):
     w = next((w for w in truth.workloads() if w["mode"] == "shmfile"), None)
     if w is None:
@@ -143,6 +174,7 @@ def main():
     check_meminfo(checks, truth, doc, cls, drift)
     check_vmstat(checks, truth, doc, drift)
     check_shmfile(checks, truth, doc)
+    check_map(checks, a, truth)
     if a.rsvg_convert:
         check_svg(checks, a, truth)
     check_refused(checks, a, (("kmem -c --svg", "usage"), ("kmem -c --svg /nonexistent/census.svg", "No such file"),
