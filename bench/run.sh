@@ -32,6 +32,12 @@ p=$top/dumps/pae-5g
 for c in "kmem -p" "kmem -f" "frag" "ps" "vm 45"; do
     best "$c (pae-5g)" "$build/ksleuth" "$p/vmlinux" "$p/dump.kdump.gz" -c "$c"
 done
+# issue 14: the census (one pass over mem_map after the page-table, stack, pcp and vmalloc walks)
+# and the page types, against kmem -p alone (the census must stay within 2x of it); ps -m walks
+# every address space's page tables.
+for c in "kmem -c" "kmem -t" "ps -m"; do
+    best "$c (pae-5g)" "$build/ksleuth" "$p/vmlinux" "$p/dump.kdump.gz" -c "$c"
+done
 # search: a value over every mapped page of kernel memory, and over all physical memory (256 MB).
 pa=$top/dumps/pae-256m
 for c in "sys" "search -k deadbeef" "search -p deadbeef" "search -k -c ksleuth-shared"; do

@@ -19,7 +19,9 @@ static const struct command *const all[] = {
     &cmd_help, &cmd_sys,  &cmd_ps,   &cmd_vm,  &cmd_kmem,   &cmd_frag,  &cmd_task,   &cmd_bt,   &cmd_foreach, &cmd_search, &cmd_list, &cmd_tree,
     &cmd_files, &cmd_mount, &cmd_runq, &cmd_ascii, &cmd_ptob, &cmd_btop, /* issue 11 */
     &cmd_mod,  &cmd_dis,  &cmd_set,  &cmd_sym, &cmd_struct, &cmd_union, &cmd_whatis, &cmd_p,
-    &cmd_rd,   &cmd_vtop, &cmd_ptov, &cmd_log, &cmd_eval,   &cmd_q,     &cmd_exit,   NULL,
+    &cmd_rd,   &cmd_vtop, &cmd_ptov, &cmd_log, &cmd_eval,   &cmd_q,     &cmd_exit,
+    &cmd_diff, /* issue 14 */
+    NULL,
 };
 
 const struct command *const *command_all(void)

@@ -122,5 +122,6 @@ extern const struct command cmd_sys, cmd_help, cmd_sym, cmd_struct, cmd_union, c
     cmd_search, cmd_list, cmd_tree;
 /* issue 11's inspection commands */
 extern const struct command cmd_files, cmd_mount, cmd_runq, cmd_ascii, cmd_ptob, cmd_btop;
+extern const struct command cmd_diff; /* issue 14 */
 
 #endif

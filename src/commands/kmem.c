@@ -210,6 +210,7 @@ static const struct kmem_report {
     int (*run)(struct session *s, const char *cmd);
 } reports[] = {
     {'i', kmem_info}, {'z', kmem_zones}, {'f', kmem_free}, {'s', kmem_slabs}, {'n', kmem_sections},
+    {'t', kmem_types}, /* issue 14: page types */
 };
 
 static const struct kmem_report *report_of(const char *word)
@@ -273,6 +274,8 @@ static int run_kmem(struct session *s, int argc, char **argv)
         return kmem_slab_objects(s, argv[0], argc - 2, argv + 2);
     if (!strcmp(o, "-V") && argc == 2)
         return kmem_vmstat(s, argv[0]);
+    if (!strcmp(o, "-c")) /* issue 14: the census */
+        return kmem_census(s, argv[0], argc - 2, argv + 2);
     if (o[0] != '-' && argc == 2)
         return kmem_address(s, argv[0], o);
     return cmd_fail(s, argv[0], "usage: kmem -i|-z|-f|-s|-n|-p [ADDR]|ADDRESS");
@@ -306,6 +309,23 @@ const struct command cmd_kmem = {
     "    pointers (CONFIG_SLAB_FREELIST_HARDENED) decoded. The cache line counts what the walk found.\n"
     "-V  the vm counters by enum name: VM_ZONE_STAT (vm_zone_stat), VM_NODE_STAT (vm_node_stat), and\n"
     "    VM_EVENT_STATES (vm_event_states summed over the CPUs; PGPGIN/PGPGOUT in sectors, not KB).\n"
+    "-t  page types: every frame from 0 to max_pfn by the word /proc/kpageflags gives it (computed as\n"
+    "    fs/proc/page.c's stable_page_flags() does: page->flags by enum pageflags, and MMAP, ANON, BUDDY,\n"
+    "    COMPOUND_HEAD/TAIL, ZERO_PAGE, PGTABLE... from mapcount, page_type, compound state, mapping):\n"
+    "    KPF (the 64-bit word), PAGES, MAPCOUNT (summed /proc/kpagecount), NAMES (KPF_* without KPF_).\n"
+    "    JSON {\"flags\":[{\"kpf\":\"0x...\",\"pages\",\"mapcount\",\"names\":[...]}]}.\n"
+    "-c [--map] [--svg FILE [--task PID]]  the census: every frame from 0 to max_pfn once, in one class: hole, free (buddy),\n"
+    "    percpu_free, slab, pagetable, kernel_stack, vmalloc, anon, file, shmem, swapcache, kernel_image,\n"
+    "    mem_map, reserved, unaccounted (an allocated page nothing names: see docs/census.md). Then the\n"
+    "    classes beside the kernel's counters (NR_FREE_PAGES, NR_SLAB_*, NR_PAGETABLE, ...) with the\n"
+    "    difference, free blocks per order, and the owners: slab caches, page tables by mm, stacks by task,\n"
+    "    page cache by file (FSTYPE:/path inside that filesystem).\n"
+    "    --svg: a picture of physical memory coloured by class, with the zone boundaries; --task PID also\n"
+    "    outlines in blue the frames that task's page tables map (where its pages lie physically).\n"
+    "    --map: the same picture as letters, a line of 64 cells each headed by its first pfn (text only).\n"
+    "    JSON {\"frames\",\"classes\":[{\"class\",\"pages\",\"kb\"}],\"reconcile\":[{\"classes\",\"census\",\"counter\",\n"
+    "    \"counter_pages\",\"difference\"}],\"free_blocks\":[...],\"slab_caches\",\"pagetables\",\"kernel_stacks\",\"files\":\n"
+    "    [{\"owner\",\"pid\",\"pages\",\"name\"}],\"counters\":{NAME:value}}.\n"
     "ADDRESS: what it is — its page (free or in use), the slab cache and object holding it, or the\n"
     "    tasks and VMAs mapping it; inside mem_map, also which frame's struct page it lies in. At or\n"
     "    above PAGE_OFFSET (and below 4 GB) it is kernel virtual; otherwise physical.\n"

@@ -11,6 +11,7 @@
 #include "../mm/task.h"
 #include "../output/output.h"
 #include "commands.h"
+#include "mem_usage.h"
 
 struct ps_ctx {
     bool only_kernel, only_user;
@@ -42,12 +43,7 @@ static bool wanted(const struct ps_ctx *c, const struct task_info *ti)
         return false;
     if (c->only_user && ti->kthread)
         return false;
-    if (!c->want)
-        return true;
-    for (int i = 0; i < c->nwant; i++)
-        if (c->want[i] == ti->pid || c->want[i] == ti->task)
-            return true;
-    return false;
+    return cmd_task_wanted(c->want, c->nwant, ti);
 }
 
 static int show_task(struct kernel *k, const struct task_info *ti, void *arg)
@@ -80,12 +76,15 @@ static int run_ps(struct session *s, int argc, char **argv)
 {
     struct ps_ctx c = {0};
     uint64_t want[64];
+    bool memory = false;
     for (int i = 1; i < argc; i++) {
         uint64_t v;
         if (!strcmp(argv[i], "-k"))
             c.only_kernel = true;
         else if (!strcmp(argv[i], "-u"))
             c.only_user = true;
+        else if (!strcmp(argv[i], "-m"))
+            memory = true;
         else if (c.nwant < 64 && (parse_u64(argv[i], 10, &v) || parse_u64(argv[i], 16, &v)))
             want[c.nwant++] = v;
         else
@@ -93,6 +92,10 @@ static int run_ps(struct session *s, int argc, char **argv)
     }
     if (c.nwant)
         c.want = want;
+    if (memory && c.only_kernel)
+        return cmd_fail(s, argv[0], "-m shows user address spaces: not with -k");
+    if (memory)
+        return ps_memory(s, argv[0], c.want, c.nwant);
     kvar_read_int(&s->k, "_totalram_pages", "counter", &c.totalram, NULL);
     table_begin(s, &c.t, "tasks", ps_cols);
     ks_err err;
@@ -105,7 +108,7 @@ static int run_ps(struct session *s, int argc, char **argv)
 
 const struct command cmd_ps = {
     "ps",
-    "ps [-k|-u] [PID|TASK...]",
+    "ps [-k|-u|-m] [PID|TASK...]",
     "the tasks: PID, parent, CPU, state, memory, command",
     "Columns: PID, PPID (the real parent's thread-group ID), CPU (the task's CPU), TASK (task_struct\n"
     "address), ST (RU running, IN interruptible, UN uninterruptible, ID idle, ST stopped, TR traced,\n"
@@ -113,6 +116,11 @@ const struct command cmd_ps = {
     "(mm->total_vm and get_mm_rss()), COMM ([bracketed] for kernel threads). \">\" marks the task each\n"
     "CPU was running (rq->curr) at dump time. Each CPU's idle task comes first. -k kernel threads only,\n"
     "-u user tasks only; PIDs or task addresses select tasks.\n"
+    "-m: each user task's memory from its page tables, as /proc/PID/smaps_rollup counts it: RSS, PSS (a\n"
+    "page mapped by N processes counts 1/N, page_mapcount()), USS (pages it alone maps), RSS split into\n"
+    "ANON, FILE and SHMEM as the kernel's mm counters split it, and SWAP (swap entries), all in KB.\n"
+    "Threads sharing an mm show the same figures. JSON: {\"tasks\":[{\"pid\",\"task\",\"rss_kb\",\"pss_kb\",\n"
+    "\"uss_kb\",\"anon_kb\",\"file_kb\",\"shmem_kb\",\"swap_kb\",\"comm\"}]}\n"
     "JSON: {\"tasks\":[{\"pid\",\"ppid\",\"cpu\",\"task\",\"state\",\"comm\",\"vsz_kb\",\"rss_kb\",\"running\",\n"
     "\"kernel_thread\"}]}",
     run_ps,

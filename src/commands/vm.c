@@ -11,6 +11,7 @@
 #include "../mm/vma.h"
 #include "../output/output.h"
 #include "commands.h"
+#include "mem_usage.h"
 
 struct vm_ctx {
     struct session *s;
@@ -72,9 +73,12 @@ static int run_vm(struct session *s, int argc, char **argv)
 {
     struct vm_ctx c = {.s = s};
     const char *who = NULL;
+    bool memory = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-p"))
             c.pages = true;
+        else if (!strcmp(argv[i], "-m"))
+            memory = true;
         else if (!who)
             who = argv[i];
         else
@@ -85,6 +89,10 @@ static int run_vm(struct session *s, int argc, char **argv)
     ks_err err;
     if (resolve_task(s, who, &task, &err) || task_info_read(&s->k, task, &ti, &err))
         return cmd_fail_err(s, argv[0], &err);
+    if (memory && c.pages)
+        return cmd_fail(s, argv[0], "-m or -p, not both");
+    if (memory)
+        return vm_memory(s, argv[0], task);
     if (ti.mm &&
         (kread_member(&s->k, ti.mm, "struct mm_struct", "pgd", &pgd, &err) || mm_pgd_paddr(&s->k, ti.mm, &c.pgd_paddr, &err)))
         return cmd_fail_err(s, argv[0], &err);
@@ -115,15 +123,18 @@ static int run_vm(struct session *s, int argc, char **argv)
 
 const struct command cmd_vm = {
     "vm",
-    "vm [-p] [PID|TASK]",
+    "vm [-p|-m] [PID|TASK]",
     "a task's address space: its VMAs, files, and (-p) pages",
     "Header: PID, TASK, CPU, COMMAND; then MM (mm_struct), PGD (its page directory), RSS and TOTAL_VM.\n"
     "Then one line per VMA, in address order: VMA (vm_area_struct), START, END, FLAGS (vm_flags, hex),\n"
     "FILE (the mapped file's path, or [heap], [stack], [vdso], [vvar] as /proc/PID/maps says).\n"
     "VMAs come from the maple tree (6.1+) or the vm_next list (older kernels), as the DWARF shows.\n"
     "-p: each page of each VMA with its physical address, \"not mapped\", or its swap entry.\n"
+    "-m: per VMA, the pages its page tables map: RSS, PSS, USS, ANON, FILE, SHMEM and SWAP in KB, counted\n"
+    "as /proc/PID/smaps counts them (see ps -m), then the whole address space's sums under MM.\n"
     "Without PID|TASK, the task chosen with `set`.\n"
     "JSON: {\"pid\",\"task\",\"comm\",\"mm\",\"pgd\",\"rss_kb\",\"total_vm_kb\",\"vmas\":[{\"vma\",\"start\",\"end\",\n"
-    "\"flags\",\"perms\",\"offset\",\"file\"}]}",
+    "\"flags\",\"perms\",\"offset\",\"file\"}]}; -m {\"pid\",\"task\",\"comm\",\"vmas\":[{\"vma\",\"start\",\"end\",\n"
+    "\"rss_kb\",\"pss_kb\",\"uss_kb\",\"anon_kb\",\"file_kb\",\"shmem_kb\",\"swap_kb\",\"file\"}],\"mm\", the same sums}",
     run_vm,
 };

@@ -86,6 +86,13 @@ bt -l | head -10
 dis -l ksleuth_crash_write 6
 """
 
+# Issue 14 (census): where every page went, per process and for the whole machine.
+CENSUS = """ps -m
+vm -m {pid}
+kmem -t
+kmem -c
+"""
+
 for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     sdir = os.path.join(top, "dumps", sample)
     if not os.path.isfile(os.path.join(sdir, "version")):
@@ -97,6 +104,7 @@ for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     heap = dict(t.pagemap(int(w["heap"]["pid"])))[int(w["heap"]["base"], 16)]
     banner = next(int(l.split()[0], 16) for l in t.text("kallsyms").splitlines() if l.split()[2] == "linux_banner")
     cmds = COMMON.format(pid=pid, var=f"{var:x}", paddr=(pfn << 12) | (var & 0xFFF), heap_paddr=heap << 12, sym_addr=banner + 0x10)
+    cmds += CENSUS.format(pid=pid)  # issue 14
     if t.exists("modules"):
         cmds += PANIC
     out = os.path.join(top, "tests", "golden", sample)

@@ -1,0 +1,323 @@
+/* The census's walks: frames struct page alone does not explain, found from their owners. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernel/klist.h"
+#include "../util/u64set.h"
+#include "census.h"
+#include "page.h"
+#include "task.h"
+
+#define MAX_LIST 10000000u
+
+struct census_owner *census_owner(struct census_owners *o, uint64_t id)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->v[i].id == id)
+            return &o->v[i];
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 64;
+        o->v = xrealloc(o->v, o->cap * sizeof *o->v);
+    }
+    struct census_owner *w = &o->v[o->n++];
+    memset(w, 0, sizeof *w);
+    w->id = id;
+    return w;
+}
+
+/* Tag a frame for an owner; a frame tagged before keeps its first tag. Returns 1 if newly tagged. */
+static int tag_frame(struct census *c, uint64_t pfn, enum census_tag tag)
+{
+    if (pfn >= c->frames || c->tag[pfn] != TAG_NONE)
+        return 0;
+    c->tag[pfn] = (uint8_t)tag;
+    return 1;
+}
+
+static int tag_page_struct(struct kernel *k, struct census *c, uint64_t page, enum census_tag tag, int *added, ks_err *err)
+{
+    uint64_t pfn;
+    if (page_to_pfn(k, page, &pfn, err))
+        return -1;
+    *added = tag_frame(c, pfn, tag);
+    return 0;
+}
+
+/* ---- per-CPU free lists ---- */
+
+struct pcp_walk {
+    struct census *c;
+    ks_err *err;
+};
+
+static int pcp_page(struct kernel *k, uint64_t page, void *arg)
+{
+    struct pcp_walk *w = arg;
+    int added;
+    return tag_page_struct(k, w->c, page, TAG_PCP, &added, w->err);
+}
+
+/* A CPU's struct per_cpu_pages of a zone: zone->per_cpu_pageset (5.14+), or the pcp inside
+ * zone->pageset's struct per_cpu_pageset before. */
+static int zone_pcp(struct kernel *k, uint64_t zone, unsigned cpu, uint64_t *pcp, ks_err *err)
+{
+    uint64_t percpu, off;
+    if (kmember_has(k, "struct zone", "per_cpu_pageset")) {
+        if (kread_member(k, zone, "struct zone", "per_cpu_pageset", &percpu, err))
+            return -1;
+        return kper_cpu_ptr(k, percpu, cpu, pcp, err);
+    }
+    if (kread_member(k, zone, "struct zone", "pageset", &percpu, err) || kper_cpu_ptr(k, percpu, cpu, pcp, err) ||
+        kmember_off(k, "struct per_cpu_pageset", "pcp", &off, err))
+        return -1;
+    *pcp += off;
+    return 0;
+}
+
+static int tag_pcp_zone(struct kernel *k, const struct zone_info *z, void *arg)
+{
+    struct pcp_walk *w = arg;
+    const char *link = kmember_has(k, "struct page", "pcp_list") ? "pcp_list" : "lru"; /* pcp_list: 5.19+ */
+    uint64_t link_off, lists_off, head_size = ktype_size(k, "struct list_head");
+    struct ktype *lists = NULL;
+    if (kmember_off(k, "struct page", link, &link_off, w->err) ||
+        kmember_off(k, "struct per_cpu_pages", "lists", &lists_off, w->err))
+        return -1;
+    const struct member_ref *r = kmember_ref(k, "struct per_cpu_pages", "lists", w->err);
+    if (!r)
+        return -1;
+    lists = kt_strip(r->type);
+    unsigned nlists = lists ? (unsigned)lists->count : 0;
+    for (unsigned cpu = 0; z->present && cpu < kpossible_cpus(k); cpu++) {
+        uint64_t pcp;
+        if (zone_pcp(k, z->zone, cpu, &pcp, w->err))
+            return -1;
+        for (unsigned i = 0; i < nlists; i++)
+            if (klist_for_each(k, pcp + lists_off + i * head_size, link_off, MAX_LIST, "per-CPU free list", pcp_page, w, w->err) <
+                0)
+                return -1;
+    }
+    return 0;
+}
+
+int census_tag_pcp(struct kernel *k, struct census *c, ks_err *err)
+{
+    struct pcp_walk w = {c, err};
+    return for_each_zone(k, tag_pcp_zone, &w, err);
+}
+
+/* ---- page tables ---- */
+
+struct pt_tag_walk {
+    struct census *c;
+    struct u64set mms;
+    ks_err *err;
+};
+
+/* Every table under the user part of an mm: the PGD page, and each PMD and PTE table a walk of
+ * each PMD-sized step reaches (the kernel part is swapper's, shared by all). */
+static uint64_t mm_tables(struct kernel *k, struct census *c, uint64_t pgd_paddr)
+{
+    const struct pt_format *f = k->paging;
+    uint64_t step = 1ull << f->levels[1].shift, added = 0;
+    added += (uint64_t)tag_frame(c, pgd_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
+    for (uint64_t va = 0; va < k->page_offset; va += step) {
+        struct pt_walk w;
+        if (pt_walk(f, &k->mem, pgd_paddr, va, &w, NULL))
+            continue; /* a table the dump does not hold: nothing to tag */
+        for (unsigned i = 1; i < w.nsteps; i++)
+            if (!w.steps[i].folded)
+                added += (uint64_t)tag_frame(c, w.steps[i].entry_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
+    }
+    return added;
+}
+
+static int tag_task_tables(struct kernel *k, const struct task_info *ti, void *arg)
+{
+    struct pt_tag_walk *w = arg;
+    uint64_t pgd;
+    if (!ti->mm || u64set_has(&w->mms, ti->mm))
+        return 0;
+    u64set_add(&w->mms, ti->mm);
+    if (mm_pgd_paddr(k, ti->mm, &pgd, w->err))
+        return -1;
+    struct census_owner *o = census_owner(&w->c->pagetables, ti->mm);
+    o->pid = ti->pid;
+    snprintf(o->name, sizeof o->name, "%s", ti->comm);
+    o->pages += mm_tables(k, w->c, pgd);
+    return 0;
+}
+
+int census_tag_pagetables(struct kernel *k, struct census *c, ks_err *err)
+{
+    struct pt_tag_walk w = {.c = c, .err = err};
+    u64set_init(&w.mms);
+    int rc = for_each_task(k, tag_task_tables, &w, err);
+    u64set_free(&w.mms);
+    return rc;
+}
+
+/* ---- kernel stacks ---- */
+
+struct stack_walk {
+    struct census *c;
+    uint64_t stack_pages;
+    ks_err *err;
+};
+
+static int tag_task_stack(struct kernel *k, const struct task_info *ti, void *arg)
+{
+    struct stack_walk *w = arg;
+    uint64_t stack, pa, added = 0;
+    if (kread_member(k, ti->task, "struct task_struct", "stack", &stack, w->err))
+        return -1;
+    for (uint64_t i = 0; stack && i < w->stack_pages; i++) {
+        if (kvtop(k, stack + i * KS_PAGE_SIZE, &pa, NULL))
+            continue; /* a stack the page tables do not map has no frame to tag */
+        added += (uint64_t)tag_frame(w->c, pa >> KS_PAGE_SHIFT, TAG_STACK);
+    }
+    if (added) {
+        struct census_owner *o = census_owner(&w->c->stacks, ti->task);
+        o->pid = ti->pid;
+        snprintf(o->name, sizeof o->name, "%s", ti->comm);
+        o->pages += added;
+    }
+    return 0;
+}
+
+int census_tag_stacks(struct kernel *k, struct census *c, ks_err *err)
+{
+    /* THREAD_SIZE: union thread_union is the stack */
+    uint64_t size = ktype_size(k, "union thread_union");
+    if (!size)
+        return ks_fail_kind(err, KS_E_NO_TYPE, "no union thread_union in the DWARF: THREAD_SIZE unknown");
+    struct stack_walk w = {c, (size + KS_PAGE_SIZE - 1) / KS_PAGE_SIZE, err};
+    return for_each_task(k, tag_task_stack, &w, err);
+}
+
+/* ---- vmalloc ---- */
+
+struct vmalloc_walk {
+    struct census *c;
+    ks_err *err;
+};
+
+static int tag_vm_area(struct kernel *k, uint64_t va, void *arg)
+{
+    struct vmalloc_walk *w = arg;
+    uint64_t vm, pages, nr;
+    if (kread_member(k, va, "struct vmap_area", "vm", &vm, w->err))
+        return -1;
+    if (!vm)
+        return 0; /* vm_map_ram() areas have no vm_struct */
+    if (kread_member(k, vm, "struct vm_struct", "pages", &pages, w->err) ||
+        kread_member(k, vm, "struct vm_struct", "nr_pages", &nr, w->err))
+        return -1;
+    if (nr > w->c->frames)
+        return ks_fail_at(w->err, KS_E_CORRUPT, KS_AS_KVIRT, vm, "vm_struct %#llx has %llu pages: more than RAM",
+                          (unsigned long long)vm, (unsigned long long)nr);
+    for (uint64_t i = 0; pages && i < nr; i++) {
+        uint64_t page;
+        int added;
+        if (kread_ulong(k, pages + i * 4, &page, w->err)) /* struct page *: 4 bytes on i386 */
+            return -1;
+        if (page && tag_page_struct(k, w->c, page, TAG_VMALLOC, &added, w->err))
+            return -1;
+    }
+    return 0;
+}
+
+int census_tag_vmalloc(struct kernel *k, struct census *c, ks_err *err)
+{
+    uint64_t head, link_off;
+    struct vmalloc_walk w = {c, err};
+    if (ksym_addr(k, "vmap_area_list", &head, err) || kmember_off(k, "struct vmap_area", "list", &link_off, err))
+        return -1;
+    return klist_for_each(k, head, link_off, MAX_LIST, "vmap_area_list", tag_vm_area, &w, err) < 0 ? -1 : 0;
+}
+
+/* ---- the per-CPU lists' own counts ---- */
+
+struct pcp_count {
+    uint64_t pages;
+    ks_err *err;
+};
+
+static int count_zone_pcp(struct kernel *k, const struct zone_info *z, void *arg)
+{
+    struct pcp_count *w = arg;
+    for (unsigned cpu = 0; z->present && cpu < kpossible_cpus(k); cpu++) {
+        uint64_t pcp, count;
+        if (zone_pcp(k, z->zone, cpu, &pcp, w->err) || kread_member(k, pcp, "struct per_cpu_pages", "count", &count, w->err))
+            return -1;
+        w->pages += (int32_t)count > 0 ? count : 0;
+    }
+    return 0;
+}
+
+int census_pcp_count(struct kernel *k, uint64_t *pages, ks_err *err)
+{
+    struct pcp_count w = {0, err};
+    if (for_each_zone(k, count_zone_pcp, &w, err))
+        return -1;
+    *pages = w.pages;
+    return 0;
+}
+
+/* ---- page cache owners: the file behind an address_space ---- */
+
+#define MAX_DENTRY_DEPTH 64
+
+/* Prepend "/name" of one dentry to path (len bytes used). */
+static int prepend_name(struct kernel *k, uint64_t dentry, char *path, size_t size, size_t *len, ks_err *err)
+{
+    uint64_t name_ptr, name_len;
+    char name[256];
+    if (kread_member(k, dentry, "struct dentry", "d_name.name", &name_ptr, err) ||
+        kread_member(k, dentry, "struct dentry", "d_name.len", &name_len, err))
+        return -1;
+    name_len = KS_MIN(name_len, (uint64_t)sizeof name - 1);
+    if (kread(k, name_ptr, name, (size_t)name_len, err))
+        return -1;
+    if (*len + name_len + 2 >= size)
+        return 0;
+    memmove(path + name_len + 1, path, *len + 1);
+    path[0] = '/';
+    memcpy(path + 1, name, (size_t)name_len);
+    *len += name_len + 1;
+    return 0;
+}
+
+/* "FSTYPE:/path/in/that/filesystem" for the inode owning a page-cache mapping: its first dentry
+ * alias followed up to its superblock's root (no mount is known from a page, so the path is the
+ * one inside the filesystem); "FSTYPE:inode N" when the inode has no dentry. */
+int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz, ks_err *err)
+{
+    uint64_t inode, ino, sb, type, type_name, first, alias_off;
+    char fs[32] = "", path[512] = "";
+    size_t len = 0;
+    if (kread_member(k, mapping, "struct address_space", "host", &inode, err) ||
+        kread_member(k, inode, "struct inode", "i_ino", &ino, err) || kread_member(k, inode, "struct inode", "i_sb", &sb, err) ||
+        kread_member(k, sb, "struct super_block", "s_type", &type, err) ||
+        kread_member(k, type, "struct file_system_type", "name", &type_name, err) ||
+        kread_string(k, type_name, fs, sizeof fs, err) || kread_member(k, inode, "struct inode", "i_dentry.first", &first, err) ||
+        kmember_off(k, "struct dentry", "d_u.d_alias", &alias_off, err))
+        return -1;
+    uint64_t dentry = first ? first - alias_off : 0;
+    for (int depth = 0; dentry && depth < MAX_DENTRY_DEPTH; depth++) {
+        uint64_t parent;
+        if (kread_member(k, dentry, "struct dentry", "d_parent", &parent, err))
+            return -1;
+        if (parent == dentry)
+            break;
+        if (prepend_name(k, dentry, path, sizeof path, &len, err))
+            return -1;
+        dentry = parent;
+    }
+    if (len)
+        snprintf(out, outsz, "%s:%s", fs, path);
+    else
+        snprintf(out, outsz, "%s:inode %llu", fs, (unsigned long long)ino);
+    return 0;
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""kmem -c (the census) against what the guest said about its memory just before the capture
+(truth/meminfo and truth/vmstat, every sample), within the drift dumps/README.md documents
+(check_mem.BEFORE_CAPTURE, or AFTER_CRASH for a sample captured after its crash):
+  - every frame from 0 to max_pfn is counted once: the classes add up to the frames, and the
+    frames reach the end of the last "System RAM" range of /proc/iomem (exactly, under FLATMEM);
+  - no frame of a System RAM range is a hole;
+  - free ~ MemFree, anon ~ AnonPages, shmem ~ Shmem, file + shmem + swapcache ~ Cached + SwapCached
+    + Buffers, slab ~ Slab, pagetable ~ PageTables (plus one page directory per address space on
+    2-level kernels, whose PGDs are no typed page-table pages), kernel_stack ~ KernelStack,
+    vmalloc ~ VmallocUsed; kernel image + mem_map + reserved = frames with a struct page - MemTotal;
+  - the counters the census reads (vm_stat) ~ the guest's /proc/vmstat;
+  - the shmfile workload's file (truth/workloads: file=/tmp/ksleuth-shared, pages=32, on tmpfs) owns
+    its 32 page-cache pages, named tmpfs:/ksleuth-shared (the path inside the tmpfs mounted on /tmp);
+  - with --svg FILE the picture is an SVG that rsvg-convert renders to a PNG of its size, with every
+    class in the legend (when rsvg-convert is given); with --task PID (the heap workload) it says
+    how many frames the task maps: the distinct frames of its truth/pid/PID/pagemap;
+  - --map: the letter of the cell holding the middle of the kernel image (_text.._end of the guest's
+    /proc/kallsyms, less PAGE_OFFSET) is 'I', and the map's lines cover every frame;
+  - refused with one line: --svg without a file, or into a directory that does not exist.
+
+usage: check_census.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [--rsvg-convert PATH]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_mem import AFTER_CRASH, BEFORE_CAPTURE, near  # noqa: E402
+from kstruth import Checks, Truth, check_refused, run_ksleuth  # noqa: E402
+
+CLASSES = ["hole", "free", "percpu_free", "slab", "pagetable", "kernel_stack", "vmalloc", "anon", "file", "shmem",
+           "swapcache", "kernel_image", "mem_map", "reserved", "unaccounted"]
+
+
+def args():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("ksleuth")
+    p.add_argument("sample")
+    p.add_argument("dump")
+    p.add_argument("--cache-dir")
+    p.add_argument("--rsvg-convert")
+    a = p.parse_args()
+    a.vmlinux = os.path.join(a.sample, "vmlinux")
+    return a
+
+
+def vmstat(truth):
+    return {line.split()[0]: int(line.split()[1]) for line in truth.text("vmstat").splitlines() if len(line.split()) == 2}
+
+
+def check_frames(checks, truth, doc, cls):
+    frames = doc["frames"]
+    checks.check(sum(cls.values()) == frames, f"classes add up to {sum(cls.values())}, frames {frames}")
+    ram = truth.system_ram()
+    last = (max(end for _, end in ram) + 1) >> 12
+    if truth.config("FLATMEM") == "y":
+        checks.check(frames == last, f"frames {frames} != end of System RAM {last}")
+    else:
+        checks.check(frames >= last, f"frames {frames} < end of System RAM {last}")
+    in_ram = sum(((end + 1) >> 12) - (start >> 12) for start, end in ram)
+    checks.check(cls["hole"] <= frames - in_ram, f"{cls['hole']} hole frames, but only {frames - in_ram} frames are not RAM")
+
+
+def check_meminfo(checks, truth, doc, cls, drift):
+    m = truth.meminfo()
+    nr_mm = len(doc["pagetables"])
+    pgd_pages = nr_mm if truth.config("X86_PAE") != "y" else 0
+    pairs = [
+        ("free", cls["free"], "MemFree", m["MemFree"]),
+        ("anon", cls["anon"], "AnonPages", m["AnonPages"]),
+        ("shmem", cls["shmem"], "Shmem", m["Shmem"]),
+        ("file+shmem+swapcache", cls["file"] + cls["shmem"] + cls["swapcache"], "Cached+SwapCached+Buffers",
+         m["Cached"] + m["SwapCached"] + m["Buffers"]),
+        ("slab", cls["slab"], "Slab", m["Slab"]),
+        ("pagetable", cls["pagetable"], "PageTables + PGDs", m["PageTables"] + pgd_pages),
+        ("kernel_stack", cls["kernel_stack"], "KernelStack", m["KernelStack"]),
+        ("vmalloc", cls["vmalloc"], "VmallocUsed", m["VmallocUsed"]),
+    ]
+    for name, mine, key, theirs in pairs:
+        checks.check(near(mine, theirs, drift), f"{name} {mine} pages, meminfo {key} {theirs}")
+    reserved = cls["kernel_image"] + cls["mem_map"] + cls["reserved"]
+    with_page = doc["frames"] - cls["hole"]
+    checks.check(reserved == with_page - m["MemTotal"],
+                 f"reserved classes {reserved} != frames with a page {with_page} - MemTotal {m['MemTotal']}")
+
+
+def check_vmstat(checks, truth, doc, drift):
+    v, c = vmstat(truth), doc["counters"]
+    pairs = [("NR_FREE_PAGES", "nr_free_pages", 1), ("NR_ANON_MAPPED", "nr_anon_pages", 1),
+             ("NR_FILE_PAGES", "nr_file_pages", 1), ("NR_SHMEM", "nr_shmem", 1),
+             ("NR_SLAB_RECLAIMABLE_B", "nr_slab_reclaimable", 1), ("NR_SLAB_UNRECLAIMABLE_B", "nr_slab_unreclaimable", 1),
+             ("NR_PAGETABLE", "nr_page_table_pages", 1), ("NR_KERNEL_STACK_KB", "nr_kernel_stack", 4)]
+    for mine, theirs, per_page in pairs:
+        if checks.check(mine in c and theirs in v, f"counter {mine} / vmstat {theirs} missing"):
+            checks.check(near(c[mine] // per_page, v[theirs] // per_page, drift), f"{mine} {c[mine]}, vmstat {theirs} {v[theirs]}")
+
+
+def check_map(checks, a, truth):
+    syms = {l.split()[2]: int(l.split()[0], 16) for l in truth.text("kallsyms").splitlines()}
+    if "_text" not in syms or "_end" not in syms:
+        return
+    middle = ((syms["_text"] + syms["_end"]) // 2 - int(truth.config("PAGE_OFFSET"), 16)) >> 12
+    p = subprocess.run([a.ksleuth, a.vmlinux, a.dump, "-c", "kmem -c --map"], capture_output=True, text=True,
+                       env=dict(os.environ, KSLEUTH_CACHE_DIR=a.cache_dir or ""))
+    text = p.stdout.split("\nMAP (", 1)
+    if not checks.check(p.returncode == 0 and len(text) == 2, f"kmem -c --map: rc {p.returncode} {p.stderr[:200]}"):
+        return
+    per = int(text[1].split()[0])
+    rows = {}
+    for line in text[1].splitlines():
+        m = re.match(r"^ *([0-9a-f]+)  (.*)$", line)
+        if m:
+            rows[int(m.group(1), 16)] = m.group(2)
+    width = 64 * per
+    row = rows.get(middle - middle % width, "")
+    cell = (middle % width) // per
+    checks.check(cell < len(row) and row[cell] == "I", f"map: frame {middle:#x} (kernel image) shows {row[cell:cell + 1]!r}")
+    covered = max(rows) + len(rows[max(rows)]) * per if rows else 0
+    checks.check(covered >= truth_frames(truth), f"map covers {covered} frames")
+
+
+def truth_frames(truth):
+    return (max(end for _, end in truth.system_ram()) + 1) >> 12
+
+
+def check_shmfile(checks, truth, doc):
+    w = next((w for w in truth.workloads() if w["mode"] == "shmfile"), None)
+    if w is None:
+        return
+    name = "tmpfs:/" + os.path.basename(w["file"])
+    owner = next((f for f in doc["files"] if f["name"] == name), None)
+    if checks.check(owner is not None, f"no page-cache owner {name}: {[f['name'] for f in doc['files']][:10]}"):
+        checks.check(owner["pages"] == int(w["pages"]), f"{name}: {owner['pages']} pages, the workload mapped {w['pages']}")
+
+
+def check_svg(checks, a, truth):
+    heap = next(int(w["pid"]) for w in truth.workloads() if w["mode"] == "heap")
+    with tempfile.TemporaryDirectory() as d:
+        svg, png = os.path.join(d, "census.svg"), os.path.join(d, "census.png")
+        cmd = f"kmem -c --svg {svg} --task {heap}"
+        rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, [cmd], cache_dir=a.cache_dir)
+        if not checks.check(rc == 0 and os.path.exists(svg), f"{cmd}: rc {rc} {err.strip()[:200]}"):
+            return
+        text = open(svg).read()
+        frames = len({pfn for _, pfn in truth.pagemap(heap)})
+        checks.check(f"PID {heap} (workload): {frames} frames mapped" in text, f"svg: PID {heap} maps {frames} frames (pagemap)")
+        for name in CLASSES:
+            checks.check(f">{name} " in text, f"svg legend has no {name}")
+        p = subprocess.run([a.rsvg_convert, "-o", png, svg], capture_output=True, text=True)
+        ok = p.returncode == 0 and os.path.exists(png)
+        if checks.check(ok, f"rsvg-convert: {p.returncode} {p.stderr.strip()[:200]}"):
+            with open(png, "rb") as f:
+                head = f.read(24)
+            width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+            checks.check(head[:8] == b"\x89PNG\r\n\x1a\n" and width == 900 and height > 100, f"PNG {head[:8]} {width}x{height}")
+
+
+def main():
+    a = args()
+    truth = Truth(a.sample)
+    drift = AFTER_CRASH if truth.captured_after_crash() else BEFORE_CAPTURE
+    checks = Checks(f"census {os.path.basename(a.sample)}")
+    rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, ["kmem -c"], cache_dir=a.cache_dir)
+    if not checks.check(rc == 0 and len(docs) == 1, f"kmem -c: rc {rc} {err.strip()[:300]}"):
+        return checks.finish()
+    doc = docs[0]
+    cls = {c["class"]: c["pages"] for c in doc["classes"]}
+    checks.check(list(cls) == CLASSES, f"classes {list(cls)}")
+    check_frames(checks, truth, doc, cls)
+    check_meminfo(checks, truth, doc, cls, drift)
+    check_vmstat(checks, truth, doc, drift)
+    check_shmfile(checks, truth, doc)
+    check_map(checks, a, truth)
+    if a.rsvg_convert:
+        check_svg(checks, a, truth)
+    check_refused(checks, a, (("kmem -c --svg", "usage"), ("kmem -c --svg /nonexistent/census.svg", "No such file"),
+                              ("kmem -c --task 1", "give --svg FILE too")))
+    return checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
