@@ -35,8 +35,8 @@ const struct cpu_regs *cpu_note_regs(struct kernel *k, unsigned cpu)
 uint64_t call_site(struct kernel *k, uint64_t ret)
 {
     uint8_t b[7];
-    if (ret < 7 || kread(k, ret - 7, b, 7, NULL))
-        return ret;
+    if (ret < 7 || kread(k, ret - 7, b, 7, KS_MISSING_OK))
+        return ret; /* no call to decode: the return address itself */
     return ret - i386_call_length(b);
 }
 
@@ -127,21 +127,24 @@ static int step_regs(struct walker *w, uint64_t addr, uint64_t *next_bp)
 static int step_frame(struct walker *w, uint64_t fp, uint64_t *next_bp)
 {
     uint64_t ret, caller;
-    if (enter_stack(w, fp, 8))
+    const struct arch_stack *shape = &w->k->arch->stack;
+    uint64_t ret_at = fp + shape->ret_offset;
+    if (enter_stack(w, fp, shape->frame_size))
         return 1;
-    if (kread_ulong(w->k, fp + 4, &ret, NULL) || kread_ulong(w->k, fp, &caller, NULL))
+    /* An unreadable frame ends the walk with its reason in bt->stop. */
+    if (kread_ulong(w->k, ret_at, &ret, KS_MISSING_OK) || kread_ulong(w->k, fp, &caller, KS_MISSING_OK))
         return stop(w, "cannot read the frame at %#llx", fp);
     /* The last frame of the task stack sits right below the top entry frame (is_last_task_frame()). */
-    if (w->last_regs && w->cur->type == STACK_TASK && fp + 8 == w->last_regs) {
+    if (w->last_regs && w->cur->type == STACK_TASK && fp + shape->frame_size == w->last_regs) {
         struct cpu_regs regs;
-        add_frame(w, fp + 4, ret, fp, false, -1);
-        if (read_pt_regs(w->k, w->last_regs, &regs, NULL) == 0 && i386_user_mode(&regs))
+        add_frame(w, ret_at, ret, fp, false, -1);
+        if (read_pt_regs(w->k, w->last_regs, &regs, KS_MISSING_OK) == 0 && i386_user_mode(&regs)) /* else no user frame */
             add_exception(w, w->last_regs, &regs);
         return 1;
     }
     if (ret < w->k->page_offset)
         return stop(w, "return address %#llx is not kernel text", ret);
-    add_frame(w, fp + 4, ret, fp, false, -1);
+    add_frame(w, ret_at, ret, fp, false, -1);
     *next_bp = caller;
     return 0;
 }
@@ -171,7 +174,8 @@ static int walker_init(struct kernel *k, uint64_t task, unsigned cpu, struct bac
         return ks_fail(err, "the vmlinux DWARF has no struct pt_regs");
     /* thread.sp0 is the top of the task's stack below the i386 padding: task_pt_regs() lies under it. */
     uint64_t sp0;
-    if (kread_member(k, task, "struct task_struct", "thread.sp0", &sp0, NULL) == 0 && sp0 > bt->stacks.s[0].begin &&
+    /* No readable sp0: the walk has no last-frame marker and ends where the frames do. */
+    if (kread_member(k, task, "struct task_struct", "thread.sp0", &sp0, KS_MISSING_OK) == 0 && sp0 > bt->stacks.s[0].begin &&
         sp0 <= bt->stacks.s[0].end)
         w->last_regs = sp0 - w->pt_regs_size;
     return 0;

@@ -86,6 +86,8 @@ for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     cmds = COMMON.format(pid=pid, var=f"{var:x}", paddr=(pfn << 12) | (var & 0xFFF), heap_paddr=heap << 12, sym_addr=banner + 0x10)
     if t.exists("modules"):
         cmds += PANIC
+    # Kernel features (issue 13): how ksleuth reads this kernel, decided once at open.
+    cmds += "sys -f\n"
     out = os.path.join(top, "tests", "golden", sample)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "golden.conf"), "w") as f:
