@@ -19,6 +19,7 @@ struct ring {
     const struct kt_member *info_level;
     uint64_t info_level_off;
     uint8_t *data_copy;     /* the whole text ring, read once */
+    unsigned word_size;     /* the arch's unsigned long */
 };
 
 static int read_ring(struct kernel *k, struct ring *r, ks_err *err)
@@ -43,6 +44,7 @@ static int read_ring(struct kernel *k, struct ring *r, ks_err *err)
 #undef GET
     if (r->count_bits > 24 || r->size_bits > 28)
         return ks_fail_kind(err, KS_E_CORRUPT, "printk ring sizes are not believable");
+    r->word_size = k->arch->word_size;
     r->desc_size = ktype_size(k, "struct prb_desc");
     r->info_size = ktype_size(k, "struct printk_info");
     if (kmember_off(k, "struct prb_desc", "state_var", &r->off_state, err) ||
@@ -69,9 +71,10 @@ static const char *block_text(const struct ring *r, uint64_t begin, uint64_t nex
     uint64_t start, end;
     if (begin >> r->size_bits == next >> r->size_bits) { start = begin & (size - 1); end = next & (size - 1); }
     else { start = 0; end = next & (size - 1); }
-    if (end <= start + 4 || end > size) return NULL;
-    *len = (size_t)(end - start - 4);     /* the block starts with the record's id (a long) */
-    return (const char *)r->data_copy + start + 4;
+    uint64_t id_size = r->word_size;      /* the block starts with the record's id (an unsigned long) */
+    if (end <= start + id_size || end > size) return NULL;
+    *len = (size_t)(end - start - id_size);
+    return (const char *)r->data_copy + start + id_size;
 }
 
 static int visit(struct kernel *k, const struct ring *r, uint64_t id, int (*fn)(const struct printk_record *, void *),
