@@ -12,6 +12,7 @@
  *    field) makes the reads that depend on it fail with "no such member" instead of showing a
  *    value, while the resolved answer reads what the guest's /proc recorded.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,9 +160,14 @@ static bool listed(const char *const *names, const char *name)
     return false;
 }
 
-/* The synthetic answer for one name: added, hidden, or what the real kernel says. */
-static int overlay(const struct synthetic *s, const char *name)
+/* The synthetic answer for the name fmt makes: 1 added, 0 hidden, -1 ask the real kernel. */
+static int __attribute__((format(printf, 2, 3))) overlay(const struct synthetic *s, const char *fmt, ...)
 {
+    char name[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
     if (listed(s->added, name))
         return 1;
     return listed(s->hidden, name) ? 0 : -1;
@@ -170,45 +176,35 @@ static int overlay(const struct synthetic *s, const char *name)
 static bool syn_type(void *ctx, const char *type)
 {
     const struct synthetic *s = ctx;
-    char name[256];
-    snprintf(name, sizeof name, "type:%s", type);
-    int o = overlay(s, name);
+    int o = overlay(s, "type:%s", type);
     return o >= 0 ? o : s->real->has_type(s->real->ctx, type);
 }
 
 static bool syn_member(void *ctx, const char *type, const char *path)
 {
     const struct synthetic *s = ctx;
-    char name[256];
-    snprintf(name, sizeof name, "%s.%s", type, path);
-    int o = overlay(s, name);
+    int o = overlay(s, "%s.%s", type, path);
     return o >= 0 ? o : s->real->has_member(s->real->ctx, type, path);
 }
 
 static bool syn_symbol(void *ctx, const char *sym)
 {
     const struct synthetic *s = ctx;
-    char name[256];
-    snprintf(name, sizeof name, "sym:%s", sym);
-    int o = overlay(s, name);
+    int o = overlay(s, "sym:%s", sym);
     return o >= 0 ? o : s->real->has_symbol(s->real->ctx, sym);
 }
 
 static bool syn_var(void *ctx, const char *var, const char *path)
 {
     const struct synthetic *s = ctx;
-    char name[256];
-    snprintf(name, sizeof name, "var:%s%s%s", var, path ? "." : "", path ? path : "");
-    int o = overlay(s, name);
+    int o = overlay(s, "var:%s%s%s", var, path ? "." : "", path ? path : "");
     return o >= 0 ? o : s->real->has_var(s->real->ctx, var, path);
 }
 
 static bool syn_enum(void *ctx, const char *enumerator, int64_t *value)
 {
     const struct synthetic *s = ctx;
-    char name[256];
-    snprintf(name, sizeof name, "enum:%s", enumerator);
-    return !listed(s->hidden, name) && s->real->enumerator(s->real->ctx, enumerator, value);
+    return overlay(s, "enum:%s", enumerator) != 0 && s->real->enumerator(s->real->ctx, enumerator, value);
 }
 
 /* Resolve the real kernel with these names hidden and added. */
