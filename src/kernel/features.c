@@ -133,6 +133,7 @@ static void decide_pages(const struct feature_probe *p, struct kernel_features *
         f->pg_slab = -1;
     if (!p->enumerator(p->ctx, "__NR_PAGEFLAGS", &f->nr_pageflags))
         f->nr_pageflags = 0;
+    f->page_buddy_list = HAS_MEMBER(p, "struct page", "buddy_list");
 }
 
 static void decide_tasks(const struct feature_probe *p, struct kernel_features *f)
@@ -144,6 +145,7 @@ static void decide_tasks(const struct feature_probe *p, struct kernel_features *
     else
         f->task_state = TASK_STATE_UNKNOWN;
     f->task_cpu_in_task = HAS_MEMBER(p, "struct task_struct", "cpu");
+    f->thread_list = HAS_MEMBER(p, "struct task_struct", "thread_node") && HAS_MEMBER(p, "struct signal_struct", "thread_head");
 }
 
 static enum printk_ring decide_printk(const struct feature_probe *p)
@@ -336,5 +338,12 @@ size_t features_describe(const struct kernel_features *f, struct feature_line *o
     l = add_line(&out[n++], "TASK_CPU", "task_cpu", FEATURE_NAME);
     l->name = f->task_cpu_in_task ? "task_struct.cpu" : "thread_info.cpu";
     snprintf(l->shown, sizeof l->shown, "%s", l->name);
+    l = add_line(&out[n++], "THREADS", "thread_list", FEATURE_BOOL);
+    l->n = f->thread_list;
+    snprintf(l->shown, sizeof l->shown, "%s",
+             f->thread_list ? "signal_struct.thread_head, task_struct.thread_node" : "leaders only");
+    l = add_line(&out[n++], "FREE_LISTS", "free_list_link", FEATURE_NAME);
+    l->name = f->page_buddy_list ? "buddy_list" : "lru";
+    snprintf(l->shown, sizeof l->shown, "linked through page.%s", l->name);
     return n;
 }

@@ -55,8 +55,10 @@ struct kernel_features {
     enum buddy_mark buddy;
     int64_t pg_slab;      /* PG_slab's bit, -1: none */
     int64_t nr_pageflags; /* __NR_PAGEFLAGS, 0: unknown */
+    bool page_buddy_list; /* free pages link through page.buddy_list (5.19+), else page.lru */
     enum task_state_field task_state;
     bool task_cpu_in_task; /* task_struct.cpu, else thread_info.cpu */
+    bool thread_list;      /* signal->thread_head + task->thread_node (3.14+), else the leader alone */
     enum printk_ring printk;
     enum slab_allocator slab;
     bool slab_struct;         /* struct slab (5.17+), else slabs are struct page */

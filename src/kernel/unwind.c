@@ -191,13 +191,15 @@ int unwind_from_regs(struct kernel *k, uint64_t task, unsigned cpu, const struct
     bt->exc[bt->nexc++] = (struct bt_exception){.regs = *regs, .user = i386_user_mode(regs), .start = true};
     if (i386_user_mode(regs))
         return 0;
-    w.cur = stack_holding(&bt->stacks, regs->r[REG_ESP], 4);
+    const struct arch_stack *shape = &k->arch->stack;
+    unsigned word = k->arch->word_size;
+    w.cur = stack_holding(&bt->stacks, regs->r[REG_ESP], word);
     if (!w.cur)
-        w.cur = stack_holding(&bt->stacks, regs->r[REG_EBP], 8);
+        w.cur = stack_holding(&bt->stacks, regs->r[REG_EBP], shape->frame_size);
     if (!w.cur)
         return ks_fail(err, "the registers' stack pointer %#llx is on none of the task's stacks",
                        (unsigned long long)regs->r[REG_ESP]);
-    w.prev = regs->r[REG_ESP] - 4;
+    w.prev = regs->r[REG_ESP] - word;
     add_frame(&w, regs->r[REG_ESP], regs->r[REG_EIP], 0, true, -1);
     walk(&w, regs->r[REG_EBP]);
     return 0;
@@ -216,7 +218,7 @@ static int unwind_blocked(struct kernel *k, uint64_t task, unsigned cpu, struct 
         return -1;
     if (kmember_off(k, "struct inactive_task_frame", "bp", &bp_off, err))
         return -1;
-    if (!stack_holding(&bt->stacks, sp, 4))
+    if (!stack_holding(&bt->stacks, sp, k->arch->word_size))
         return ks_fail(err, "thread.sp %#llx is outside the task's stack", (unsigned long long)sp);
     walk(&w, sp + bp_off);
     return 0;

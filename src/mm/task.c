@@ -273,10 +273,10 @@ int task_info_read(struct kernel *k, uint64_t task, struct task_info *ti, ks_err
  * kernels only had task->thread_group. */
 static int for_each_thread(struct kernel *k, uint64_t leader, int (*fn)(struct kernel *, uint64_t, void *), void *arg, ks_err *err)
 {
-    const struct member_ref *thread_node = kmember_probe(k, "struct task_struct", "thread_node");
-    const struct member_ref *thread_head = kmember_probe(k, "struct signal_struct", "thread_head");
-    if (thread_node && thread_head) {
-        uint64_t node_off = thread_node->offset, head_off = thread_head->offset, signal;
+    if (k->features.thread_list) { /* kernel/features.c: decide_tasks */
+        const struct member_ref *node_ref = kmember_probe(k, "struct task_struct", "thread_node");
+        const struct member_ref *head_ref = kmember_probe(k, "struct signal_struct", "thread_head");
+        uint64_t node_off = node_ref->offset, head_off = head_ref->offset, signal;
         if (kread_member(k, leader, "struct task_struct", "signal", &signal, err)) return -1;
         uint64_t head = signal + head_off, node;
         if (kread_ulong(k, head, &node, err)) return -1;

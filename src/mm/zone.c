@@ -26,7 +26,7 @@ static void free_list_path(struct kernel *k, unsigned order, unsigned mt, char *
 /* Pages link into free lists through page->buddy_list since 5.19 (an alias of lru), lru before. */
 static const char *free_list_link(struct kernel *k)
 {
-    return kmember_has(k, "struct page", "buddy_list") ? "buddy_list" : "lru";
+    return k->features.page_buddy_list ? "buddy_list" : "lru";
 }
 
 int zone_geometry(struct kernel *k, struct zone_geometry *g, ks_err *err)

@@ -131,6 +131,8 @@ static void check_real(const char *dir)
     CHECK_EQ_U64(f.buddy, rel >= 418 ? BUDDY_MARK_PAGE_TYPE : BUDDY_MARK_MAPCOUNT);
     CHECK(f.pg_slab > 0 && f.pg_slab < f.nr_pageflags);
     CHECK_EQ_U64(f.task_state, rel >= 514 ? TASK_STATE_DUNDER : TASK_STATE_PLAIN); /* 5.14: __state */
+    CHECK_EQ_U64(f.thread_list, rel >= 314);                                       /* 3.14: thread_node */
+    CHECK_EQ_U64(f.page_buddy_list, rel >= 519);                                   /* 5.19: buddy_list */
     CHECK_EQ_U64(f.printk, rel >= 510 ? PRINTK_LOCKLESS : PRINTK_LOG_BUF);         /* 5.10: lockless ring */
     CHECK_EQ_U64(f.slab, config_on(config, "CONFIG_SLUB") ? SLAB_SLUB : config_on(config, "CONFIG_SLAB") ? SLAB_SLAB : SLAB_SLOB);
     CHECK_EQ_U64(f.slab_struct, rel >= 517); /* 5.17: struct slab */
@@ -254,6 +256,8 @@ static void check_task_branches(const struct feature_probe *p)
                  TASK_STATE_PLAIN);
     CHECK_EQ_U64(synthetic(p, NAMES("struct task_struct.__state"), NONE).task_state, TASK_STATE_UNKNOWN);
     CHECK_EQ_U64(synthetic(p, NONE, NAMES("struct task_struct.cpu")).task_cpu_in_task, true);
+    CHECK_EQ_U64(synthetic(p, NAMES("struct task_struct.thread_node"), NONE).thread_list, false);
+    CHECK_EQ_U64(synthetic(p, NAMES("struct page.buddy_list"), NONE).page_buddy_list, false);
 }
 
 static void check_printk_slab_branches(const struct feature_probe *p)
