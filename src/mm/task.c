@@ -138,7 +138,8 @@ int online_cpus_read(struct kernel *k, unsigned *n, ks_err *err)
 unsigned online_cpus(struct kernel *k)
 {
     unsigned n = 1;
-    return online_cpus_read(k, &n, NULL) ? 1 : n;
+    /* A bound for loops over CPUs, never shown: unreadable, the boot CPU alone. */
+    return online_cpus_read(k, &n, KS_MISSING_OK) ? 1 : n;
 }
 
 /* A panic stops the other CPUs (stop_this_cpu) and takes them out of the online count, but their
@@ -163,7 +164,8 @@ int dump_cpus_read(struct kernel *k, unsigned *n, ks_err *err)
 unsigned dump_cpus(struct kernel *k)
 {
     unsigned n = 1;
-    return dump_cpus_read(k, &n, NULL) ? KS_MAX(1u, (unsigned)k->dump->ncpus) : n;
+    /* A bound for loops over CPUs, never shown: unreadable, the CPUs the dump has notes for. */
+    return dump_cpus_read(k, &n, KS_MISSING_OK) ? KS_MAX(1u, (unsigned)k->dump->ncpus) : n;
 }
 
 static int per_cpu_addr(struct kernel *k, const char *var, unsigned cpu, uint64_t *addr, ks_err *err)

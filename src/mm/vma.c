@@ -59,7 +59,7 @@ int file_path(struct kernel *k, uint64_t file, char *out, size_t outsz, ks_err *
 static bool is_symbol(struct kernel *k, uint64_t addr, const char *name)
 {
     uint64_t a;
-    return addr && ksym_has(k, name) && ksym_addr(k, name, &a, NULL) == 0 && a == addr;
+    return addr && ksym_has(k, name) && ksym_addr(k, name, &a, KS_MISSING_OK) == 0 && a == addr;
 }
 
 static int name_vma(struct kernel *k, uint64_t mm, struct vma_info *v, ks_err *err)
