@@ -55,7 +55,7 @@ static const struct column mismatch_cols[] = {
 static void zone_lines(struct table *t, const struct zone_info *z, const struct buddy_census *b)
 {
     uint64_t mem_map = 0;
-    pfn_to_page(&t->s->k, z->start_pfn, &mem_map, NULL);
+    bool have_mem_map = pfn_to_page(&t->s->k, z->start_pfn, &mem_map, KS_MISSING_OK) == 0; /* else shown as "-" */
     struct table n, zl;
     table_begin_in(t, &n, NULL, node_cols);
     row_begin(&n);
@@ -68,7 +68,7 @@ static void zone_lines(struct table *t, const struct zone_info *z, const struct 
     put_s(&zl, "zone", z->name);
     put_u(&zl, "spanned", z->spanned);
     put_u(&zl, "free_pages", b->free_pages);
-    put_u(&zl, "mem_map", mem_map);
+    if (have_mem_map) put_u(&zl, "mem_map", mem_map); else put_null_as(&zl, "mem_map", "-");
     put_u(&zl, "start_paddr", z->start_pfn << KS_PAGE_SHIFT);
     put_u(&zl, "start_mapnr", z->start_pfn);
     put_u(&zl, "nr_free_pages", z->free_pages);
@@ -80,7 +80,7 @@ static void zone_lines(struct table *t, const struct zone_info *z, const struct 
 static void orders(struct free_ctx *c, struct table *t, const struct zone_info *z, const struct buddy_census *b)
 {
     uint64_t fa_off = 0;
-    kmember_off(&t->s->k, "struct zone", "free_area", &fa_off, NULL);
+    kmember_off(&t->s->k, "struct zone", "free_area", &fa_off, KS_MISSING_OK); /* the census just read it */
     uint64_t fa_size = ktype_size(&t->s->k, "struct free_area");
     struct table o;
     table_open_in(t, &o, "orders", SHAPE_LIST, c->order_cols, ARRAY_SIZE(c->order_cols));

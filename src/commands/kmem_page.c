@@ -89,7 +89,7 @@ static int check_vma(struct kernel *k, const struct vma_info *v, void *arg)
     struct address_facts *f = vs->f;
     for (uint64_t va = v->start; va < v->end && f->nmappers < MAX_MAPPERS; va += KS_PAGE_SIZE) {
         struct pt_walk w;
-        if (pt_walk(k->paging, &k->mem, vs->pgd_paddr, va, &w, NULL) || w.result != PT_MAPPED ||
+        if (kpt_walk(k, vs->pgd_paddr, va, &w, NULL) || w.result != PT_MAPPED ||
             w.paddr >> KS_PAGE_SHIFT != f->page.pfn)
             continue;
         struct mapper *m = &f->mappers[f->nmappers++];
@@ -252,7 +252,7 @@ int kmem_address(struct session *s, const char *cmd, const char *arg)
     uint64_t high = 0, kaddr = 0;
     kvar_read_int(&s->k, "high_memory", NULL, &high, NULL);
     /* Kernel space is PAGE_OFFSET..4 GB; below it, or past 4 GB (PAE), a number is physical. */
-    if (f.addr >= s->k.page_offset && f.addr <= 0xFFFFFFFFull) {
+    if (f.addr >= s->k.page_offset && f.addr <= s->k.arch->vaddr_max) {
         f.kernel_virtual = true;
         if (kvtop(&s->k, f.addr, &f.paddr, &err))
             return cmd_fail_err(s, cmd, &err);

@@ -96,9 +96,11 @@ static int run_ps(struct session *s, int argc, char **argv)
         return cmd_fail(s, argv[0], "-m shows user address spaces: not with -k");
     if (memory)
         return ps_memory(s, argv[0], c.want, c.nwant);
-    kvar_read_int(&s->k, "_totalram_pages", "counter", &c.totalram, NULL);
-    table_begin(s, &c.t, "tasks", ps_cols);
     ks_err err;
+    /* _totalram_pages (5.0+) or none: %MEM 0.0; one that cannot be read fails. */
+    if (kvar_read_int_opt(&s->k, "_totalram_pages", "counter", &c.totalram, &err) < 0)
+        return cmd_fail_err(s, argv[0], &err);
+    table_begin(s, &c.t, "tasks", ps_cols);
     if (table_end(&c.t, for_each_task(&s->k, show_task, &c, &err)))
         return cmd_fail_err(s, argv[0], &err);
     if (c.want && !c.shown)

@@ -10,6 +10,7 @@
 
 #include "../kernel/panic.h"
 #include "../mm/task.h"
+#include "../output/output.h"
 #include "commands.h"
 
 struct sys_info {
@@ -108,107 +109,194 @@ static void human_size(uint64_t bytes, char *out, size_t n)
     else snprintf(out, n, "%.1f MB", mb);
 }
 
-static void print_text(struct session *s, const struct sys_info *si)
+static void format_date(const struct sys_info *si, char *date, size_t n)
 {
-    FILE *o = s->out;
-    char date[64] = "(unknown)", up[32] = "(unknown)", mem[32];
-    if (si->have_time) {
-        time_t t = (time_t)si->wall_sec;
-        struct tm tm;
-        strftime(date, sizeof date, "%a %b %e %H:%M:%S UTC %Y", gmtime_r(&t, &tm));
-        int64_t u = si->uptime_sec;
-        if (u >= 86400) snprintf(up, sizeof up, "%" PRId64 " days, %02d:%02d:%02d", u / 86400, (int)(u % 86400 / 3600), (int)(u % 3600 / 60), (int)(u % 60));
-        else snprintf(up, sizeof up, "%02d:%02d:%02d", (int)(u / 3600), (int)(u % 3600 / 60), (int)(u % 60));
-    }
-    if (si->have_memory)
-        human_size(si->present_pages * KS_PAGE_SIZE, mem, sizeof mem);
-    else
-        snprintf(mem, sizeof mem, "(unknown)");
-    fprintf(o, "      KERNEL: %s\n", s->vmlinux_path);
-    fprintf(o, "    DUMPFILE: %s  [%s]\n", s->dump_path, s->k.dump->desc);
-    fprintf(o, "        CPUS: %" PRIu64 "\n", si->cpus);
-    fprintf(o, "        DATE: %s\n", date);
-    fprintf(o, "      UPTIME: %s\n", up);
-    fprintf(o, "       TASKS: %" PRIu64 "\n", si->tasks);
-    fprintf(o, "    NODENAME: %s\n", si->nodename);
-    fprintf(o, "     RELEASE: %s\n", si->release);
-    fprintf(o, "     VERSION: %s\n", si->version);
-    fprintf(o, "     MACHINE: %s\n", si->machine);
-    fprintf(o, "      MEMORY: %s\n", mem);
-    const char *headline = panic_headline(&si->panic);
-    if (headline[0]) fprintf(o, "       PANIC: \"%s\"\n", headline);
-    if (si->have_panic_task) {
-        const struct task_info *t = &si->panic_task;
-        fprintf(o, "         PID: %" PRIu64 "\n     COMMAND: \"%s\"\n        TASK: %" PRIx64 "\n         CPU: %u\n", t->pid, t->comm, t->task, t->cpu);
-    }
-    fprintf(o, "      PAGING: %s\n", s->k.paging->name);
-    fprintf(o, "       KASLR: offset %#" PRIx64 " (%s)\n", (uint64_t)s->k.kaslr_offset, s->k.kaslr_source);
-    for (int c = 0; c < s->k.dump->ncpus; c++)   /* QEMU's per-CPU notes record the page directory each CPU ran on */
-        if (s->k.dump->cpu[c].has_cr3) fprintf(o, "%12s%d: CR3 %" PRIx64 "\n", "CPU ", c, s->k.dump->cpu[c].cr3);
+    time_t t = (time_t)si->wall_sec;
+    struct tm tm;
+    strftime(date, n, "%a %b %e %H:%M:%S UTC %Y", gmtime_r(&t, &tm));
 }
 
-static void print_json_panic(struct json *j, const struct sys_info *si)
+static void format_uptime(const struct sys_info *si, char *up, size_t n)
+{
+    int64_t u = si->uptime_sec;
+    int h = (int)(u % 86400 / 3600), m = (int)(u % 3600 / 60), sec = (int)(u % 60);
+    if (u >= 86400)
+        snprintf(up, n, "%" PRId64 " days, %02d:%02d:%02d", u / 86400, h, m, sec);
+    else
+        snprintf(up, n, "%02d:%02d:%02d", (int)(u / 3600), m, sec);
+}
+
+/* One label line per field, as crash lays them out; JSON members in the order programs have
+ * always had them (the fields people and programs see differently are separate columns). */
+#define SYS_LABEL(key, title) COL_TEXT(CT_STR, title, key, 0, 0)
+static const struct column sys_cols[] = {
+    COL_JSON(CT_STR, "release"), COL_JSON(CT_STR, "version"), COL_JSON(CT_STR, "machine"),
+    COL_JSON(CT_STR, "nodename"), COL_JSON(CT_BOOL, "pae"), COL_JSON(CT_HEX, "kaslr_offset"),
+    SYS_LABEL("kernel", "      KERNEL: "), SYS_LABEL("dumpfile", "    DUMPFILE: "),
+    COL_U("        CPUS: ", "cpus", 0, 0), SYS_LABEL("date", "        DATE: "), SYS_LABEL("uptime", "      UPTIME: "),
+    COL_U("       TASKS: ", "tasks", 0, 0), SYS_LABEL("nodename_", "    NODENAME: "), SYS_LABEL("release_", "     RELEASE: "),
+    SYS_LABEL("version_", "     VERSION: "), SYS_LABEL("machine_", "     MACHINE: "), SYS_LABEL("memory", "      MEMORY: "),
+    COL_JSON(CT_UNSIGNED, "memory_bytes"), COL_JSON(CT_STR, "format"),
+    COL_JSON(CT_SIGNED, "date_epoch"), COL_JSON(CT_SIGNED, "uptime_sec"), COL_LIST("panic"),
+    COLUMN(CT_STR, "       PANIC: ", "headline", 0, 0, 0, COL_QUOTED | COL_TEXT_ONLY),
+    SYS_LABEL("paging", "      PAGING: "), SYS_LABEL("kaslr", "       KASLR: "),
+};
+static const struct column sys_cr3_cols[] = {COL_X(NULL, "cr3", 0, 0)};
+static const struct column sys_panic_cols[] = {
+    COL_JSON(CT_STR, "message"), COL_JSON(CT_STR, "panic"), COL_JSON(CT_STR, "oops"), COL_JSON(CT_UNSIGNED, "cpu"),
+    COL_U("         PID: ", "pid", 0, 0), COLUMN(CT_STR, "     COMMAND: ", "command_", 0, 0, 0, COL_QUOTED | COL_TEXT_ONLY),
+    COL_X("        TASK: ", "task", 0, 0), COL_JSON(CT_STR, "command"), COL_TEXT(CT_UNSIGNED, "         CPU: ", "cpu_", 0, 0),
+};
+
+/* A field on a line of its own. */
+static void put_line_s(struct table *t, const char *key, const char *v)
+{
+    row_begin(t);
+    put_s(t, key, v);
+    row_end(t);
+}
+
+static void put_line_u(struct table *t, const char *key, uint64_t v)
+{
+    row_begin(t);
+    put_u(t, key, v);
+    row_end(t);
+}
+
+static void put_identity(struct session *s, struct table *t, const struct sys_info *si)
+{
+    char dumpfile[600];
+    put_s(t, "release", si->release);
+    put_s(t, "version", si->version);
+    put_s(t, "machine", si->machine);
+    put_s(t, "nodename", si->nodename);
+    put_b(t, "pae", s->k.pae);
+    put_u(t, "kaslr_offset", (uint64_t)s->k.kaslr_offset);
+    put_line_s(t, "kernel", s->vmlinux_path);
+    snprintf(dumpfile, sizeof dumpfile, "%s  [%s]", s->dump_path, s->k.dump->desc);
+    put_line_s(t, "dumpfile", dumpfile);
+    put_line_u(t, "cpus", si->cpus);
+}
+
+static void put_times_and_names(struct table *t, const struct sys_info *si)
+{
+    char date[64] = "(unknown)", up[64] = "(unknown)";
+    if (si->have_time) {
+        format_date(si, date, sizeof date);
+        format_uptime(si, up, sizeof up);
+    }
+    put_line_s(t, "date", date);
+    put_line_s(t, "uptime", up);
+    put_line_u(t, "tasks", si->tasks);
+    put_line_s(t, "nodename_", si->nodename);
+    put_line_s(t, "release_", si->release);
+    put_line_s(t, "version_", si->version);
+    put_line_s(t, "machine_", si->machine);
+}
+
+static void put_memory(struct session *s, struct table *t, const struct sys_info *si)
+{
+    char mem[32] = "(unknown)";
+    if (si->have_memory) {
+        human_size(si->present_pages * KS_PAGE_SIZE, mem, sizeof mem);
+        put_u(t, "memory_bytes", si->present_pages * KS_PAGE_SIZE);
+    } else {
+        put_null(t, "memory_bytes");
+    }
+    put_line_s(t, "memory", mem);
+    put_s(t, "format", s->k.dump->desc);
+    struct table cr3;
+    values_begin_in(t, &cr3, "cr3", sys_cr3_cols);
+    for (int c = 0; c < s->k.dump->ncpus; c++)
+        if (s->k.dump->cpu[c].has_cr3) put_value_u(&cr3, s->k.dump->cpu[c].cr3);
+    table_end(&cr3, 0);
+    if (si->have_time) {
+        put_i(t, "date_epoch", si->wall_sec);
+        put_i(t, "uptime_sec", si->uptime_sec);
+    }
+}
+
+static void put_panic(struct table *t, const struct sys_info *si)
 {
     const struct panic_info *p = &si->panic;
-    if (!panic_headline(p)[0] && !p->have_cpu) {
-        json_null(j, "panic");
+    const char *headline = panic_headline(p);
+    if (headline[0])
+        put_line_s(t, "headline", headline);
+    if (!headline[0] && !p->have_cpu) {
+        put_null(t, "panic");
         return;
     }
-    json_obj_begin(j, "panic");
-    json_str(j, "message", panic_headline(p));
-    json_str(j, "panic", p->panic[0] ? p->panic : NULL);
-    json_str(j, "oops", p->oops[0] ? p->oops : NULL);
-    if (p->have_cpu) json_uint(j, "cpu", p->cpu); else json_null(j, "cpu");
+    struct table o;
+    object_begin_in(t, &o, "panic", sys_panic_cols);
+    table_set_style(&o, STYLE_LABELS);
+    put_s(&o, "message", headline);
+    put_s(&o, "panic", p->panic[0] ? p->panic : NULL);
+    put_s(&o, "oops", p->oops[0] ? p->oops : NULL);
+    if (p->have_cpu) put_u(&o, "cpu", p->cpu); else put_null(&o, "cpu");
     if (si->have_panic_task) {
-        json_uint(j, "pid", si->panic_task.pid);
-        json_hex(j, "task", si->panic_task.task);
-        json_str(j, "command", si->panic_task.comm);
+        const struct task_info *ti = &si->panic_task;
+        put_line_u(&o, "pid", ti->pid);
+        put_line_s(&o, "command_", ti->comm);
+        put_line_u(&o, "task", ti->task);
+        put_s(&o, "command", ti->comm);
+        put_line_u(&o, "cpu_", ti->cpu);
     }
-    json_obj_end(j);
+    table_end(&o, 0);
 }
 
-static void print_json(struct session *s, const struct sys_info *si)
+static void put_placement(struct session *s, struct table *t)
 {
-    struct json j;
-    json_init(&j);
-    json_obj_begin(&j, NULL);
-    json_str(&j, "release", si->release);
-    json_str(&j, "version", si->version);
-    json_str(&j, "machine", si->machine);
-    json_str(&j, "nodename", si->nodename);
-    json_bool(&j, "pae", s->k.pae);
-    json_hex(&j, "kaslr_offset", (uint64_t)s->k.kaslr_offset);
-    json_int(&j, "cpus", (int64_t)si->cpus);
-    json_uint(&j, "tasks", si->tasks);
-    if (si->have_memory)
-        json_int(&j, "memory_bytes", (int64_t)(si->present_pages * KS_PAGE_SIZE));
-    else
-        json_null(&j, "memory_bytes");
-    json_str(&j, "format", s->k.dump->desc);
-    json_arr_begin(&j, "cr3");
-    for (int c = 0; c < s->k.dump->ncpus; c++)
-        if (s->k.dump->cpu[c].has_cr3) json_hex(&j, NULL, s->k.dump->cpu[c].cr3);
-    json_arr_end(&j);
-    if (si->have_time) { json_int(&j, "date_epoch", si->wall_sec); json_int(&j, "uptime_sec", si->uptime_sec); }
-    print_json_panic(&j, si);
-    json_obj_end(&j);
-    cmd_json_emit(s, &j);
-    json_free(&j);
+    char kaslr[96];
+    put_line_s(t, "paging", s->k.paging->name);
+    snprintf(kaslr, sizeof kaslr, "offset %#" PRIx64 " (%s)", (uint64_t)s->k.kaslr_offset, s->k.kaslr_source);
+    put_line_s(t, "kaslr", kaslr);
+    for (int c = 0; c < s->k.dump->ncpus; c++)   /* QEMU's per-CPU notes record the page directory each CPU ran on */
+        if (s->k.dump->cpu[c].has_cr3) table_text(t, "%12s%d: CR3 %" PRIx64 "\n", "CPU ", c, s->k.dump->cpu[c].cr3);
+}
+
+/* sys -f: how ksleuth reads this kernel (kernel/features.c), one KEY: value line each. */
+static void put_features(struct session *s, struct table *t)
+{
+    static const struct column cols[] = {COL_S(NULL, "label", 0, 0), COL_S(NULL, "value", 0, 0)};
+    struct feature_line lines[FEATURE_LINES_MAX];
+    size_t n = features_describe(&s->k.features, lines);
+    struct table f;
+    object_begin_in(t, &f, "features", cols);
+    for (size_t i = 0; i < n; i++) {
+        const struct feature_line *l = &lines[i];
+        if (!table_is_json(&f)) {
+            table_text(&f, "%12s: %s\n", l->label, l->shown);
+            continue;
+        }
+        if (l->kind == FEATURE_NAME) json_str(f.j, l->key, l->name);
+        else if (l->kind == FEATURE_BOOL) json_bool(f.j, l->key, l->n != 0);
+        else json_int(f.j, l->key, l->n);
+    }
+    table_end(&f, 0);
 }
 
 static int run_sys(struct session *s, int argc, char **argv)
 {
-    if (argc > 1) return cmd_fail(s, argv[0], "takes no arguments");
+    bool features = argc == 2 && !strcmp(argv[1], "-f");
+    if (argc > 1 && !features) return cmd_fail(s, argv[0], "takes no arguments but -f");
     struct sys_info si;
     ks_err err;
     if (gather(&s->k, &si, &err))
         return cmd_fail_err(s, argv[0], &err);
-    if (s->json) print_json(s, &si); else print_text(s, &si);
-    return 0;
+    struct table t;
+    record_begin(s, &t, sys_cols);
+    put_identity(s, &t, &si);
+    put_times_and_names(&t, &si);
+    put_memory(s, &t, &si);
+    put_panic(&t, &si);
+    put_placement(s, &t);
+    if (features)
+        put_features(s, &t);
+    return record_end(&t, 0);
 }
 
 const struct command cmd_sys = {
-    "sys", "sys", "the system: kernel, dump, CPUs, date, uptime, release, memory, paging, KASLR",
+    "sys", "sys [-f]", "the system: kernel, dump, CPUs, date, uptime, release, memory, paging, KASLR",
     "Fields: KERNEL and DUMPFILE (with the dump's format), CPUS (online at dump time, and those a\n"
     "panic stopped and took offline: up to the highest present CPU), DATE (the timekeeper's wall\n"
     "clock at its last tick), UPTIME (boot time, as /proc/uptime), TASKS (every\n"
@@ -219,6 +307,13 @@ const struct command cmd_sys = {
     "message), and the PID, COMMAND, TASK and CPU of the task the panicking CPU ran (panic_cpu).\n"
     "JSON: {\"release\",\"version\",\"machine\",\"nodename\",\"pae\",\"kaslr_offset\",\"cpus\",\"tasks\",\"memory_bytes\",\n"
     "\"format\",\"cr3\":[per CPU, QEMU dumps],\"date_epoch\",\"uptime_sec\",\"panic\":null or {\"message\",\"panic\",\n"
-    "\"oops\",\"cpu\",\"pid\",\"task\",\"command\"}}",
+    "\"oops\",\"cpu\",\"pid\",\"task\",\"command\"}}\n"
+    "sys -f adds how ksleuth reads this kernel, decided once from its DWARF when the dump was opened:\n"
+    "VMAS (maple tree or vm_next list), RSS (the mm's counters), MEMORY_MODEL, PAGE_BUDDY (how a free\n"
+    "page is marked), TASK_STATE, PRINTK (the log ring), SLAB, MODULES (struct module's layout),\n"
+    "IRQ_STACKS (the per-CPU variables), RSS_DELTAS, PG_SLAB, SLAB_PAGES, TASK_CPU, THREADS and\n"
+    "FREE_LISTS; in JSON a \"features\" object: {\"vma_container\",\"rss_counters\",\"memory_model\",\"buddy_mark\",\"task_state\",\n"
+    "\"printk_ring\",\"slab_allocator\",\"module_layout\",\"irq_stacks\",\"rss_task_deltas\",\"pg_slab_bit\",\n"
+    "\"slab_pages\",\"task_cpu\",\"thread_list\",\"free_list_link\"}.",
     run_sys,
 };

@@ -35,7 +35,7 @@ static void page_lines(struct vm_ctx *c, const struct vma_info *v)
     for (uint64_t va = v->start; va < v->end; va += KS_PAGE_SIZE) {
         struct pt_walk w;
         ks_err err;
-        if (pt_walk(c->s->k.paging, &c->s->k.mem, c->pgd_paddr, va, &w, &err)) {
+        if (kpt_walk(&c->s->k, c->pgd_paddr, va, &w, &err)) {
             table_text(t, "%-8" PRIx64 "  (%s)\n", va, err.msg);
             continue;
         }

@@ -242,7 +242,7 @@ static int run_vtop(struct session *s, int argc, char **argv)
             rc = cmd_fail_err(s, argv[0], &err);
             continue;
         }
-        int r = user ? uvtop_walk(&s->k, mm, vaddr, &w, &err) : pt_walk(s->k.paging, &s->k.mem, s->k.pgd_paddr, vaddr, &w, &err);
+        int r = user ? uvtop_walk(&s->k, mm, vaddr, &w, &err) : kvtop_walk(&s->k, vaddr, &w, &err);
         if (r) {
             rc = cmd_fail_err(s, argv[0], &err);
             continue;

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../arch/arch.h"
+
 static const struct dump_format *const formats[] = { &dump_format_elf, &dump_format_kdump };
 
 static int read_head(int fd, uint8_t *head, size_t cap, size_t *n)
@@ -157,13 +159,15 @@ void dump_set_vmcoreinfo(struct dump *d, const char *text, size_t len)
     d->vmcoreinfo[strnlen(d->vmcoreinfo, len)] = 0;
 }
 
-/* i386 struct elf_prstatus: pr_reg (17 words in the order of enum i386_reg) starts at byte 72. */
+/* struct elf_prstatus: pr_reg (words in the order of enum i386_reg) where arch.h says. */
 static void note_prstatus(struct dump *d, int index, const uint8_t *desc, size_t n)
 {
-    if (index >= DUMP_MAX_CPUS || n < 72 + REG_COUNT * 4) return;
+    const struct arch *a = &arch_i386;
+    size_t at = a->prstatus.pr_reg_offset, word = a->word_size;
+    if (index >= DUMP_MAX_CPUS || n < at + a->prstatus.nregs * word) return;
     struct dump_cpu *c = &d->cpu[index];
     if (!c->has_cr3) {   /* QEMU's own note is richer; keep it when both exist */
-        for (int r = 0; r < REG_COUNT; r++) c->regs.r[r] = le32(desc + 72 + 4 * r);
+        for (unsigned r = 0; r < a->prstatus.nregs && r < REG_COUNT; r++) c->regs.r[r] = arch_word(a, desc + at + word * r);
         c->regs.valid = true;
     }
     if (index >= d->ncpus) d->ncpus = index + 1;

@@ -26,21 +26,40 @@ static int choose_paging(struct kernel *k, ks_err *err)
         else size = 4;
     }
     k->pae = size == 8;
-    k->paging = k->pae ? &pt_i386_pae : &pt_i386_2level;
+    k->paging = k->arch->paging_for((unsigned)size);
+    if (!k->paging)
+        return ks_fail_kind(err, KS_E_UNSUPPORTED, "no %s paging format has %llu-byte entries", k->arch->name,
+                            (unsigned long long)size);
     return 0;
+}
+
+/* Every generation difference, decided once from the vmlinux alone (features.h). */
+static void resolve_features(struct kernel *k)
+{
+    struct features_vmlinux v = {&k->syms, k->dwarf};
+    struct feature_probe p;
+    features_vmlinux_probe(&v, &p);
+    features_resolve(&k->features, &p);
 }
 
 int kernel_open(struct kernel *k, const struct kernel_open_opts *o, ks_err *err)
 {
     memset(k, 0, sizeof *k);
+    k->arch = &arch_i386;
     hm_init(&k->members);
     if (symtab_open(&k->syms, o->vmlinux, err) != 0) return KERNEL_OPEN_BAD_FILE;
     k->page_offset = k->syms.page_offset;
+    if (k->page_offset < k->arch->page_offset_min || k->page_offset > k->arch->vaddr_max) {
+        ks_fail_kind(err, KS_E_UNSUPPORTED, "%s: PAGE_OFFSET %#llx is no %s kernel's", o->vmlinux,
+                     (unsigned long long)k->page_offset, k->arch->name);
+        return KERNEL_OPEN_BAD_FILE;
+    }
     k->dump = dump_open(o->dumpfile, &o->dump, err);
     if (!k->dump) return KERNEL_OPEN_BAD_FILE;
     physmem_init(&k->mem, k->dump);
     if (kdwarf_open(&k->dwarf, o->vmlinux, &k->syms, &o->dwarf, err) != 0) return KERNEL_OPEN_BAD_FILE;
     if (choose_paging(k, err) != 0) return KERNEL_OPEN_BAD_FILE;
+    resolve_features(k);
     if (kernel_place(k, err) != 0) return KERNEL_OPEN_MISMATCH;
     return KERNEL_OPEN_OK;
 }
@@ -134,9 +153,9 @@ int kper_cpu_ptr(struct kernel *k, uint64_t addr, unsigned cpu, uint64_t *out, k
     uint64_t offs = 0, off = 0;
     /* A kernel built without SMP has no per-CPU offsets: its one copy is at the link address. */
     if (ksym_has(k, "__per_cpu_offset") &&
-        (ksym_addr(k, "__per_cpu_offset", &offs, err) || kread_ulong(k, offs + 4ull * cpu, &off, err)))
+        (ksym_addr(k, "__per_cpu_offset", &offs, err) || kread_ulong(k, offs + (uint64_t)k->arch->word_size * cpu, &off, err)))
         return -1;
-    *out = (addr + off) & 0xFFFFFFFFull;
+    *out = (addr + off) & arch_word_mask(k->arch);
     return 0;
 }
 
@@ -156,7 +175,7 @@ int kread(struct kernel *k, uint64_t vaddr, void *buf, size_t len, ks_err *err)
     uint8_t *out = buf;
     while (len) {
         uint64_t pa;
-        if (vaddr > 0xFFFFFFFFull)
+        if (vaddr > k->arch->vaddr_max)
             return ks_fail_at(err, KS_E_BAD_ARG, KS_AS_KVIRT, vaddr, "address %#llx is beyond 4 GB of virtual space",
                               (unsigned long long)vaddr);
         if (kvtop(k, vaddr, &pa, err) != 0) return -1;
@@ -169,10 +188,20 @@ int kread(struct kernel *k, uint64_t vaddr, void *buf, size_t len, ks_err *err)
 
 int kread_ulong(struct kernel *k, uint64_t vaddr, uint64_t *v, ks_err *err)
 {
-    uint8_t b[4];
-    if (kread(k, vaddr, b, 4, err)) return -1;
-    *v = le32(b);
+    uint8_t b[8];
+    if (kread(k, vaddr, b, k->arch->word_size, err)) return -1;
+    *v = arch_word(k->arch, b);
     return 0;
+}
+
+int kpt_walk(struct kernel *k, uint64_t top, uint64_t vaddr, struct pt_walk *w, ks_err *err)
+{
+    return pt_walk(k->paging, &k->mem, top, vaddr, w, err);
+}
+
+int kvtop_walk(struct kernel *k, uint64_t vaddr, struct pt_walk *w, ks_err *err)
+{
+    return kpt_walk(k, k->pgd_paddr, vaddr, w, err);
 }
 
 int kread_string(struct kernel *k, uint64_t vaddr, char *out, size_t max, ks_err *err)

@@ -12,12 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../arch/arch.h"
 #include "../arch/i386/pagewalk.h"
 #include "../dump/dump.h"
 #include "../dwarf/symtab.h"
 #include "../dwarf/types.h"
 #include "../mem/physmem.h"
 #include "../util/hashmap.h"
+#include "features.h"
 
 struct mem_section_info;
 struct kmodules;
@@ -33,6 +35,7 @@ struct kernel {
     struct kdwarf *dwarf;
     struct dump *dump;
     struct physmem mem;
+    const struct arch *arch;     /* word size, paging formats, placement, stack shape (arch/arch.h) */
     const struct pt_format *paging;
     bool pae;
     uint64_t page_offset;        /* PAGE_OFFSET (virtual start of the direct map) */
@@ -41,6 +44,7 @@ struct kernel {
     uint64_t pgd_paddr;          /* swapper_pg_dir, physical */
     char release[65];            /* from the vmlinux's banner */
     char banner[512];
+    struct kernel_features features; /* how this kernel is read, decided once at open (features.h) */
     struct hashmap members;      /* "type\x01path" -> the lookup, found or absent: each done once */
     struct {                     /* the memory model, resolved on first use (mm/page.c, mm/sparse.c) */
         bool ready, sparse;
@@ -113,7 +117,12 @@ int kper_cpu_ptr(struct kernel *k, uint64_t addr, unsigned cpu, uint64_t *out, k
  * dump's KS_E_NOT_IN_DUMP and the physical address. */
 int kvtop(struct kernel *k, uint64_t vaddr, uint64_t *paddr, ks_err *err);
 int kread(struct kernel *k, uint64_t vaddr, void *buf, size_t len, ks_err *err);
-int kread_ulong(struct kernel *k, uint64_t vaddr, uint64_t *v, ks_err *err);   /* 4 bytes on i386 */
+/* A pointer or unsigned long: the arch's word (4 bytes on i386). */
+int kread_ulong(struct kernel *k, uint64_t vaddr, uint64_t *v, ks_err *err);
+/* The page-table walk of vaddr from the table at physical address top (a process's PGD), or
+ * through the kernel's own swapper_pg_dir: every entry read, for vtop and vm -p. */
+int kpt_walk(struct kernel *k, uint64_t top, uint64_t vaddr, struct pt_walk *w, ks_err *err);
+int kvtop_walk(struct kernel *k, uint64_t vaddr, struct pt_walk *w, ks_err *err);
 /* Read a NUL-terminated string of at most max bytes. */
 int kread_string(struct kernel *k, uint64_t vaddr, char *out, size_t max, ks_err *err);
 
@@ -124,6 +133,11 @@ uint64_t ktype_size(struct kernel *k, const char *type);
 /* A global variable (its DWARF type) and optionally a member path inside it: address and type. */
 int kvar_addr(struct kernel *k, const char *var, const char *path, uint64_t *addr, struct ktype **type, ks_err *err);
 int kvar_read_int(struct kernel *k, const char *var, const char *path, uint64_t *v, ks_err *err);
+
+/* Passed for err where a failure is itself the answer and no caller needs to know why: an IRQ
+ * stack a CPU never set up, the bytes before a return address, a string table read as far as it
+ * goes. Spelled out so that every such place says so; never where a value would be shown. */
+#define KS_MISSING_OK ((ks_err *)NULL)
 
 /* Probes: what this kernel's DWARF and symbol table have. "No" is an answer, never an error, and
  * they read no dump memory, so a read error can never hide behind them. Where a kernel difference

@@ -9,23 +9,10 @@
 #include "../dwarf/relobj.h"
 #include "klist.h"
 
-/* Where struct module says a module's core lies, newest layout first (see module.h). */
-struct module_layout_names {
-    const char *base, *size, *text_size;
-};
-
-static const struct module_layout_names layout_candidates[] = {
-    {"mem[0].base", "mem[0].size", NULL}, /* mem[MOD_TEXT]: the whole text region */
-    {"core_layout.base", "core_layout.size", "core_layout.text_size"},
-    {"module_core", "core_size", "core_text_size"},
-};
-
+/* Where struct module says a module's core lies: decided once (kernel/features.c: decide_modules). */
 static const struct module_layout_names *module_layout_names(struct kernel *k)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(layout_candidates); i++)
-        if (kmember_has(k, "struct module", layout_candidates[i].base))
-            return &layout_candidates[i];
-    return NULL;
+    return features_module_layout(&k->features);
 }
 
 static int sym_by_addr(const void *a, const void *b)
@@ -37,7 +24,7 @@ static int sym_by_addr(const void *a, const void *b)
 /* Read one Elf32_Sym field by its DWARF member name. */
 static uint64_t sym_field(struct kernel *k, const uint8_t *sym, const char *member)
 {
-    const struct member_ref *r = kmember_ref(k, "Elf32_Sym", member, NULL);
+    const struct member_ref *r = kmember_probe(k, "Elf32_Sym", member); /* checked by read_module_syms */
     return r ? kdecode_member(r, sym) : 0;
 }
 
@@ -55,8 +42,9 @@ static int read_kallsyms_ref(struct kernel *k, uint64_t mod, struct kallsyms_ref
         kread_member(k, ks, "struct mod_kallsyms", "num_symtab", &r->num, err) ||
         kread_member(k, ks, "struct mod_kallsyms", "strtab", &r->strtab, err))
         return -1;
-    if (kread_member(k, ks, "struct mod_kallsyms", "typetab", &r->typetab, NULL))
-        r->typetab = 0;
+    /* typetab (5.x+) or none: then symbol types come from the text range. */
+    if (kread_member_opt(k, ks, "struct mod_kallsyms", "typetab", &r->typetab, err) < 0)
+        return -1;
     if (r->num > MAX_MODULE_SYMS)
         return ks_fail(err, "%llu symbols is not believable", (unsigned long long)r->num);
     return 0;
@@ -70,7 +58,7 @@ static int read_strings(struct kernel *k, struct kmodule *m, uint64_t strtab, ui
         return ks_fail(err, "string table of %llu bytes is not believable", (unsigned long long)len);
     m->strings = xcalloc(1, len + 1);
     /* The table may end before a page that is not mapped: read as much as there is. */
-    while (len && kread(k, strtab, m->strings, len, NULL))
+    while (len && kread(k, strtab, m->strings, len, KS_MISSING_OK))
         len = len > 4096 ? len - 4096 : 0;
     if (len <= max_name)
         return ks_fail(err, "cannot read the string table at %#llx", (unsigned long long)strtab);
@@ -99,7 +87,7 @@ static int read_module_syms(struct kernel *k, struct kmodule *m, ks_err *err)
         uint64_t name = sym_field(k, e, "st_name"), value = sym_field(k, e, "st_value");
         char type = 0;
         if (r.typetab)
-            kread(k, r.typetab + i, &type, 1, NULL);
+            kread(k, r.typetab + i, &type, 1, KS_MISSING_OK); /* unreadable: no type letter */
         if (!name || !m->strings[name] || value < m->base || value >= m->base + m->size)
             continue;
         m->syms[m->nsyms++] =
@@ -131,9 +119,10 @@ static int load_one(struct kernel *k, uint64_t mod, void *arg)
     if (kread_member(k, mod, "struct module", c->names->base, &m->base, c->err) ||
         kread_member(k, mod, "struct module", c->names->size, &m->size, c->err))
         return -1;
-    if (c->names->text_size)
-        kread_member(k, mod, "struct module", c->names->text_size, &m->text_size, NULL);
-    kread_member(k, mod, "struct module", "state", &state, NULL);
+    if (c->names->text_size && kread_member(k, mod, "struct module", c->names->text_size, &m->text_size, c->err))
+        return -1;
+    if (kread_member(k, mod, "struct module", "state", &state, c->err))
+        return -1;
     m->state = (int)state;
     ks_err serr;
     if (read_module_syms(k, m, &serr))
@@ -145,8 +134,10 @@ static int load_modules(struct kernel *k, struct kmodules *ms, ks_err *err)
 {
     uint64_t head, link;
     struct load_ctx c = {.ms = ms, .names = module_layout_names(k), .err = err};
-    if (ksym_addr(k, "modules", &head, NULL) || !c.names)
+    if (!ksym_has(k, "modules") || !c.names)
         return ks_fail(err, "this kernel has no loadable modules (no `modules` list in the vmlinux)");
+    if (ksym_addr(k, "modules", &head, err))
+        return -1;
     if (kmember_off(k, "struct module", "list", &link, err))
         return -1;
     return klist_for_each(k, head, link, MAX_MODULES, "module list", load_one, &c, err);

@@ -31,8 +31,8 @@ static bool offset_checks_out(struct kernel *k, int64_t off, const char *banner,
     k->pgd_paddr = pgd->addr + (uint64_t)off - k->page_offset;
     uint64_t pa;
     char *seen = xmalloc(len);
-    bool ok = kvtop(k, lb->addr + (uint64_t)off, &pa, NULL) == 0 &&
-              physmem_read(&k->mem, pa, seen, len, NULL) == 0 && !memcmp(seen, banner, len);
+    bool ok = kvtop(k, lb->addr + (uint64_t)off, &pa, KS_MISSING_OK) == 0 && /* this offset is simply wrong */
+              physmem_read(&k->mem, pa, seen, len, KS_MISSING_OK) == 0 && !memcmp(seen, banner, len);
     free(seen);
     return ok;
 }
@@ -55,7 +55,7 @@ static bool search_banner(struct kernel *k, const char *banner, size_t len, uint
         uint64_t base_pa = (pfn << KS_PAGE_SHIFT) - carry;
         for (uint8_t *p = window; (p = memmem(p, n - (size_t)(p - window), banner, probe)); p++) {
             int64_t off = (int64_t)(base_pa + (uint64_t)(p - window)) - (int64_t)link_pa;
-            if ((off & (KS_PAGE_SIZE - 1)) == 0 && offset_checks_out(k, off, banner, len)) return true;
+            if ((off & (int64_t)(k->arch->kaslr_align - 1)) == 0 && offset_checks_out(k, off, banner, len)) return true;
         }
         carry = probe - 1;
         memmove(window, window + n - carry, carry);

@@ -19,13 +19,16 @@ struct ring {
     const struct kt_member *info_level;
     uint64_t info_level_off;
     uint8_t *data_copy;     /* the whole text ring, read once */
+    unsigned word_size;     /* the arch's unsigned long */
 };
 
 static int read_ring(struct kernel *k, struct ring *r, ks_err *err)
 {
     uint64_t prb;
     const char *R = "struct printk_ringbuffer";
-    if (!kvar_has(k, "prb", NULL))
+    if (k->features.printk == PRINTK_LOG_BUF)
+        return ks_fail_kind(err, KS_E_UNSUPPORTED, "this kernel's log is the older log_buf records (before 5.10): not read yet");
+    if (k->features.printk != PRINTK_LOCKLESS)
         return ks_fail_kind(err, KS_E_UNSUPPORTED, "no printk ring buffer (prb): kernel older than 5.10?");
     if (kvar_read_int(k, "prb", NULL, &prb, err))
         return -1; /* there is one, and it cannot be read: say why */
@@ -41,6 +44,7 @@ static int read_ring(struct kernel *k, struct ring *r, ks_err *err)
 #undef GET
     if (r->count_bits > 24 || r->size_bits > 28)
         return ks_fail_kind(err, KS_E_CORRUPT, "printk ring sizes are not believable");
+    r->word_size = k->arch->word_size;
     r->desc_size = ktype_size(k, "struct prb_desc");
     r->info_size = ktype_size(k, "struct printk_info");
     if (kmember_off(k, "struct prb_desc", "state_var", &r->off_state, err) ||
@@ -67,9 +71,10 @@ static const char *block_text(const struct ring *r, uint64_t begin, uint64_t nex
     uint64_t start, end;
     if (begin >> r->size_bits == next >> r->size_bits) { start = begin & (size - 1); end = next & (size - 1); }
     else { start = 0; end = next & (size - 1); }
-    if (end <= start + 4 || end > size) return NULL;
-    *len = (size_t)(end - start - 4);     /* the block starts with the record's id (a long) */
-    return (const char *)r->data_copy + start + 4;
+    uint64_t id_size = r->word_size;      /* the block starts with the record's id (an unsigned long) */
+    if (end <= start + id_size || end > size) return NULL;
+    *len = (size_t)(end - start - id_size);
+    return (const char *)r->data_copy + start + id_size;
 }
 
 static int visit(struct kernel *k, const struct ring *r, uint64_t id, int (*fn)(const struct printk_record *, void *),
@@ -82,11 +87,11 @@ static int visit(struct kernel *k, const struct ring *r, uint64_t id, int (*fn)(
     if (kread(k, r->descs + idx * r->desc_size, d, (size_t)r->desc_size, err) ||
         kread(k, r->infos + idx * r->info_size, info, (size_t)r->info_size, err))
         return -1;
-    uint64_t sv = le32(d + r->off_state);
+    uint64_t sv = arch_word(k->arch, d + r->off_state);   /* atomic_long_t */
     unsigned state = (unsigned)(sv >> SV_FLAGS_SHIFT) & 3;
     if ((sv & SV_ID_MASK) != id || (state != DESC_COMMITTED && state != DESC_FINALIZED)) return 0;
     size_t blk_len = 0;
-    const char *text = block_text(r, le32(d + r->off_begin), le32(d + r->off_next), &blk_len);
+    const char *text = block_text(r, arch_word(k->arch, d + r->off_begin), arch_word(k->arch, d + r->off_next), &blk_len);
     struct printk_record rec = {
         .seq = le64(info + r->info_seq), .ts_nsec = le64(info + r->info_ts),
         .facility = info[r->info_facility], .text = text ? text : "",

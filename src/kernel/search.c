@@ -126,7 +126,7 @@ static int scan_virtual(struct scan *sc, uint64_t top, uint64_t lo, uint64_t hi,
         struct pt_walk w;
         ks_err why;
         uint64_t next = addr + KS_PAGE_SIZE;
-        if (pt_walk(sc->k->paging, &sc->k->mem, top, addr, &w, &why) == 0) {
+        if (kpt_walk(sc->k, top, addr, &w, &why) == 0) {
             if (w.result == PT_MAPPED && scan_frame(sc, addr, w.paddr >> KS_PAGE_SHIFT, err) < 0)
                 return -1;
             if (w.result == PT_NOT_PRESENT)

@@ -25,36 +25,11 @@ int kthread_size(struct kernel *k, uint64_t *size, ks_err *err)
     return ks_fail(err, "the vmlinux DWARF has no usable union thread_union: THREAD_SIZE unknown");
 }
 
-/*
- * The per-CPU variables that point at a CPU's IRQ stacks, newest kernels first:
- *   6.2+      pcpu_hot.hardirq_stack_ptr / .softirq_stack_ptr
- *   5.9-6.1   hardirq_stack_ptr / softirq_stack_ptr        (struct irq_stack *)
- *   4.9-5.8   hardirq_stack / softirq_stack                (struct irq_stack *)
- *   older     hardirq_ctx / softirq_ctx                    (union irq_ctx *)
- * Each is a pointer to the bottom of a THREAD_SIZE stack.
- */
-struct irq_stack_names {
-    const char *var, *hard, *soft; /* hard/soft: member paths inside var, or the variables themselves */
-};
-
-static const struct irq_stack_names irq_stack_candidates[] = {
-    {"pcpu_hot", "hardirq_stack_ptr", "softirq_stack_ptr"},
-    {NULL, "hardirq_stack_ptr", "softirq_stack_ptr"},
-    {NULL, "hardirq_stack", "softirq_stack"},
-    {NULL, "hardirq_ctx", "softirq_ctx"},
-};
-
+/* The per-CPU variables that point at a CPU's IRQ stacks, each a pointer to the bottom of a
+ * THREAD_SIZE stack: which generation's names, decided once (kernel/features.c: decide_irq_stacks). */
 static const struct irq_stack_names *irq_stack_names(struct kernel *k)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(irq_stack_candidates); i++) {
-        const struct irq_stack_names *c = &irq_stack_candidates[i];
-        uint64_t addr;
-        if (c->var && kvar_addr(k, c->var, c->hard, &addr, NULL, NULL) == 0)
-            return c;
-        if (!c->var && kdwarf_var_type(k->dwarf, c->hard))
-            return c;
-    }
-    return NULL;
+    return features_irq_stacks(&k->features);
 }
 
 /* The bottom of one CPU's IRQ stack: the per-CPU pointer's value on that CPU. */
@@ -74,7 +49,8 @@ static void add_irq_stack(struct kernel *k, const struct irq_stack_names *n, boo
                           struct task_stacks *ts)
 {
     uint64_t base;
-    if (!n || irq_stack_base(k, n, hard, cpu, &base, NULL) || base < k->page_offset)
+    /* A CPU whose IRQ stack pointer is unset or unreadable has no IRQ stack for bt to search. */
+    if (!n || irq_stack_base(k, n, hard, cpu, &base, KS_MISSING_OK) || base < k->page_offset)
         return;
     struct stack_info *si = &ts->s[ts->n++];
     si->type = hard ? STACK_HARDIRQ : STACK_SOFTIRQ;
@@ -82,8 +58,8 @@ static void add_irq_stack(struct kernel *k, const struct irq_stack_names *n, boo
     si->end = base + size;
     si->cpu = cpu;
     /* irq_32.c saves the interrupted stack pointer in the first word of the IRQ stack. */
-    if (kread_ulong(k, base, &si->next_sp, NULL))
-        si->next_sp = 0;
+    if (kread_ulong(k, base, &si->next_sp, KS_MISSING_OK))
+        si->next_sp = 0; /* no link back: the walk ends on this stack */
 }
 
 int task_stacks(struct kernel *k, uint64_t task, unsigned cpu, struct task_stacks *ts, ks_err *err)

@@ -35,8 +35,8 @@ const struct cpu_regs *cpu_note_regs(struct kernel *k, unsigned cpu)
 uint64_t call_site(struct kernel *k, uint64_t ret)
 {
     uint8_t b[7];
-    if (ret < 7 || kread(k, ret - 7, b, 7, NULL))
-        return ret;
+    if (ret < 7 || kread(k, ret - 7, b, 7, KS_MISSING_OK))
+        return ret; /* no call to decode: the return address itself */
     return ret - i386_call_length(b);
 }
 
@@ -127,21 +127,24 @@ static int step_regs(struct walker *w, uint64_t addr, uint64_t *next_bp)
 static int step_frame(struct walker *w, uint64_t fp, uint64_t *next_bp)
 {
     uint64_t ret, caller;
-    if (enter_stack(w, fp, 8))
+    const struct arch_stack *shape = &w->k->arch->stack;
+    uint64_t ret_at = fp + shape->ret_offset;
+    if (enter_stack(w, fp, shape->frame_size))
         return 1;
-    if (kread_ulong(w->k, fp + 4, &ret, NULL) || kread_ulong(w->k, fp, &caller, NULL))
+    /* An unreadable frame ends the walk with its reason in bt->stop. */
+    if (kread_ulong(w->k, ret_at, &ret, KS_MISSING_OK) || kread_ulong(w->k, fp, &caller, KS_MISSING_OK))
         return stop(w, "cannot read the frame at %#llx", fp);
     /* The last frame of the task stack sits right below the top entry frame (is_last_task_frame()). */
-    if (w->last_regs && w->cur->type == STACK_TASK && fp + 8 == w->last_regs) {
+    if (w->last_regs && w->cur->type == STACK_TASK && fp + shape->frame_size == w->last_regs) {
         struct cpu_regs regs;
-        add_frame(w, fp + 4, ret, fp, false, -1);
-        if (read_pt_regs(w->k, w->last_regs, &regs, NULL) == 0 && i386_user_mode(&regs))
+        add_frame(w, ret_at, ret, fp, false, -1);
+        if (read_pt_regs(w->k, w->last_regs, &regs, KS_MISSING_OK) == 0 && i386_user_mode(&regs)) /* else no user frame */
             add_exception(w, w->last_regs, &regs);
         return 1;
     }
     if (ret < w->k->page_offset)
         return stop(w, "return address %#llx is not kernel text", ret);
-    add_frame(w, fp + 4, ret, fp, false, -1);
+    add_frame(w, ret_at, ret, fp, false, -1);
     *next_bp = caller;
     return 0;
 }
@@ -171,7 +174,8 @@ static int walker_init(struct kernel *k, uint64_t task, unsigned cpu, struct bac
         return ks_fail(err, "the vmlinux DWARF has no struct pt_regs");
     /* thread.sp0 is the top of the task's stack below the i386 padding: task_pt_regs() lies under it. */
     uint64_t sp0;
-    if (kread_member(k, task, "struct task_struct", "thread.sp0", &sp0, NULL) == 0 && sp0 > bt->stacks.s[0].begin &&
+    /* No readable sp0: the walk has no last-frame marker and ends where the frames do. */
+    if (kread_member(k, task, "struct task_struct", "thread.sp0", &sp0, KS_MISSING_OK) == 0 && sp0 > bt->stacks.s[0].begin &&
         sp0 <= bt->stacks.s[0].end)
         w->last_regs = sp0 - w->pt_regs_size;
     return 0;
@@ -187,13 +191,15 @@ int unwind_from_regs(struct kernel *k, uint64_t task, unsigned cpu, const struct
     bt->exc[bt->nexc++] = (struct bt_exception){.regs = *regs, .user = i386_user_mode(regs), .start = true};
     if (i386_user_mode(regs))
         return 0;
-    w.cur = stack_holding(&bt->stacks, regs->r[REG_ESP], 4);
+    const struct arch_stack *shape = &k->arch->stack;
+    unsigned word = k->arch->word_size;
+    w.cur = stack_holding(&bt->stacks, regs->r[REG_ESP], word);
     if (!w.cur)
-        w.cur = stack_holding(&bt->stacks, regs->r[REG_EBP], 8);
+        w.cur = stack_holding(&bt->stacks, regs->r[REG_EBP], shape->frame_size);
     if (!w.cur)
         return ks_fail(err, "the registers' stack pointer %#llx is on none of the task's stacks",
                        (unsigned long long)regs->r[REG_ESP]);
-    w.prev = regs->r[REG_ESP] - 4;
+    w.prev = regs->r[REG_ESP] - word;
     add_frame(&w, regs->r[REG_ESP], regs->r[REG_EIP], 0, true, -1);
     walk(&w, regs->r[REG_EBP]);
     return 0;
@@ -212,7 +218,7 @@ static int unwind_blocked(struct kernel *k, uint64_t task, unsigned cpu, struct 
         return -1;
     if (kmember_off(k, "struct inactive_task_frame", "bp", &bp_off, err))
         return -1;
-    if (!stack_holding(&bt->stacks, sp, 4))
+    if (!stack_holding(&bt->stacks, sp, k->arch->word_size))
         return ks_fail(err, "thread.sp %#llx is outside the task's stack", (unsigned long long)sp);
     walk(&w, sp + bp_off);
     return 0;

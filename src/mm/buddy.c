@@ -82,9 +82,10 @@ static int read_pageblock_types(struct kernel *k, const struct zone_info *z, str
             c->pb_holes++;
             continue;
         }
-        uint64_t bit = block * (uint64_t)nbits;
-        if (kread_ulong(k, bitmap + bit / 32 * 4, &word, err)) return -1;
-        c->pb_migratetype[pb] = (uint8_t)((word >> (bit % 32)) & ((1u << (mig_end + 1)) - 1));
+        /* The bitmap is an array of unsigned longs (get_pfnblock_flags_mask()). */
+        uint64_t bit = block * (uint64_t)nbits, word_bits = 8ull * k->arch->word_size;
+        if (kread_ulong(k, bitmap + bit / word_bits * k->arch->word_size, &word, err)) return -1;
+        c->pb_migratetype[pb] = (uint8_t)((word >> (bit % word_bits)) & ((1u << (mig_end + 1)) - 1));
     }
     return 0;
 }

@@ -52,13 +52,19 @@ static int setup(struct mt_walk *w, ks_err *err)
     return 0;
 }
 
+/* Pivots are unsigned longs and slots pointers: word i of the array at off, in the arch's word size. */
+static uint64_t node_word(const struct kernel *k, const uint8_t *node, uint64_t off, unsigned i)
+{
+    return arch_word(k->arch, node + off + (uint64_t)k->arch->word_size * i);
+}
+
 /* Last used slot, as ma_data_end() decides it. */
-static unsigned data_end(const struct node_layout *l, const uint8_t *node, bool arange, uint64_t max)
+static unsigned data_end(const struct kernel *k, const struct node_layout *l, const uint8_t *node, bool arange, uint64_t max)
 {
     unsigned meta_end = node[l->meta_off];
     if (arange) return meta_end;
     unsigned last = l->npivots - 1;
-    uint64_t piv = le32(node + l->pivot_off + 4ull * last);
+    uint64_t piv = node_word(k, node, l->pivot_off, last);
     if (piv == 0) return meta_end;
     if (piv == max) return last;
     return l->npivots;
@@ -85,15 +91,15 @@ static int walk_node(struct mt_walk *w, uint64_t enode, uint64_t min, uint64_t m
     uint64_t addr = enode & ~MAPLE_NODE_MASK;
     uint8_t node[512];
     if (l->size > sizeof node || kread(k, addr, node, (size_t)l->size, w->err)) return -1;
-    if (le32(node) == addr)
+    if (arch_word(k->arch, node) == addr)
         return ks_fail_kind(w->err, KS_E_CORRUPT, "maple node %#llx is dead (freed while in the tree?)",
                             (unsigned long long)addr);
-    unsigned end = data_end(l, node, arange, max);
+    unsigned end = data_end(k, l, node, arange, max);
     if (end >= l->nslots) end = l->nslots - 1;
     for (unsigned i = 0; i <= end; i++) {
-        uint64_t slot = le32(node + l->slot_off + 4ull * i);
+        uint64_t slot = node_word(k, node, l->slot_off, i);
         /* Slot i covers up to pivot[i]; the last used slot reaches the node's own max. */
-        uint64_t slot_max = i < end && i < l->npivots ? le32(node + l->pivot_off + 4ull * i) : max;
+        uint64_t slot_max = i < end && i < l->npivots ? node_word(k, node, l->pivot_off, i) : max;
         uint64_t slot_min = min;
         min = slot_max + 1;
         if (!slot) continue;
@@ -109,7 +115,7 @@ static int walk_node(struct mt_walk *w, uint64_t enode, uint64_t min, uint64_t m
 int mt_load(struct kernel *k, uint64_t tree, uint64_t index, uint64_t *entry, ks_err *err)
 {
     struct mt_walk w = { .k = k, .err = err };
-    uint64_t enode, max = 0xFFFFFFFFull;
+    uint64_t enode, max = arch_word_mask(k->arch);   /* ULONG_MAX */
     *entry = 0;
     if (setup(&w, err) || kread_member(k, tree, "struct maple_tree", "ma_root", &enode, err)) return -1;
     if (!enode) return 0;
@@ -124,14 +130,14 @@ int mt_load(struct kernel *k, uint64_t tree, uint64_t index, uint64_t *entry, ks
         uint8_t node[512];
         uint64_t addr = enode & ~MAPLE_NODE_MASK;
         if (l->size > sizeof node || kread(k, addr, node, (size_t)l->size, err)) return -1;
-        unsigned end = KS_MIN(data_end(l, node, arange, max), l->nslots - 1), i = 0;
+        unsigned end = KS_MIN(data_end(k, l, node, arange, max), l->nslots - 1), i = 0;
         uint64_t piv = max;
         for (; i <= end; i++) {   /* the first slot whose pivot reaches index */
-            piv = i < end && i < l->npivots ? le32(node + l->pivot_off + 4ull * i) : max;
+            piv = i < end && i < l->npivots ? node_word(k, node, l->pivot_off, i) : max;
             if (index <= piv) break;
         }
         if (i > end) return 0;
-        uint64_t slot = le32(node + l->slot_off + 4ull * i);
+        uint64_t slot = node_word(k, node, l->slot_off, i);
         if (leaf) { *entry = slot; return 0; }
         if (!slot) return 0;
         enode = slot;
@@ -147,7 +153,7 @@ static int walk_tree(struct mt_walk *w, uint64_t tree, ks_err *err)
     if (!root) return 0;
     bool is_node = (root & 3) == 2 && root > 4096;      /* xa_is_node() */
     if (!is_node) return visit_leaf_entry(w, 0, 0, root) < 0 ? -1 : 0;  /* a single entry kept in the root, for index 0 */
-    return walk_node(w, root, 0, 0xFFFFFFFFull, 0);
+    return walk_node(w, root, 0, arch_word_mask(w->k->arch), 0);
 }
 
 int mt_for_each(struct kernel *k, uint64_t tree, int (*fn)(struct kernel *, uint64_t, void *), void *arg, ks_err *err)

@@ -51,7 +51,7 @@ static int memmap(struct kernel *k, ks_err *err)
         k->memmap.page_size = ktype_size(k, "struct page");
         if (!k->memmap.page_size)
             k->memmap.status = ks_fail_kind(e, KS_E_NO_TYPE, "no struct page in the DWARF");
-        else if (ksym_has(k, "mem_section"))
+        else if (k->features.memmodel == MEMMODEL_SPARSEMEM)
             k->memmap.status = sparse_load(k, e);
         else
             k->memmap.status = flatmem_load(k, e);
@@ -235,7 +235,7 @@ int for_each_page_batch(struct kernel *k, page_batch_fn fn, void *arg, ks_err *e
 
 bool page_is_buddy(struct kernel *k, const struct page_info *pi)
 {
-    if (kmember_has(k, "struct page", "page_type"))
+    if (k->features.buddy == BUDDY_MARK_PAGE_TYPE)
         return (pi->page_type & (PAGE_TYPE_BASE | PG_buddy_type)) == PAGE_TYPE_BASE;
     return pi->mapcount == PAGE_BUDDY_MAPCOUNT_VALUE;
 }
@@ -257,8 +257,8 @@ uint64_t compound_head(struct kernel *k, uint64_t page)
 
 bool page_is_slab(struct kernel *k, const struct page_info *pi)
 {
-    int64_t bit;
-    return kdwarf_enumerator(k->dwarf, "PG_slab", &bit) && (pi->flags >> bit & 1);
+    int64_t bit = k->features.pg_slab;
+    return bit >= 0 && bit < 64 && (pi->flags >> bit & 1);
 }
 
 void page_flag_names(struct kernel *k, uint64_t flags, char *out, size_t outsz)

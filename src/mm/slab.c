@@ -12,7 +12,7 @@
 
 static int slub_kernel(struct kernel *k, ks_err *err)
 {
-    if (kmember_has(k, "struct kmem_cache", "cpu_slab"))
+    if (k->features.slab == SLAB_SLUB)
         return 0;
     return ks_fail_kind(err, KS_E_UNSUPPORTED,
                         "this kernel's slab allocator is not SLUB (SLAB/SLOB caches are not supported yet)");
@@ -21,7 +21,7 @@ static int slub_kernel(struct kernel *k, ks_err *err)
 /* The struct page/slab of the slab list: struct slab since 5.17, struct page before. */
 static const char *slab_type(struct kernel *k)
 {
-    return kdwarf_type(k->dwarf, "struct slab") ? "struct slab" : "struct page";
+    return k->features.slab_struct ? "struct slab" : "struct page";
 }
 
 static int node_counts(struct kernel *k, uint64_t node, struct slab_cache_info *c, ks_err *err)
@@ -65,7 +65,7 @@ static int read_cache(struct kernel *k, uint64_t cache, struct slab_cache_info *
     unsigned nodes = nt && nt->kind == KT_ARRAY ? (unsigned)nt->count : 1;
     for (unsigned i = 0; i < nodes; i++) {
         uint64_t node;
-        if (kread_ulong(k, cache + node_off + 4ull * i, &node, err)) return -1;
+        if (kread_ulong(k, cache + node_off + (uint64_t)k->arch->word_size * i, &node, err)) return -1;
         if (node && node_counts(k, node, c, err)) return -1;
     }
     return 0;
@@ -122,7 +122,7 @@ static int object_is_free(struct kernel *k, uint64_t cache, uint64_t slab, uint6
         kread_member(k, slab, S, "objects", &objects, err) || kread_member(k, cache, "struct kmem_cache", "cpu_slab", &cpu_slab, err))
         return -1;
     int found = on_freelist(k, fp, off, objects, object, err);
-    const char *owner = kmember_has(k, CPU, "slab") ? "slab" : "page"; /* renamed in 5.17 */
+    const char *owner = k->features.cpu_slab_owner_slab ? "slab" : "page"; /* renamed in 5.17 */
     for (unsigned cpu = 0; found == 0 && cpu < kpossible_cpus(k); cpu++) {
         uint64_t c, owned;
         if (kper_cpu_ptr(k, cpu_slab, cpu, &c, err) || kread_member(k, c, CPU, owner, &owned, err))

@@ -101,7 +101,7 @@ static int read_sections(struct kernel *k, uint64_t addr, uint64_t nr, const str
         free(buf);
         return -1;
     }
-    uint64_t flag_mask = (1ull << section_map_last_bit(k)) - 1, ptr_mask = 0xffffffffull;   /* i386 pointers */
+    uint64_t flag_mask = (1ull << section_map_last_bit(k)) - 1, ptr_mask = arch_word_mask(k->arch);
     for (uint64_t i = 0; i < nr; i++) {
         const uint8_t *ms = buf + i * elem->size;
         uint64_t word = kdecode_member(map, ms);

@@ -99,7 +99,7 @@ int uvtop_walk(struct kernel *k, uint64_t mm, uint64_t vaddr, struct pt_walk *w,
     if (!mm)
         return ks_fail_kind(err, KS_E_BAD_ARG, "a kernel thread has no user address space");
     if (mm_pgd_paddr(k, mm, &pgd, err)) return -1;
-    return pt_walk(k->paging, &k->mem, pgd, vaddr, w, err);
+    return kpt_walk(k, pgd, vaddr, w, err);
 }
 
 int uread(struct kernel *k, uint64_t mm, uint64_t vaddr, void *buf, size_t len, ks_err *err)
@@ -111,7 +111,7 @@ int uread(struct kernel *k, uint64_t mm, uint64_t vaddr, void *buf, size_t len, 
     if (mm_pgd_paddr(k, mm, &pgd, err)) return -1;   /* once, not per page */
     while (len) {
         struct pt_walk w;
-        if (pt_walk(k->paging, &k->mem, pgd, vaddr, &w, err)) return -1;
+        if (kpt_walk(k, pgd, vaddr, &w, err)) return -1;
         if (w.result != PT_MAPPED)
             return ks_fail_at(err, KS_E_NOT_MAPPED, KS_AS_UVIRT, vaddr, "user address %#llx is not mapped (%s)",
                               (unsigned long long)vaddr, w.result == PT_SWAP ? "swapped out" : "not present");
@@ -138,7 +138,8 @@ int online_cpus_read(struct kernel *k, unsigned *n, ks_err *err)
 unsigned online_cpus(struct kernel *k)
 {
     unsigned n = 1;
-    return online_cpus_read(k, &n, NULL) ? 1 : n;
+    /* A bound for loops over CPUs, never shown: unreadable, the boot CPU alone. */
+    return online_cpus_read(k, &n, KS_MISSING_OK) ? 1 : n;
 }
 
 /* A panic stops the other CPUs (stop_this_cpu) and takes them out of the online count, but their
@@ -163,7 +164,8 @@ int dump_cpus_read(struct kernel *k, unsigned *n, ks_err *err)
 unsigned dump_cpus(struct kernel *k)
 {
     unsigned n = 1;
-    return dump_cpus_read(k, &n, NULL) ? KS_MAX(1u, (unsigned)k->dump->ncpus) : n;
+    /* A bound for loops over CPUs, never shown: unreadable, the CPUs the dump has notes for. */
+    return dump_cpus_read(k, &n, KS_MISSING_OK) ? KS_MAX(1u, (unsigned)k->dump->ncpus) : n;
 }
 
 static int per_cpu_addr(struct kernel *k, const char *var, unsigned cpu, uint64_t *addr, ks_err *err)
@@ -186,16 +188,16 @@ static int cpu_idle(struct kernel *k, unsigned cpu, uint64_t *task, ks_err *err)
 
 /* ---- task fields that moved between kernel versions: each chosen here, by the DWARF ---- */
 
-/* 5.14 renamed task_struct.state to __state. */
+/* 5.14 renamed task_struct.state to __state (kernel/features.c: decide_tasks). */
 static const char *state_member(struct kernel *k)
 {
-    return kmember_has(k, "struct task_struct", "__state") ? "__state" : "state";
+    return features_task_state_member(&k->features);
 }
 
 /* The CPU lives in task_struct.cpu on some configurations and in thread_info.cpu on x86. */
 static const char *cpu_member(struct kernel *k)
 {
-    return kmember_has(k, "struct task_struct", "cpu") ? "cpu" : "thread_info.cpu";
+    return k->features.task_cpu_in_task ? "cpu" : "thread_info.cpu";
 }
 
 /* The task-state bits (include/linux/sched.h); #defines, so not in the DWARF. */
@@ -214,19 +216,32 @@ static void state_code(uint64_t state, uint64_t exit_state, char out[3])
         }
 }
 
-int mm_rss(struct kernel *k, uint64_t mm, uint64_t *pages, ks_err *err)
+/* The path of one RSS counter, as kernel/features.c decided the counters are kept; what
+ * get_mm_counter() reads, so what /proc's VmRSS shows (per-task deltas are not added). */
+static int rss_counter_path(struct kernel *k, size_t i, char *path, size_t n, ks_err *err)
 {
     static const char *const counters[] = { "MM_FILEPAGES", "MM_ANONPAGES", "MM_SHMEMPAGES" };
+    long long idx = (long long)k->features.rss_index[i];
+    if (idx < 0)
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "no enumerator %s in the DWARF", counters[i]);
+    if (k->features.rss == RSS_ATOMIC_ARRAY)
+        snprintf(path, n, "rss_stat.count[%lld].counter", idx);
+    else if (k->features.rss == RSS_PERCPU)
+        snprintf(path, n, "rss_stat[%lld].count", idx);   /* percpu_counter_read_positive() */
+    else
+        return ks_fail_kind(err, KS_E_UNSUPPORTED, "struct mm_struct has no rss_stat this ksleuth knows");
+    return 0;
+}
+
+int mm_rss(struct kernel *k, uint64_t mm, uint64_t *pages, ks_err *err)
+{
     *pages = 0;
-    for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
-        int64_t idx;
+    for (size_t i = 0; i < ARRAY_SIZE(k->features.rss_index); i++) {
         char path[64];
         uint64_t v;
-        if (!kdwarf_enumerator(k->dwarf, counters[i], &idx))
-            return ks_fail_kind(err, KS_E_NO_SYMBOL, "no enumerator %s in the DWARF", counters[i]);
-        snprintf(path, sizeof path, "rss_stat.count[%lld].counter", (long long)idx);
-        if (kread_member(k, mm, "struct mm_struct", path, &v, err)) return -1;
-        *pages += (uint64_t)(int64_t)(int32_t)v > 0 ? v : 0;   /* per-thread deltas can leave a small negative */
+        if (rss_counter_path(k, i, path, sizeof path, err) || kread_member(k, mm, "struct mm_struct", path, &v, err))
+            return -1;
+        *pages += (int64_t)v > 0 ? v : 0;   /* per-thread deltas can leave a small negative */
     }
     return 0;
 }
@@ -260,10 +275,10 @@ int task_info_read(struct kernel *k, uint64_t task, struct task_info *ti, ks_err
  * kernels only had task->thread_group. */
 static int for_each_thread(struct kernel *k, uint64_t leader, int (*fn)(struct kernel *, uint64_t, void *), void *arg, ks_err *err)
 {
-    const struct member_ref *thread_node = kmember_probe(k, "struct task_struct", "thread_node");
-    const struct member_ref *thread_head = kmember_probe(k, "struct signal_struct", "thread_head");
-    if (thread_node && thread_head) {
-        uint64_t node_off = thread_node->offset, head_off = thread_head->offset, signal;
+    if (k->features.thread_list) { /* kernel/features.c: decide_tasks */
+        const struct member_ref *node_ref = kmember_probe(k, "struct task_struct", "thread_node");
+        const struct member_ref *head_ref = kmember_probe(k, "struct signal_struct", "thread_head");
+        uint64_t node_off = node_ref->offset, head_off = head_ref->offset, signal;
         if (kread_member(k, leader, "struct task_struct", "signal", &signal, err)) return -1;
         uint64_t head = signal + head_off, node;
         if (kread_ulong(k, head, &node, err)) return -1;

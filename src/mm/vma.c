@@ -13,7 +13,7 @@
 static bool is_symbol(struct kernel *k, uint64_t addr, const char *name)
 {
     uint64_t a;
-    return addr && ksym_has(k, name) && ksym_addr(k, name, &a, NULL) == 0 && a == addr;
+    return addr && ksym_has(k, name) && ksym_addr(k, name, &a, KS_MISSING_OK) == 0 && a == addr;
 }
 
 static int name_vma(struct kernel *k, uint64_t mm, struct vma_info *v, ks_err *err)
@@ -53,18 +53,12 @@ static int read_vma(struct kernel *k, uint64_t mm, uint64_t vma, struct vma_info
 
 /* ---- iteration: the one place that knows maple tree from vm_next list ---- */
 
-enum vma_source { VMAS_MAPLE, VMAS_LIST };
-
-static int vma_source(struct kernel *k, enum vma_source *src, ks_err *err)
+/* Decided once when the dump was opened (kernel/features.c: decide_vmas). */
+static int vma_source(struct kernel *k, enum vma_container *src, ks_err *err)
 {
-    if (kmember_has(k, "struct mm_struct", "mm_mt")) {
-        *src = VMAS_MAPLE;
+    *src = k->features.vmas;
+    if (*src != VMAS_UNKNOWN)
         return 0;
-    }
-    if (kmember_has(k, "struct mm_struct", "mmap")) {
-        *src = VMAS_LIST;
-        return 0;
-    }
     return ks_fail_kind(err, KS_E_UNSUPPORTED, "struct mm_struct has neither mm_mt nor mmap: unknown kernel");
 }
 
@@ -92,10 +86,10 @@ static int visit_vma(struct kernel *k, uint64_t vma, void *arg)
 
 int for_each_vma(struct kernel *k, uint64_t mm, int (*fn)(struct kernel *, const struct vma_info *, void *), void *arg, ks_err *err)
 {
-    enum vma_source src;
+    enum vma_container src;
     struct vma_walk w = { mm, 0, 0, fn, arg, err };
     if (vma_source(k, &src, err)) return -1;
-    if (src == VMAS_MAPLE) {
+    if (src == VMAS_MAPLE_TREE) {
         uint64_t off;
         if (kmember_off(k, "struct mm_struct", "mm_mt", &off, err)) return -1;
         return mt_for_each(k, mm + off, visit_vma, &w, err);
@@ -129,9 +123,9 @@ static int match_vma(struct kernel *k, const struct vma_info *v, void *arg)
 
 int find_vma(struct kernel *k, uint64_t mm, uint64_t addr, struct vma_info *out, ks_err *err)
 {
-    enum vma_source src;
+    enum vma_container src;
     if (vma_source(k, &src, err)) return -1;
-    if (src == VMAS_MAPLE) {   /* one descent instead of a walk */
+    if (src == VMAS_MAPLE_TREE) {   /* one descent instead of a walk */
         uint64_t off, vma;
         if (kmember_off(k, "struct mm_struct", "mm_mt", &off, err) || mt_load(k, mm + off, addr, &vma, err)) return -1;
         if (!vma) return 0;

@@ -26,7 +26,7 @@ static void free_list_path(struct kernel *k, unsigned order, unsigned mt, char *
 /* Pages link into free lists through page->buddy_list since 5.19 (an alias of lru), lru before. */
 static const char *free_list_link(struct kernel *k)
 {
-    return kmember_has(k, "struct page", "buddy_list") ? "buddy_list" : "lru";
+    return k->features.page_buddy_list ? "buddy_list" : "lru";
 }
 
 int zone_geometry(struct kernel *k, struct zone_geometry *g, ks_err *err)
@@ -45,7 +45,7 @@ int zone_geometry(struct kernel *k, struct zone_geometry *g, ks_err *err)
         uint64_t p;
         snprintf(g->migrate_name[i], sizeof g->migrate_name[i], "%u", i);
         if (named &&
-            (kread_ulong(k, names + 4ull * i, &p, err) || kread_string(k, p, g->migrate_name[i], sizeof g->migrate_name[i], err)))
+            (kread_ulong(k, names + (uint64_t)k->arch->word_size * i, &p, err) || kread_string(k, p, g->migrate_name[i], sizeof g->migrate_name[i], err)))
             return -1;
     }
     return 0;
@@ -138,7 +138,7 @@ static int node_pgdat(struct kernel *k, unsigned node, uint64_t *pgdat, ks_err *
         return ks_fail_kind(err, KS_E_NO_SYMBOL, "neither contig_page_data nor node_data: no nodes");
     if (node >= 64)
         return 1;
-    if (ksym_addr(k, "node_data", &arr, err) || kread_ulong(k, arr + 4ull * node, pgdat, err))
+    if (ksym_addr(k, "node_data", &arr, err) || kread_ulong(k, arr + (uint64_t)k->arch->word_size * node, pgdat, err))
         return -1;
     return *pgdat ? 0 : 1;
 }

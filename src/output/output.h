@@ -123,7 +123,7 @@ enum text_style {
     STYLE_LABELS,  /* each cell as title + value, one line per row, no header */
 };
 
-#define TABLE_MAX_COLS 24
+#define TABLE_MAX_COLS 32
 
 struct table {
     struct session *s;

@@ -18,8 +18,13 @@ static inline int fuzz_kernel_setup(struct kernel *k, const char *needed)
     struct kdwarf_opts o = { .no_cache = false };
     if (kdwarf_open(&k->dwarf, vmlinux, &k->syms, &o, &err) || !symtab_lookup(&k->syms, needed)) return -1;
     k->page_offset = k->syms.page_offset;
+    k->arch = &arch_i386;
     k->paging = &pt_i386_2level;
     hm_init(&k->members);
+    struct features_vmlinux fv = {&k->syms, k->dwarf}; /* how the walkers read this kernel */
+    struct feature_probe probe;
+    features_vmlinux_probe(&fv, &probe);
+    features_resolve(&k->features, &probe);
     return 0;
 }
 

@@ -107,6 +107,8 @@ for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     cmds += CENSUS.format(pid=pid)  # issue 14
     if t.exists("modules"):
         cmds += PANIC
+    # Kernel features (issue 13): how ksleuth reads this kernel, decided once at open.
+    cmds += "sys -f\n"
     out = os.path.join(top, "tests", "golden", sample)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "golden.conf"), "w") as f:

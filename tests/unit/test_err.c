@@ -222,6 +222,7 @@ static void test_page_walk(void)
         return;
     }
     physmem_init(&k.mem, k.dump);
+    k.arch = &arch_i386;
     k.paging = &pt_i386_2level;
     k.pgd_paddr = 0x1000;
     uint64_t v;
