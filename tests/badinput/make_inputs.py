@@ -1,5 +1,5 @@
 """Build the derived bad inputs (cases.tsv names them @NAME) from the committed np-96m captures
-(and, for the SPARSEMEM cases, sparse-512m's ELF capture).
+(and, for the SPARSEMEM cases, sparse-512m's ELF capture; for the 5.10 vm_next list, v510-np-256m's).
 Every offset used comes from gdb's reading of the vmlinux or from the sample's truth files — never
 from ksleuth, whose errors these inputs are meant to provoke."""
 import gzip
@@ -178,6 +178,61 @@ def issue11_patch(name, raw, vmlinux, np, init_task, off):
         raw.put(page + o["freelist"], 0xDEADB000)
 
 
+class ElfLowmem(Raw):
+    """A writable ELF core (QEMU's ELF64 or a kdump ELF32), addressed by kernel lowmem address: the
+    PT_LOAD that holds a physical address says where in the file it is."""
+
+    def __init__(self, path):
+        self.f = open(path, "r+b")
+        head = self.f.read(64)
+        is64 = head[4] == 2
+        phoff, = struct.unpack_from("<Q" if is64 else "<I", head, 32 if is64 else 28)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54 if is64 else 42)
+        self.f.seek(phoff)
+        phdrs = self.f.read(phentsize * phnum)
+        self.loads = []
+        for i in range(phnum):
+            if is64:
+                p_type, _, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", phdrs, i * phentsize)
+            else:
+                p_type, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIIII", phdrs, i * phentsize)
+            if p_type == 1:
+                self.loads.append((p_paddr, p_filesz, p_offset))
+
+    def seek(self, va):
+        pa = va - PAGE_OFFSET
+        off = next(o + pa - p for p, n, o in self.loads if p <= pa and pa + 4 <= p + n)
+        self.f.seek(off)
+
+    def u32(self, va):
+        self.seek(va)
+        return struct.unpack("<I", self.f.read(4))[0]
+
+    def put(self, va, value):
+        self.seek(va)
+        self.f.write(struct.pack("<I", value))
+
+
+def make_vma_list_cycle(dumps, unpacked, out):
+    """v510-np-256m (5.10: VMAs on the mm->mmap / vm_next list) with the manyvma workload's second
+    VMA's vm_next pointing back at its first: a list that never ends."""
+    sample = os.path.join(dumps, "v510-np-256m")
+    vmlinux = os.path.join(sample, "vmlinux")
+    names = [("struct task_struct", "tasks"), ("struct task_struct", "pid"), ("struct task_struct", "mm"),
+             ("struct mm_struct", "mmap"), ("struct vm_area_struct", "vm_next")]
+    off = dict(zip(["tasks", "pid", "mm", "mmap", "vm_next"], gdb_offsets(vmlinux, names)))
+    init_task = next(int(l.split()[0], 16) for l in open(os.path.join(sample, "truth", "kallsyms")) if l.split()[2] == "init_task")
+    pid = next(int(l.split("pid=")[1].split()[0]) for l in open(os.path.join(sample, "truth", "workloads")) if "mode=manyvma" in l)
+    shutil.copy(os.path.join(unpacked, "v510-np-256m", "dump.elf"), out + ".part")
+    core = ElfLowmem(out + ".part")
+    first = core.u32(core.u32(core.task_of(init_task, off, pid) + off["mm"]) + off["mmap"])
+    second = core.u32(first + off["vm_next"])
+    core.put(second + off["vm_next"], first)
+    core.f.close()
+    os.replace(out + ".part", out)
+    return out
+
+
 def make(name, dumps, unpacked, work):
     """Path of the derived input NAME, built into work/ on first use."""
     os.makedirs(work, exist_ok=True)
@@ -189,6 +244,8 @@ def make(name, dumps, unpacked, work):
         return make_sparse(name, dumps, unpacked, out)
     if name == "module-list-loop":
         return make_module_loop(dumps, unpacked, out)
+    if name == "vma-list-cycle":
+        return make_vma_list_cycle(dumps, unpacked, out)
     if name == "stripped":
         subprocess.run(["objcopy", "--strip-debug", os.path.join(np, "vmlinux"), out], check=True)
         return out

@@ -101,18 +101,25 @@ for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     w = {x["mode"]: x for x in t.workloads()}
     pid, var = int(w["deadbeef"]["pid"]), int(w["deadbeef"]["stack_var"], 16)
     pfn = dict(t.pagemap(pid))[var & ~0xFFF]
-    heap = dict(t.pagemap(int(w["heap"]["pid"])))[int(w["heap"]["base"], 16)]
+    # 5.10 diff pair: state B's heap workload has exited (truth/phase); kmem looks at the COW
+    # parent's first page there instead.
+    anon = w["heap"] if "heap" in w else w["cow-parent"]
+    heap = dict(t.pagemap(int(anon["pid"])))[int(anon["base"], 16)]
     banner = next(int(l.split()[0], 16) for l in t.text("kallsyms").splitlines() if l.split()[2] == "linux_banner")
     cmds = COMMON.format(pid=pid, var=f"{var:x}", paddr=(pfn << 12) | (var & 0xFFF), heap_paddr=heap << 12, sym_addr=banner + 0x10)
     cmds += CENSUS.format(pid=pid)  # issue 14
-    if t.exists("modules"):
+    capture = next(c for c in ("dump.kdump.gz", "dump.elf.gz", "vmcore.gz") if os.path.exists(os.path.join(sdir, c)))
+    # 5.10 diff pair: both states have the test module loaded, but their QEMU captures were taken
+    # before the crash; the panic commands go with a capture taken after it (a vmcore, or QEMU's
+    # capture of a hung panic).
+    after_crash = capture == "vmcore.gz" or (t.exists("panic") and not t.exists("console-with-capture.log"))
+    if t.exists("modules") and after_crash:
         cmds += PANIC
     # Kernel features (issue 13): how ksleuth reads this kernel, decided once at open.
     cmds += "sys -f\n"
     out = os.path.join(top, "tests", "golden", sample)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "golden.conf"), "w") as f:
-        capture = next(c for c in ("dump.kdump.gz", "dump.elf.gz", "vmcore.gz") if os.path.exists(os.path.join(sdir, c)))
         f.write(f"vmlinux=../../../dumps/{sample}/vmlinux\ndump=../../../dumps/{sample}/{capture}\n")
     with open(os.path.join(out, "text.cmds"), "w") as f:
         f.write(cmds)

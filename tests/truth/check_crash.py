@@ -134,7 +134,15 @@ def main():
     # /proc/uptime does). Jiffies can only lag the clocksource.
     h, mi, sec = (int(x) for x in cs.get("UPTIME", "0:0:0").split(":"))
     up = sys_doc["uptime_sec"]
-    c.check(0 <= up - (h * 3600 + mi * 60 + sec) <= 2, f"sys uptime {up} vs crash's jiffies-based {cs.get('UPTIME')}")
+    lag = up - (h * 3600 + mi * 60 + sec)
+    c.check(0 <= lag, f"sys uptime {up} vs crash's jiffies-based {cs.get('UPTIME')}")
+    # A periodic tick under TCG on a loaded host loses ticks (v510-np-256m: jiffies 9 s behind at 23 s).
+    # Where jiffies lag more than 2 s, the guest's own log (its last time stamp, written a moment before
+    # the capture) must place the capture at ksleuth's uptime.
+    if lag > 2:
+        stamps = re.findall(r"^\[\s*(\d+)\.\d+\]", open(os.path.join(a.sample_dir, "truth", "dmesg")).read(), re.M)
+        last = int(stamps[-1]) if stamps else -100
+        c.check(last <= up <= last + 5, f"sys uptime {up}: crash's jiffies lag {lag} s and the guest's log ends at {last} s")
 
     with open(os.path.join(a.sample_dir, "config")) as f:
         kmem_n_checks(c, d, kn, "\nCONFIG_SPARSEMEM=y\n" in f.read())

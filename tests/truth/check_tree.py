@@ -14,6 +14,7 @@ usage: check_tree.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR]
 """
 import collections
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,12 +28,20 @@ def entries(doc):
     return doc.get("entries", [])
 
 
-def check_maple(checks, a, truth, mm_mt_off):
+def workload_vms(checks, a, truth):
+    """{pid: vm's document} for the workloads (manyvma's 4000 VMAs left out)."""
     pids = [int(w["pid"]) for w in truth.workloads() if "pid" in w and w["mode"] != "manyvma"]
     rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, [f"vm {p}" for p in pids], cache_dir=a.cache_dir)
     if not checks.check(rc == 0 and len(docs) == len(pids), f"vm: rc {rc} {err.strip()[:300]}"):
         return {}
-    vms = dict(zip(pids, docs))
+    return dict(zip(pids, docs))
+
+
+def check_maple(checks, a, truth, mm_mt_off):
+    vms = workload_vms(checks, a, truth)
+    if not vms:
+        return {}
+    pids = list(vms)
     cmds = [f"tree -t maple -p {int(vms[p]['mm'], 16) + mm_mt_off:x}" for p in pids]
     rc, docs, err = run_ksleuth(a.ksleuth, a.vmlinux, a.dump, cmds, cache_dir=a.cache_dir)
     if not checks.check(rc == 0 and len(docs) == len(pids), f"tree -t maple: rc {rc} {err.strip()[:300]}"):
@@ -90,18 +99,26 @@ def check_rbtree(checks, a, truth):
     # Taken a moment before the capture: an area may come or go in between.
     drift = sum(((want - got) + (got - want)).values())
     checks.check(drift * 10 <= max(sum(want.values()), 10), f"vmap_area_root: sizes {dict(got)}, vmallocinfo {dict(want)}")
-    area_sizes(checks, a, "purge_vmap_area_root")
+    # 5.10 keeps the lazily freed areas on an llist (vmap_purge_list), not in a tree.
+    if has_symbol(a.vmlinux, "purge_vmap_area_root"):
+        area_sizes(checks, a, "purge_vmap_area_root")
+
+
+def has_symbol(vmlinux, name):
+    out = subprocess.run(["nm", vmlinux], capture_output=True, text=True, timeout=300).stdout
+    return any(line.split()[-1:] == [name] for line in out.splitlines())
 
 
 def main():
     a = sample_args(__doc__)
     truth = Truth(a.sample)
     checks = Checks(f"tree {os.path.basename(a.sample)}")
-    offs = gdb_offsets(a.vmlinux, ["mm_struct *)0)->mm_mt", "vm_area_struct *)0)->vm_file", "file *)0)->f_mapping",
-                                   "address_space *)0)->i_pages"])
-    vms = check_maple(checks, a, truth, offs[0])
+    offs = gdb_offsets(a.vmlinux, ["vm_area_struct *)0)->vm_file", "file *)0)->f_mapping", "address_space *)0)->i_pages"])
+    mm_mt = gdb_offsets(a.vmlinux, ["mm_struct *)0)->mm_mt"])
+    # Before 6.1 (the 5.10 samples) mm_struct has no maple tree: VMAs are on the vm_next list.
+    vms = check_maple(checks, a, truth, mm_mt[0]) if mm_mt else workload_vms(checks, a, truth)
     if vms:
-        check_xarray(checks, a, truth, vms, offs[1:])
+        check_xarray(checks, a, truth, vms, offs)
     check_rbtree(checks, a, truth)
     check_refused(checks, a, (("tree -t btree vmap_area_root", "-t btree"), ("tree -t xarray 1000", "not mapped")))
     return checks.finish()

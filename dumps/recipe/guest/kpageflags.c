@@ -88,7 +88,7 @@ int main(void)
     qsort(h.buckets, h.used, sizeof *h.buckets, by_flags);
     printf("# kpf pages mapcount_sum\n");
     for (size_t i = 0; i < h.used; i++)
-        printf("0x%016llx %llu %llu\n", (unsigned long long)h.buckets[i].flags,
-               (unsigned long long)h.buckets[i].pages, (unsigned long long)h.buckets[i].mapcount_sum);
+        printf("0x%016llx %llu %llu\n", (unsigned long long)h.buckets[i].flags, (unsigned long long)h.buckets[i].pages,
+               (unsigned long long)h.buckets[i].mapcount_sum);
     return 0;
 }

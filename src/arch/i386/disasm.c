@@ -51,15 +51,37 @@ static void branch_target(const cs_insn *ci, struct insn *out)
     }
 }
 
+/* The WAITPKG instructions capstone 4 does not know (66/f2/f3 0f ae /6 with a register operand:
+ * tpause, umwait, umonitor), which kernels since 5.16 and 5.10's stable updates have in
+ * delay_halt_tpause. Returns 0 when the bytes are one of them. */
+static int decode_waitpkg(const uint8_t *code, size_t n, uint64_t addr, struct insn *out)
+{
+    static const char *const regs[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+    if (n < 4 || code[1] != 0x0f || code[2] != 0xae || (code[3] & 0xf8) != 0xf0)
+        return -1;
+    const char *name = code[0] == 0x66 ? "tpause" : code[0] == 0xf2 ? "umwait" : code[0] == 0xf3 ? "umonitor" : NULL;
+    if (!name)
+        return -1;
+    out->addr = addr;
+    out->len = 4;
+    memcpy(out->bytes, code, 4);
+    snprintf(out->mnemonic, sizeof out->mnemonic, "%s", name);
+    snprintf(out->operands, sizeof out->operands, "%%%s", regs[code[3] & 7]);
+    return 0;
+}
+
 int disasm_one(struct disasm *d, const uint8_t *code, size_t n, uint64_t addr, struct insn *out, ks_err *err)
 {
     const uint8_t *p = code;
     size_t left = n;
     uint64_t at = addr;
     memset(out, 0, sizeof *out);
-    if (!cs_disasm_iter(d->handle, &p, &left, &at, d->insn))
+    if (!cs_disasm_iter(d->handle, &p, &left, &at, d->insn)) {
+        if (decode_waitpkg(code, n, addr, out) == 0)
+            return 0;
         return ks_fail(err, "no instruction at %#llx (bytes %02x %02x ...)", (unsigned long long)addr, n ? code[0] : 0,
                        n > 1 ? code[1] : 0);
+    }
     const cs_insn *ci = d->insn;
     out->addr = addr;
     out->len = ci->size;
