@@ -160,6 +160,20 @@ static void show_slab(struct table *t, const struct gathered_slab *x, const stru
     row_end(t);
 }
 
+/* Full slabs are on a node list only where slub_debug tracks users; people are told why a cache's
+ * full slabs come from mem_map instead. */
+static bool full_lists_note(struct kernel *k, struct table *t, const struct gathered *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (g->v[i].sl.where == SLAB_NODE_FULL)
+            return true;
+    if (kmember_has(k, "struct kmem_cache_node", "full"))
+        table_text(t, "NODE FULL LISTS: empty (the kernel lists full slabs only for caches with slub_debug's user tracking)\n");
+    else
+        table_text(t, "NODE FULL LISTS: none (CONFIG_SLUB_DEBUG is off)\n");
+    return true;
+}
+
 struct walk_ctx {
     struct table t;
     struct slab_pages pages; /* mem_map's slab pages, scanned once for every cache */
@@ -189,8 +203,14 @@ static int show_cache_slabs(struct kernel *k, const struct slab_cache_info *c, v
         put_s(t, "name", c->name);
         table_begin_in(t, &slabs, "slabs", slab_cols);
         table_set_header(&slabs, HEADER_EACH_ROW);
-        for (size_t i = 0; i < g.n; i++)
+        bool told = false;
+        for (size_t i = 0; i < g.n; i++) {
+            if (!told && g.v[i].sl.where == SLAB_UNLISTED)
+                told = full_lists_note(k, &slabs, &g);
             show_slab(&slabs, &g.v[i], i ? &g.v[i - 1] : NULL);
+        }
+        if (!told)
+            full_lists_note(k, &slabs, &g);
         table_end(&slabs, 0);
         row_end(t);
     }
