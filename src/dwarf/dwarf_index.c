@@ -19,7 +19,6 @@
 #include "symtab.h"
 #include "typecache.h"
 
-
 bool kd_has_attr(Dwarf_Die die, Dwarf_Half at)
 {
     Dwarf_Bool has = 0;
@@ -189,9 +188,12 @@ static void cache_path(const struct symtab *st, char *out, size_t outsz)
     symtab_build_id_hex(st, id, sizeof id);
     const char *dir = getenv("KSLEUTH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     if (!id[0]) { out[0] = 0; return; }
-    if (dir) snprintf(out, outsz, "%s/%s.types", dir, id);
-    else if (xdg) snprintf(out, outsz, "%s/ksleuth/%s.types", xdg, id);
-    else if (home) snprintf(out, outsz, "%s/.cache/ksleuth/%s.types", home, id);
+    if (dir)
+        snprintf(out, outsz, "%s/%s.types", dir, id);
+    else if (xdg)
+        snprintf(out, outsz, "%s/ksleuth/%s.types", xdg, id);
+    else if (home)
+        snprintf(out, outsz, "%s/.cache/ksleuth/%s.types", home, id);
     else out[0] = 0;
 }
 
@@ -288,9 +290,11 @@ int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *s
     symtab_build_id_hex(st, id, sizeof id);
     if (!o->no_cache && path[0] && try_cache(kd, path, id) == 0)
         return 0;
-    if (kdwarf_init(kd, fd, vmlinux, err)) return -1;
+    if (kdwarf_init(kd, fd, vmlinux, err))
+        return -1;
     if (kdwarf_build(kd, o->progress, err)) return -1;
-    if (!o->no_cache) tc_write(kd, path, id, o->progress);
+    if (!o->no_cache)
+        tc_write(kd, path, id, o->progress);
     return 0;
 }
 
@@ -321,8 +325,10 @@ const char *kdwarf_index_origin(const struct kdwarf *kd) { return kd->origin; }
 static void free_type(struct ktype *t)
 {
     if (!t->borrowed) {
-        for (unsigned i = 0; i < t->nmembers; i++) free(t->members[i].name);
-        for (unsigned i = 0; i < t->nenums; i++) free(t->enums[i].name);
+        for (unsigned i = 0; i < t->nmembers; i++)
+            free(t->members[i].name);
+        for (unsigned i = 0; i < t->nenums; i++)
+            free(t->enums[i].name);
         free(t->name);
     }
     free(t->members);
