@@ -19,7 +19,6 @@
 #include "symtab.h"
 #include "typecache.h"
 
-
 bool kd_has_attr(Dwarf_Die die, Dwarf_Half at)
 {
     Dwarf_Bool has = 0;
@@ -189,9 +188,12 @@ static void cache_path(const struct symtab *st, char *out, size_t outsz)
     symtab_build_id_hex(st, id, sizeof id);
     const char *dir = getenv("KSLEUTH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     if (!id[0]) { out[0] = 0; return; }
-    if (dir) snprintf(out, outsz, "%s/%s.types", dir, id);
-    else if (xdg) snprintf(out, outsz, "%s/ksleuth/%s.types", xdg, id);
-    else if (home) snprintf(out, outsz, "%s/.cache/ksleuth/%s.types", home, id);
+    if (dir)
+        snprintf(out, outsz, "%s/%s.types", dir, id);
+    else if (xdg)
+        snprintf(out, outsz, "%s/ksleuth/%s.types", xdg, id);
+    else if (home)
+        snprintf(out, outsz, "%s/.cache/ksleuth/%s.types", home, id);
     else out[0] = 0;
 }
 
@@ -275,6 +277,43 @@ static int try_cache(struct kdwarf *kd, const char *path, const char *build_id)
     return -1;
 }
 
+static void free_type(struct ktype *t);
+
+/* The cache just written serves the rest of this session too: the DWARF-built types (every unit's
+ * copy of each) and libdwarf's sections (hundreds of MB for a distribution vmlinux) are let go, and
+ * a first run then costs what a warm one does once it has started. If the file cannot be read
+ * back, the DWARF-built types stay. */
+static void serve_from_cache(struct kdwarf *kd, const char *path, const char *id)
+{
+    struct kdwarf *fresh = kdwarf_new();
+    struct tc_why why;
+    if (tc_open(fresh, path, id, &why) != 0) {
+        kdwarf_close(fresh);
+        return;
+    }
+    for (size_t i = 0; i < kd->nowned; i++)
+        free_type(kd->owned[i]);
+    free(kd->owned);
+    kd->owned = NULL;
+    kd->nowned = kd->capowned = 0;
+    hm_free(&kd->built);
+    hm_init(&kd->built);
+    hm_free(&kd->var_types);
+    hm_init(&kd->var_types);
+    for (int i = 0; i < NS_COUNT; i++) {
+        hm_free(&kd->ns[i]);
+        kd->ns[i] = fresh->ns[i];
+        hm_init(&fresh->ns[i]);
+    }
+    kd->tc = fresh->tc;
+    fresh->tc = NULL;
+    kdwarf_close(fresh);
+    kd_lines_free(kd->lines);
+    kd->lines = NULL;
+    dwarf_finish(kd->dbg, NULL);
+    kd->dbg = NULL; /* started again only if asked for lines or a prototype (kd_need_dwarf) */
+}
+
 int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
 {
     struct kdwarf *kd = *out = kdwarf_new();
@@ -288,9 +327,13 @@ int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *s
     symtab_build_id_hex(st, id, sizeof id);
     if (!o->no_cache && path[0] && try_cache(kd, path, id) == 0)
         return 0;
-    if (kdwarf_init(kd, fd, vmlinux, err)) return -1;
+    if (kdwarf_init(kd, fd, vmlinux, err))
+        return -1;
     if (kdwarf_build(kd, o->progress, err)) return -1;
-    if (!o->no_cache) tc_write(kd, path, id, o->progress);
+    if (!o->no_cache) {
+        tc_write(kd, path, id, o->progress);
+        serve_from_cache(kd, path, id);
+    }
     return 0;
 }
 
@@ -321,8 +364,10 @@ const char *kdwarf_index_origin(const struct kdwarf *kd) { return kd->origin; }
 static void free_type(struct ktype *t)
 {
     if (!t->borrowed) {
-        for (unsigned i = 0; i < t->nmembers; i++) free(t->members[i].name);
-        for (unsigned i = 0; i < t->nenums; i++) free(t->enums[i].name);
+        for (unsigned i = 0; i < t->nmembers; i++)
+            free(t->members[i].name);
+        for (unsigned i = 0; i < t->nenums; i++)
+            free(t->enums[i].name);
         free(t->name);
     }
     free(t->members);

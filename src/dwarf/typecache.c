@@ -45,7 +45,10 @@ static uint64_t tc_checksum_from(uint64_t h, const uint8_t *p, size_t n)
     return h;
 }
 
-uint64_t tc_checksum(const uint8_t *p, size_t n) { return tc_checksum_from(0xcbf29ce484222325ull, p, n); }
+uint64_t tc_checksum(const uint8_t *p, size_t n)
+{
+    return tc_checksum_from(0xcbf29ce484222325ull, p, n);
+}
 
 static int refuse(struct tc_why *why, const char *fmt, ...)
 {
@@ -109,7 +112,8 @@ static uint64_t file_checksum(int fd, uint64_t from, uint64_t to)
     uint64_t h = 0xcbf29ce484222325ull;
     for (uint64_t at = from; at < to;) {
         ssize_t n = pread(fd, buf + have, (size_t)KS_MIN((uint64_t)chunk, to - at), (off_t)at);
-        if (n <= 0) break;
+        if (n <= 0)
+            break;
         at += (uint64_t)n;
         have += (size_t)n;
         size_t whole = at < to ? have / 8 * 8 : have;

@@ -321,20 +321,28 @@ static int by_die(const void *a, const void *b)
     return x->die < y->die ? -1 : x->die > y->die;
 }
 
-/* Every DIE offset the builder met (definitions and the declarations that stand for them). */
+/* The DIE offsets the names point at, each once. Only those: the DIEs of every compile unit's copy
+ * of every type number in the millions (2.3 M for Debian's vmlinux) and would make a warm start
+ * touch tens of MB; a prototype that libdwarf builds later finds its types by DIE in the DWARF. */
 static void put_dies(struct writer *w)
 {
-    const struct hashmap *built = &w->kd->built;
-    for (size_t i = 0; i < built->cap; i++) {
-        const char *key = built->e[i].key;
-        if (!key || !strncmp(key, "ptr:", 4))
-            continue;
-        const struct ktype *t = (const struct ktype *)(uintptr_t)built->e[i].value;
-        struct tc_die d = {.die = strtoull(key, NULL, 16), .ref = type_ref(w->kd, t)};
-        if (d.ref != TC_REF_VOID && d.ref != TC_REF_NULL)
-            gb_add(&w->dies, &d, sizeof d);
+    struct kdwarf *kd = w->kd;
+    for (int ns = 0; ns < NS_COUNT; ns++) {
+        for (size_t i = 0; i < kd->ns[ns].cap && ns != NS_VAR && ns != NS_VARDECL; i++) {
+            if (!kd->ns[ns].e[i].key)
+                continue;
+            struct tc_die d = {.die = kd->ns[ns].e[i].value, .ref = type_ref(kd, kd_build_type(kd, kd->ns[ns].e[i].value))};
+            if (d.ref != TC_REF_VOID && d.ref != TC_REF_NULL)
+                gb_add(&w->dies, &d, sizeof d);
+        }
     }
-    qsort(w->dies.p, w->dies.len / sizeof(struct tc_die), sizeof(struct tc_die), by_die);
+    size_t n = w->dies.len / sizeof(struct tc_die), kept = 0;
+    struct tc_die *d = (struct tc_die *)w->dies.p;
+    qsort(d, n, sizeof *d, by_die);
+    for (size_t i = 0; i < n; i++)
+        if (!kept || d[i].die != d[kept - 1].die)
+            d[kept++] = d[i];
+    w->dies.len = kept * sizeof *d;
 }
 
 /* Type names whose type could be built, and every variable's type. */

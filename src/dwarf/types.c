@@ -216,8 +216,10 @@ static struct ktype *build_type(struct kdwarf *kd, Dwarf_Off off)
 {
     /* The type cache holds every type a name reaches; only what it lacks wakes libdwarf. */
     struct ktype *t = kd->tc ? tc_type_at_die(kd, off) : NULL;
-    if (t || (t = built_get(kd, off)) != NULL) return t;
-    if (kd_need_dwarf(kd, NULL)) return NULL;
+    if (t || (t = built_get(kd, off)) != NULL)
+        return t;
+    if (kd_need_dwarf(kd, NULL))
+        return NULL;
     Dwarf_Die die;
     if (dwarf_offdie_b(kd->dbg, off, 1, &die, NULL) != DW_DLV_OK) return NULL;
     Dwarf_Half tag = 0;

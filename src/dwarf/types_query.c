@@ -7,7 +7,6 @@
 #include "dwarf_priv.h"
 #include "typecache.h"
 
-
 static struct ktype *pointer_to(struct kdwarf *kd, struct ktype *target)
 {
     /* Synthetic pointer types are cached per target so repeated lookups don't leak. */
@@ -62,7 +61,8 @@ struct ktype *kdwarf_var_type(struct kdwarf *kd, const char *var)
     if (kd->tc) {
         /* The cache holds every variable's type, so a name it lacks has none. */
         struct ktype *t = tc_var_type(kd, var, &known);
-        if (t) hm_put(&kd->var_types, var, (uint64_t)(uintptr_t)t);
+        if (t)
+            hm_put(&kd->var_types, var, (uint64_t)(uintptr_t)t);
         return t;
     }
     if (!hm_get(&kd->ns[NS_VAR], var, &off) && !hm_get(&kd->ns[NS_VARDECL], var, &off)) return NULL;
@@ -147,7 +147,8 @@ static uint64_t subprogram_in(struct kdwarf *kd, uint64_t cu_off, const char *na
 struct ktype *kdwarf_func_type(struct kdwarf *kd, const char *name, uint64_t link_addr)
 {
     uint64_t cu, die;
-    if (kd_need_dwarf(kd, NULL) || kd_cu_at(kd, link_addr, &cu, NULL)) return NULL;
+    if (kd_need_dwarf(kd, NULL) || kd_cu_at(kd, link_addr, &cu, NULL))
+        return NULL;
     die = subprogram_in(kd, cu, name);
     return die ? kd_build_type(kd, die) : NULL;
 }

@@ -65,7 +65,7 @@ static bool search_banner(struct kernel *k, const char *banner, size_t len, uint
 
 /* ---- the places the kernel can be at ---- */
 
-#define MIN_PHYSICAL_ALIGN 0x2000ull     /* arch/x86/Kconfig: range 0x2000 0x1000000 if X86_32 */
+#define MIN_PHYSICAL_ALIGN 0x2000ull /* arch/x86/Kconfig: range 0x2000 0x1000000 if X86_32 */
 #define MAX_PHYSICAL_ALIGN 0x1000000ull
 
 /* CONFIG_PHYSICAL_ALIGN from the config the kernel carries (CONFIG_IKCONFIG: a gzip'd .config
@@ -74,7 +74,8 @@ static uint64_t ikconfig_align(struct kernel *k)
 {
     const struct ksym *start = symtab_lookup(&k->syms, "kernel_config_data");
     const struct ksym *end = symtab_lookup(&k->syms, "kernel_config_data_end");
-    if (!start || !end || end->addr <= start->addr || end->addr - start->addr > (1u << 20)) return 0;
+    if (!start || !end || end->addr <= start->addr || end->addr - start->addr > (1u << 20))
+        return 0;
     size_t len = (size_t)(end->addr - start->addr), textsz = 1u << 20;
     uint8_t *gz = xmalloc(len);
     char *text = xcalloc(1, textsz + 1);
@@ -89,7 +90,8 @@ static uint64_t ikconfig_align(struct kernel *k)
         inflate(&z, Z_FINISH);
         inflateEnd(&z);
         const char *line = strstr(text, "\nCONFIG_PHYSICAL_ALIGN=");
-        if (line) align = strtoull(line + strlen("\nCONFIG_PHYSICAL_ALIGN="), NULL, 0);
+        if (line)
+            align = strtoull(line + strlen("\nCONFIG_PHYSICAL_ALIGN="), NULL, 0);
     }
     free(gz);
     free(text);
@@ -104,7 +106,8 @@ static bool placed_at(struct kernel *k, uint64_t start, uint64_t text_pa, uint64
     char seen[256];
     int64_t off = (int64_t)start - (int64_t)text_pa;
     size_t probe = KS_MIN(len, sizeof seen);
-    if (physmem_read(&k->mem, banner_pa + (uint64_t)off, seen, probe, NULL) || memcmp(seen, banner, probe)) return false;
+    if (physmem_read(&k->mem, banner_pa + (uint64_t)off, seen, probe, NULL) || memcmp(seen, banner, probe))
+        return false;
     return offset_checks_out(k, off, banner, len);
 }
 
@@ -113,7 +116,8 @@ static bool search_aligned(struct kernel *k, uint64_t step, uint64_t skip, uint6
                            const char *banner, size_t len, uint64_t limit)
 {
     for (uint64_t start = 0; start + (banner_pa - text_pa) < limit; start += step)
-        if ((!skip || start % skip) && placed_at(k, start, text_pa, banner_pa, banner, len)) return true;
+        if ((!skip || start % skip) && placed_at(k, start, text_pa, banner_pa, banner, len))
+            return true;
     return false;
 }
 
@@ -122,7 +126,8 @@ static bool search_aligned(struct kernel *k, uint64_t step, uint64_t skip, uint6
 static int search_placements(struct kernel *k, uint64_t banner_pa, const char *banner, size_t len)
 {
     const struct ksym *text = symtab_lookup(&k->syms, "_text");
-    if (!text || text->addr < k->page_offset || banner_pa < text->addr - k->page_offset) return -1;
+    if (!text || text->addr < k->page_offset || banner_pa < text->addr - k->page_offset)
+        return -1;
     uint64_t text_pa = text->addr - k->page_offset;
     uint64_t limit = KS_MIN(k->mem.dump->max_pfn, (uint64_t)(1u << 20)) << KS_PAGE_SHIFT;
     uint64_t align = ikconfig_align(k);
@@ -130,9 +135,11 @@ static int search_placements(struct kernel *k, uint64_t banner_pa, const char *b
         return search_aligned(k, align, 0, text_pa, banner_pa, banner, len, limit);
     }
     uint64_t step = MAX_PHYSICAL_ALIGN;
-    while (step > MIN_PHYSICAL_ALIGN && text_pa % step) step /= 2;
+    while (step > MIN_PHYSICAL_ALIGN && text_pa % step)
+        step /= 2;
     for (uint64_t skip = 0; step >= MIN_PHYSICAL_ALIGN; skip = step, step /= 2)
-        if (search_aligned(k, step, skip, text_pa, banner_pa, banner, len, limit)) return true;
+        if (search_aligned(k, step, skip, text_pa, banner_pa, banner, len, limit))
+            return true;
     return false;
 }
 
@@ -164,7 +171,8 @@ int kernel_place(struct kernel *k, ks_err *err)
     if (offset_checks_out(k, 0, k->banner, len)) return 0;
     k->kaslr_source = "linux_banner found in physical memory";
     int placed = search_placements(k, link_pa, k->banner, len);
-    if (placed > 0 || (placed < 0 && search_banner(k, k->banner, len, link_pa))) return 0;
+    if (placed > 0 || (placed < 0 && search_banner(k, k->banner, len, link_pa)))
+        return 0;
     return ks_fail_kind(err, KS_E_BAD_ARG,
                         "vmlinux and dump do not match: this vmlinux's linux_banner (%s) is nowhere in the dump's memory",
                         k->release);

@@ -146,7 +146,8 @@ static const char *const page_fields[] = {"flags", "mapping", "index", "private"
 static int page_refs(struct kernel *k, const struct member_ref *r[NPAGE_FIELDS], ks_err *err)
 {
     for (size_t i = 0; i < NPAGE_FIELDS; i++)
-        if (!(r[i] = kmember_ref(k, "struct page", page_fields[i], err))) return -1;
+        if (!(r[i] = kmember_ref(k, "struct page", page_fields[i], err)))
+            return -1;
     return 0;
 }
 
@@ -158,7 +159,7 @@ static void page_decode(const struct member_ref *const r[NPAGE_FIELDS], const ui
     pi->private = kdecode_member(r[3], buf);
     pi->count = (int32_t)kdecode_member(r[4], buf);
     pi->mapcount = (int32_t)kdecode_member(r[5], buf);
-    pi->page_type = (uint32_t)pi->mapcount;     /* page_type shares the word with _mapcount */
+    pi->page_type = (uint32_t)pi->mapcount; /* page_type shares the word with _mapcount */
 }
 
 int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err *err)
@@ -170,7 +171,8 @@ int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err
     uint64_t size = ktype_size(k, "struct page");
     memset(pi, 0, sizeof *pi);
     pi->page = page;
-    if (page_refs(k, r, err)) return -1;
+    if (page_refs(k, r, err))
+        return -1;
     if (size > sizeof buf || page_to_pfn(k, page, &pi->pfn, err) || kread(k, page, buf, (size_t)size, err)) return -1;
     page_decode(r, buf, pi);
     return 0;
@@ -178,7 +180,7 @@ int page_info_read(struct kernel *k, uint64_t page, struct page_info *pi, ks_err
 
 /* ---- whole mem_map walks ---- */
 
-#define PAGE_BATCH 1024   /* struct pages per read: 40 KB at most on i386 */
+#define PAGE_BATCH 1024 /* struct pages per read: 40 KB at most on i386 */
 
 /* How many frames from pfn on lie in one stretch of mem_map (a SPARSEMEM section's ends it). */
 static uint64_t contiguous_from(struct kernel *k, uint64_t pfn, uint64_t left)
@@ -193,15 +195,17 @@ static uint64_t contiguous_from(struct kernel *k, uint64_t pfn, uint64_t left)
 
 /* n struct pages from pfn in one read; a batch that cannot be read whole is read page by page so
  * the first page that fails is the one reported, as page_info_read would. */
-static int read_batch(struct kernel *k, const struct member_ref *const r[NPAGE_FIELDS], uint64_t pfn, size_t n,
-                      uint8_t *buf, struct page_info *out, ks_err *err)
+static int read_batch(struct kernel *k, const struct member_ref *const r[NPAGE_FIELDS], uint64_t pfn, size_t n, uint8_t *buf,
+                      struct page_info *out, ks_err *err)
 {
     uint64_t first, size = k->memmap.page_size;
-    if (pfn_to_page(k, pfn, &first, err)) return -1;
+    if (pfn_to_page(k, pfn, &first, err))
+        return -1;
     bool whole = kread(k, first, buf, (size_t)(n * size), NULL) == 0;
     for (size_t i = 0; i < n; i++) {
         if (!whole) {
-            if (page_info_read(k, first + i * size, &out[i], err)) return -1;
+            if (page_info_read(k, first + i * size, &out[i], err))
+                return -1;
             continue;
         }
         memset(&out[i], 0, sizeof out[i]);
@@ -215,8 +219,10 @@ static int read_batch(struct kernel *k, const struct member_ref *const r[NPAGE_F
 int for_each_page_batch(struct kernel *k, page_batch_fn fn, void *arg, ks_err *err)
 {
     const struct member_ref *r[NPAGE_FIELDS];
-    if (memmap(k, err) || page_refs(k, r, err)) return -1;
-    if (k->memmap.page_size > 128) return ks_fail(err, "struct page of %llu bytes is beyond belief", (unsigned long long)k->memmap.page_size);
+    if (memmap(k, err) || page_refs(k, r, err))
+        return -1;
+    if (k->memmap.page_size > 128)
+        return ks_fail(err, "struct page of %llu bytes is beyond belief", (unsigned long long)k->memmap.page_size);
     uint8_t *buf = xmalloc(PAGE_BATCH * k->memmap.page_size);
     struct page_info *pages = xmalloc(PAGE_BATCH * sizeof *pages);
     int rc = 0;
@@ -224,8 +230,10 @@ int for_each_page_batch(struct kernel *k, page_batch_fn fn, void *arg, ks_err *e
         const struct pfn_range *range = &k->memmap.ranges[i];
         for (uint64_t pfn = range->start, n; !rc && pfn < range->start + range->count; pfn += n) {
             n = contiguous_from(k, pfn, range->start + range->count - pfn);
-            if (ks_interrupted()) rc = ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
-            else rc = read_batch(k, r, pfn, (size_t)n, buf, pages, err) || fn(k, pages, (size_t)n, arg, err) ? -1 : 0;
+            if (ks_interrupted())
+                rc = ks_fail_kind(err, KS_E_INTERRUPTED, "interrupted");
+            else
+                rc = read_batch(k, r, pfn, (size_t)n, buf, pages, err) || fn(k, pages, (size_t)n, arg, err) ? -1 : 0;
         }
     }
     free(buf);
@@ -268,24 +276,31 @@ void page_flag_names(struct kernel *k, uint64_t flags, char *out, size_t outsz)
     int64_t nr = 0;
     size_t n = 0;
     out[0] = 0;
-    if (!e) return;
+    if (!e)
+        return;
     /* __NR_PAGEFLAGS ends enum pageflags: found there without a lookup by name per struct page. */
     bool found = false;
     for (unsigned i = e->nenums; i-- > 0 && !found;)
-        if (e->enums[i].name[0] == '_' && !strcmp(e->enums[i].name, "__NR_PAGEFLAGS")) { nr = e->enums[i].value; found = true; }
-    if (!found && !kdwarf_enumerator(k->dwarf, "__NR_PAGEFLAGS", &nr)) return;
+        if (e->enums[i].name[0] == '_' && !strcmp(e->enums[i].name, "__NR_PAGEFLAGS")) {
+            nr = e->enums[i].value;
+            found = true;
+        }
+    if (!found && !kdwarf_enumerator(k->dwarf, "__NR_PAGEFLAGS", &nr))
+        return;
     /* One pass over the enumerators: the first PG_ name of a set bit is its own; later ones are
      * aliases. (Once per struct page in kmem -p, so no pass per bit.) */
     uint64_t wanted = nr >= 64 ? flags : flags & ((1ull << nr) - 1);
     int unnamed = __builtin_popcountll(wanted);
     for (unsigned i = 0; i < e->nenums && unnamed; i++) {
         int64_t bit = e->enums[i].value;
-        if (bit < 0 || bit >= nr || bit >= 64 || !(flags >> bit & 1) || name_of_bit[bit]) continue;
+        if (bit < 0 || bit >= nr || bit >= 64 || !(flags >> bit & 1) || name_of_bit[bit])
+            continue;
         if (!strncmp(e->enums[i].name, "PG_", 3)) {
             name_of_bit[bit] = e->enums[i].name + 3;
             unnamed--;
         }
     }
     for (int bit = 0; bit < 64; bit++)
-        if (name_of_bit[bit]) n += (size_t)snprintf(out + n, n < outsz ? outsz - n : 0, "%s%s", n ? "," : "", name_of_bit[bit]);
+        if (name_of_bit[bit])
+            n += (size_t)snprintf(out + n, n < outsz ? outsz - n : 0, "%s%s", n ? "," : "", name_of_bit[bit]);
 }
