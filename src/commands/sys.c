@@ -346,10 +346,10 @@ const struct command cmd_sys = {
     "sys -f adds how ksleuth reads this kernel, decided once from its DWARF when the dump was opened:\n"
     "VMAS (maple tree or vm_next list), RSS (the mm's counters), MEMORY_MODEL, PAGE_BUDDY (how a free\n"
     "page is marked), TASK_STATE, PRINTK (the log ring), SLAB, MODULES (struct module's layout),\n"
-    "IRQ_STACKS (the per-CPU variables), RSS_DELTAS, PG_SLAB, SLAB_PAGES, TASK_CPU, THREADS and\n"
-    "FREE_LISTS; in JSON a \"features\" object: "
-    "{\"vma_container\",\"rss_counters\",\"memory_model\",\"buddy_mark\",\"task_state\",\n"
-    "\"printk_ring\",\"slab_allocator\",\"module_layout\",\"irq_stacks\",\"rss_task_deltas\",\"pg_slab_bit\",\n"
-    "\"slab_pages\",\"task_cpu\",\"thread_list\",\"free_list_link\"}.",
+    "IRQ_STACKS (the per-CPU variables), RSS_DELTAS, PG_SLAB, SLAB_PAGES, TASK_CPU, THREADS,\n"
+    "FREE_LISTS, and VMCOREINFO (whether the dump's own VMCOREINFO agrees). JSON: a \"features\"\n"
+    "object: {\"vma_container\",\"rss_counters\",\"memory_model\",\"buddy_mark\",\"task_state\",\"printk_ring\",\n"
+    "\"slab_allocator\",\"module_layout\",\"irq_stacks\",\"rss_task_deltas\",\"pg_slab_bit\",\"slab_pages\",\n"
+    "\"task_cpu\",\"thread_list\",\"free_list_link\",\"vmcoreinfo_agrees\"}.",
     run_sys,
 };
