@@ -58,7 +58,8 @@ static int read_times(struct kernel *k, struct sys_info *si, ks_err *err)
 
 static int count_task(struct kernel *k, const struct task_info *ti, void *arg)
 {
-    (void)k; (void)ti;
+    (void)k;
+    (void)ti;
     (*(uint64_t *)arg)++;
     return 0;
 }
@@ -105,8 +106,10 @@ static int gather(struct kernel *k, struct sys_info *si, ks_err *err)
 static void human_size(uint64_t bytes, char *out, size_t n)
 {
     double mb = (double)bytes / (1024.0 * 1024.0);
-    if (mb >= 1024.0) snprintf(out, n, "%.1f GB", mb / 1024.0);
-    else snprintf(out, n, "%.1f MB", mb);
+    if (mb >= 1024.0)
+        snprintf(out, n, "%.1f GB", mb / 1024.0);
+    else
+        snprintf(out, n, "%.1f MB", mb);
 }
 
 static void format_date(const struct sys_info *si, char *date, size_t n)
@@ -130,22 +133,43 @@ static void format_uptime(const struct sys_info *si, char *up, size_t n)
  * always had them (the fields people and programs see differently are separate columns). */
 #define SYS_LABEL(key, title) COL_TEXT(CT_STR, title, key, 0, 0)
 static const struct column sys_cols[] = {
-    COL_JSON(CT_STR, "release"), COL_JSON(CT_STR, "version"), COL_JSON(CT_STR, "machine"),
-    COL_JSON(CT_STR, "nodename"), COL_JSON(CT_BOOL, "pae"), COL_JSON(CT_HEX, "kaslr_offset"),
-    SYS_LABEL("kernel", "      KERNEL: "), SYS_LABEL("dumpfile", "    DUMPFILE: "),
-    COL_U("        CPUS: ", "cpus", 0, 0), SYS_LABEL("date", "        DATE: "), SYS_LABEL("uptime", "      UPTIME: "),
-    COL_U("       TASKS: ", "tasks", 0, 0), SYS_LABEL("nodename_", "    NODENAME: "), SYS_LABEL("release_", "     RELEASE: "),
-    SYS_LABEL("version_", "     VERSION: "), SYS_LABEL("machine_", "     MACHINE: "), SYS_LABEL("memory", "      MEMORY: "),
-    COL_JSON(CT_UNSIGNED, "memory_bytes"), COL_JSON(CT_STR, "format"),
-    COL_JSON(CT_SIGNED, "date_epoch"), COL_JSON(CT_SIGNED, "uptime_sec"), COL_LIST("panic"),
+    COL_JSON(CT_STR, "release"),
+    COL_JSON(CT_STR, "version"),
+    COL_JSON(CT_STR, "machine"),
+    COL_JSON(CT_STR, "nodename"),
+    COL_JSON(CT_BOOL, "pae"),
+    COL_JSON(CT_HEX, "kaslr_offset"),
+    SYS_LABEL("kernel", "      KERNEL: "),
+    SYS_LABEL("dumpfile", "    DUMPFILE: "),
+    COL_U("        CPUS: ", "cpus", 0, 0),
+    SYS_LABEL("date", "        DATE: "),
+    SYS_LABEL("uptime", "      UPTIME: "),
+    COL_U("       TASKS: ", "tasks", 0, 0),
+    SYS_LABEL("nodename_", "    NODENAME: "),
+    SYS_LABEL("release_", "     RELEASE: "),
+    SYS_LABEL("version_", "     VERSION: "),
+    SYS_LABEL("machine_", "     MACHINE: "),
+    SYS_LABEL("memory", "      MEMORY: "),
+    COL_JSON(CT_UNSIGNED, "memory_bytes"),
+    COL_JSON(CT_STR, "format"),
+    COL_JSON(CT_SIGNED, "date_epoch"),
+    COL_JSON(CT_SIGNED, "uptime_sec"),
+    COL_LIST("panic"),
     COLUMN(CT_STR, "       PANIC: ", "headline", 0, 0, 0, COL_QUOTED | COL_TEXT_ONLY),
-    SYS_LABEL("paging", "      PAGING: "), SYS_LABEL("kaslr", "       KASLR: "),
+    SYS_LABEL("paging", "      PAGING: "),
+    SYS_LABEL("kaslr", "       KASLR: "),
 };
 static const struct column sys_cr3_cols[] = {COL_X(NULL, "cr3", 0, 0)};
 static const struct column sys_panic_cols[] = {
-    COL_JSON(CT_STR, "message"), COL_JSON(CT_STR, "panic"), COL_JSON(CT_STR, "oops"), COL_JSON(CT_UNSIGNED, "cpu"),
-    COL_U("         PID: ", "pid", 0, 0), COLUMN(CT_STR, "     COMMAND: ", "command_", 0, 0, 0, COL_QUOTED | COL_TEXT_ONLY),
-    COL_X("        TASK: ", "task", 0, 0), COL_JSON(CT_STR, "command"), COL_TEXT(CT_UNSIGNED, "         CPU: ", "cpu_", 0, 0),
+    COL_JSON(CT_STR, "message"),
+    COL_JSON(CT_STR, "panic"),
+    COL_JSON(CT_STR, "oops"),
+    COL_JSON(CT_UNSIGNED, "cpu"),
+    COL_U("         PID: ", "pid", 0, 0),
+    COLUMN(CT_STR, "     COMMAND: ", "command_", 0, 0, 0, COL_QUOTED | COL_TEXT_ONLY),
+    COL_X("        TASK: ", "task", 0, 0),
+    COL_JSON(CT_STR, "command"),
+    COL_TEXT(CT_UNSIGNED, "         CPU: ", "cpu_", 0, 0),
 };
 
 /* A field on a line of its own. */
@@ -208,7 +232,8 @@ static void put_memory(struct session *s, struct table *t, const struct sys_info
     struct table cr3;
     values_begin_in(t, &cr3, "cr3", sys_cr3_cols);
     for (int c = 0; c < s->k.dump->ncpus; c++)
-        if (s->k.dump->cpu[c].has_cr3) put_value_u(&cr3, s->k.dump->cpu[c].cr3);
+        if (s->k.dump->cpu[c].has_cr3)
+            put_value_u(&cr3, s->k.dump->cpu[c].cr3);
     table_end(&cr3, 0);
     if (si->have_time) {
         put_i(t, "date_epoch", si->wall_sec);
@@ -232,7 +257,10 @@ static void put_panic(struct table *t, const struct sys_info *si)
     put_s(&o, "message", headline);
     put_s(&o, "panic", p->panic[0] ? p->panic : NULL);
     put_s(&o, "oops", p->oops[0] ? p->oops : NULL);
-    if (p->have_cpu) put_u(&o, "cpu", p->cpu); else put_null(&o, "cpu");
+    if (p->have_cpu)
+        put_u(&o, "cpu", p->cpu);
+    else
+        put_null(&o, "cpu");
     if (si->have_panic_task) {
         const struct task_info *ti = &si->panic_task;
         put_line_u(&o, "pid", ti->pid);
@@ -250,8 +278,9 @@ static void put_placement(struct session *s, struct table *t)
     put_line_s(t, "paging", s->k.paging->name);
     snprintf(kaslr, sizeof kaslr, "offset %#" PRIx64 " (%s)", (uint64_t)s->k.kaslr_offset, s->k.kaslr_source);
     put_line_s(t, "kaslr", kaslr);
-    for (int c = 0; c < s->k.dump->ncpus; c++)   /* QEMU's per-CPU notes record the page directory each CPU ran on */
-        if (s->k.dump->cpu[c].has_cr3) table_text(t, "%12s%d: CR3 %" PRIx64 "\n", "CPU ", c, s->k.dump->cpu[c].cr3);
+    for (int c = 0; c < s->k.dump->ncpus; c++) /* QEMU's per-CPU notes record the page directory each CPU ran on */
+        if (s->k.dump->cpu[c].has_cr3)
+            table_text(t, "%12s%d: CR3 %" PRIx64 "\n", "CPU ", c, s->k.dump->cpu[c].cr3);
 }
 
 /* sys -f: how ksleuth reads this kernel (kernel/features.c), one KEY: value line each. */
@@ -268,9 +297,12 @@ static void put_features(struct session *s, struct table *t)
             table_text(&f, "%12s: %s\n", l->label, l->shown);
             continue;
         }
-        if (l->kind == FEATURE_NAME) json_str(f.j, l->key, l->name);
-        else if (l->kind == FEATURE_BOOL) json_bool(f.j, l->key, l->n != 0);
-        else json_int(f.j, l->key, l->n);
+        if (l->kind == FEATURE_NAME)
+            json_str(f.j, l->key, l->name);
+        else if (l->kind == FEATURE_BOOL)
+            json_bool(f.j, l->key, l->n != 0);
+        else
+            json_int(f.j, l->key, l->n);
     }
     table_end(&f, 0);
 }
@@ -278,7 +310,8 @@ static void put_features(struct session *s, struct table *t)
 static int run_sys(struct session *s, int argc, char **argv)
 {
     bool features = argc == 2 && !strcmp(argv[1], "-f");
-    if (argc > 1 && !features) return cmd_fail(s, argv[0], "takes no arguments but -f");
+    if (argc > 1 && !features)
+        return cmd_fail(s, argv[0], "takes no arguments but -f");
     struct sys_info si;
     ks_err err;
     if (gather(&s->k, &si, &err))
@@ -296,7 +329,9 @@ static int run_sys(struct session *s, int argc, char **argv)
 }
 
 const struct command cmd_sys = {
-    "sys", "sys [-f]", "the system: kernel, dump, CPUs, date, uptime, release, memory, paging, KASLR",
+    "sys",
+    "sys [-f]",
+    "the system: kernel, dump, CPUs, date, uptime, release, memory, paging, KASLR",
     "Fields: KERNEL and DUMPFILE (with the dump's format), CPUS (online at dump time, and those a\n"
     "panic stopped and took offline: up to the highest present CPU), DATE (the timekeeper's wall\n"
     "clock at its last tick), UPTIME (boot time, as /proc/uptime), TASKS (every\n"
@@ -311,9 +346,10 @@ const struct command cmd_sys = {
     "sys -f adds how ksleuth reads this kernel, decided once from its DWARF when the dump was opened:\n"
     "VMAS (maple tree or vm_next list), RSS (the mm's counters), MEMORY_MODEL, PAGE_BUDDY (how a free\n"
     "page is marked), TASK_STATE, PRINTK (the log ring), SLAB, MODULES (struct module's layout),\n"
-    "IRQ_STACKS (the per-CPU variables), RSS_DELTAS, PG_SLAB, SLAB_PAGES, TASK_CPU, THREADS and\n"
-    "FREE_LISTS; in JSON a \"features\" object: {\"vma_container\",\"rss_counters\",\"memory_model\",\"buddy_mark\",\"task_state\",\n"
-    "\"printk_ring\",\"slab_allocator\",\"module_layout\",\"irq_stacks\",\"rss_task_deltas\",\"pg_slab_bit\",\n"
-    "\"slab_pages\",\"task_cpu\",\"thread_list\",\"free_list_link\"}.",
+    "IRQ_STACKS (the per-CPU variables), RSS_DELTAS, PG_SLAB, SLAB_PAGES, TASK_CPU, THREADS,\n"
+    "FREE_LISTS, and VMCOREINFO (whether the dump's own VMCOREINFO agrees). JSON: a \"features\"\n"
+    "object: {\"vma_container\",\"rss_counters\",\"memory_model\",\"buddy_mark\",\"task_state\",\"printk_ring\",\n"
+    "\"slab_allocator\",\"module_layout\",\"irq_stacks\",\"rss_task_deltas\",\"pg_slab_bit\",\"slab_pages\",\n"
+    "\"task_cpu\",\"thread_list\",\"free_list_link\",\"vmcoreinfo_agrees\"}.",
     run_sys,
 };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dump/vmcoreinfo.h"
 #include "../dwarf/symtab.h"
 #include "../dwarf/types.h"
 #include "../util/util.h"
@@ -210,6 +211,51 @@ void features_resolve(struct kernel_features *f, const struct feature_probe *p)
 #endif
 }
 
+/* ---- the dump's own word ---- */
+
+static bool vmci_has(const char *vmci, const char *key)
+{
+    char v[64];
+    return vmcoreinfo_value(vmci, key, v, sizeof v);
+}
+
+/* What VMCOREINFO says of one answer: adopted where the vmlinux had none, else it must agree. */
+static int agree(int *answer, int unknown, int said, const char *what, char *why, size_t whysz)
+{
+    if (said == unknown)
+        return 0;
+    if (*answer == unknown)
+        *answer = said;
+    if (*answer == said)
+        return 0;
+    snprintf(why, whysz, "the vmlinux and the dump's VMCOREINFO disagree on the %s", what);
+    return -1;
+}
+
+int features_check_vmcoreinfo(struct kernel_features *f, const char *vmci, char *why, size_t whysz)
+{
+    if (!vmci)
+        return 0;
+    int model = vmci_has(vmci, "SYMBOL(mem_section)") ? MEMMODEL_SPARSEMEM
+                : vmci_has(vmci, "SYMBOL(mem_map)")   ? MEMMODEL_FLATMEM
+                                                      : MEMMODEL_UNKNOWN;
+    int ring = vmci_has(vmci, "SYMBOL(prb)") ? PRINTK_LOCKLESS : vmci_has(vmci, "SYMBOL(log_buf)") ? PRINTK_LOG_BUF : PRINTK_NONE;
+    int mm = (int)f->memmodel, pr = (int)f->printk;
+    if (agree(&mm, MEMMODEL_UNKNOWN, model, "memory model", why, whysz) ||
+        agree(&pr, PRINTK_NONE, ring, "printk ring", why, whysz))
+        return -1;
+    f->memmodel = (enum mem_model)mm;
+    f->printk = (enum printk_ring)pr;
+    uint64_t pg_slab;
+    if (vmcoreinfo_number(vmci, "NUMBER(PG_slab)", &pg_slab) && f->pg_slab >= 0 && (int64_t)pg_slab != f->pg_slab) {
+        snprintf(why, whysz, "the vmlinux's PG_slab is bit %lld, the dump's VMCOREINFO says %llu", (long long)f->pg_slab,
+                 (unsigned long long)pg_slab);
+        return -1;
+    }
+    f->vmcoreinfo_agrees = true;
+    return 0;
+}
+
 /* ---- names: for people, for programs, and for overrides ---- */
 
 struct enum_feature {
@@ -345,5 +391,9 @@ size_t features_describe(const struct kernel_features *f, struct feature_line *o
     l = add_line(&out[n++], "FREE_LISTS", "free_list_link", FEATURE_NAME);
     l->name = f->page_buddy_list ? "buddy_list" : "lru";
     snprintf(l->shown, sizeof l->shown, "linked through page.%s", l->name);
+    l = add_line(&out[n++], "VMCOREINFO", "vmcoreinfo_agrees", FEATURE_BOOL);
+    l->n = f->vmcoreinfo_agrees;
+    snprintf(l->shown, sizeof l->shown, "%s",
+             f->vmcoreinfo_agrees ? "agrees (memory model, printk ring, PG_slab)" : "none in the dump to compare");
     return n;
 }

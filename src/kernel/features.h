@@ -65,6 +65,7 @@ struct kernel_features {
     bool cpu_slab_owner_slab; /* kmem_cache_cpu.slab, else .page */
     enum module_layout modules;
     enum irq_stack_vars irq_stacks;
+    bool vmcoreinfo_agrees; /* the dump's VMCOREINFO was compared and agreed (features_check_vmcoreinfo) */
 };
 
 /* What the resolver may ask of a kernel: existence only, no dump memory. */
@@ -87,6 +88,11 @@ void features_vmlinux_probe(struct features_vmlinux *v, struct feature_probe *p)
 /* Fill f from the probe's answers. Test builds (KSLEUTH_TEST_HOOKS) then apply
  * $KSLEUTH_FEATURE_OVERRIDE ("vmas=list,rss=percpu,task_state=state"): the mutation tests. */
 void features_resolve(struct kernel_features *f, const struct feature_probe *p);
+/* The dump's own VMCOREINFO (text, or NULL) against the vmlinux's answers: the memory model
+ * (SYMBOL(mem_section) / SYMBOL(mem_map)), the printk ring (SYMBOL(prb) / SYMBOL(log_buf)) and
+ * NUMBER(PG_slab). An answer the vmlinux could not give is taken from it; a disagreement is -1
+ * with why (a vmlinux of another build). */
+int features_check_vmcoreinfo(struct kernel_features *f, const char *vmcoreinfo, char *why, size_t whysz);
 /* Apply "name=value,..." to f; -1 for a name or value it does not know. For tests. */
 int features_override(struct kernel_features *f, const char *spec);
 
@@ -114,7 +120,7 @@ struct feature_line {
     char shown[96];   /* text: "maple tree (mm_struct.mm_mt)" */
 };
 /* The answers in display order; returns how many (at most FEATURE_LINES_MAX). */
-#define FEATURE_LINES_MAX 16
+#define FEATURE_LINES_MAX 20
 size_t features_describe(const struct kernel_features *f, struct feature_line *out);
 
 #endif

@@ -61,6 +61,11 @@ int kernel_open(struct kernel *k, const struct kernel_open_opts *o, ks_err *err)
     if (choose_paging(k, err) != 0) return KERNEL_OPEN_BAD_FILE;
     resolve_features(k);
     if (kernel_place(k, err) != 0) return KERNEL_OPEN_MISMATCH;
+    char why[160];
+    if (features_check_vmcoreinfo(&k->features, k->dump->vmcoreinfo, why, sizeof why)) {
+        ks_fail_kind(err, KS_E_BAD_ARG, "vmlinux and dump do not match: %s", why);
+        return KERNEL_OPEN_MISMATCH;
+    }
     return KERNEL_OPEN_OK;
 }
 

@@ -19,10 +19,13 @@ static int check_passed, check_failed;
         else { check_failed++; fprintf(stderr, "%s:%d: %s == %#llx, expected %#llx\n", __FILE__, __LINE__, #a, a_, b_); } \
     } while (0)
 
+/* A run that checked nothing proves nothing: it fails as loudly as a failed check. */
 static inline int check_summary(void)
 {
     printf("%d passed, %d failed\n", check_passed, check_failed);
-    return check_failed ? 1 : 0;
+    if (!check_passed && !check_failed)
+        fprintf(stderr, "no checks ran: nothing was compared\n");
+    return check_failed || !check_passed ? 1 : 0;
 }
 
 #endif

@@ -308,6 +308,26 @@ static void check_override(const struct feature_probe *p)
     CHECK(!strcmp(lines[0].key, "vma_container") && !strcmp(lines[0].name, "list"));
 }
 
+/* The dump's VMCOREINFO: adopted where the vmlinux says nothing, refused where it disagrees. */
+static void check_vmcoreinfo(const struct feature_probe *p)
+{
+    char why[160];
+    struct kernel_features f = synthetic(p, NONE, NONE);
+    CHECK(features_check_vmcoreinfo(&f, NULL, why, sizeof why) == 0 && !f.vmcoreinfo_agrees);
+    CHECK(features_check_vmcoreinfo(&f, "SYMBOL(mem_map)=c142d924\nSYMBOL(prb)=c131c590\nNUMBER(PG_slab)=9\n", why, sizeof why) ==
+          0);
+    CHECK(f.vmcoreinfo_agrees);
+    f = synthetic(p, NONE, NONE);
+    CHECK(features_check_vmcoreinfo(&f, "SYMBOL(mem_section)=c1400000\n", why, sizeof why) == -1);
+    CHECK(strstr(why, "memory model") != NULL);
+    f = synthetic(p, NONE, NONE);
+    CHECK(features_check_vmcoreinfo(&f, "NUMBER(PG_slab)=10\n", why, sizeof why) == -1);
+    f = synthetic(p, NAMES("sym:mem_map", "sym:mem_section", "var:prb"), NONE);
+    CHECK(features_check_vmcoreinfo(&f, "SYMBOL(mem_section)=c1400000\nSYMBOL(log_buf)=c1300000\n", why, sizeof why) == 0);
+    CHECK_EQ_U64(f.memmodel, MEMMODEL_SPARSEMEM);
+    CHECK_EQ_U64(f.printk, PRINTK_LOG_BUF);
+}
+
 static void check_synthetic(const char *dir)
 {
     struct vmlinux v;
@@ -322,6 +342,7 @@ static void check_synthetic(const char *dir)
     check_printk_slab_branches(&v.probe);
     check_module_irq_branches(&v.probe);
     check_override(&v.probe);
+    check_vmcoreinfo(&v.probe);
     vmlinux_close(&v);
 }
 
