@@ -73,6 +73,16 @@ bt -l | head -10
 dis -l ksleuth_crash_write 6
 """
 
+# The one output model's last commands (issue 13) and per-CPU variables (issue 11's p -c).
+OUTPORT = """p -c all current_task
+p per_cpu(cpu_number, 1)
+p -c 0 this_cpu_off
+whatis enum zone_type
+struct task_struct.pid,comm,in_execve init_task
+set
+eval -1
+"""
+
 for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     sdir = os.path.join(top, "dumps", sample)
     if not os.path.isfile(os.path.join(sdir, "version")):
@@ -86,6 +96,7 @@ for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     cmds = COMMON.format(pid=pid, var=f"{var:x}", paddr=(pfn << 12) | (var & 0xFFF), heap_paddr=heap << 12, sym_addr=banner + 0x10)
     if t.exists("modules"):
         cmds += PANIC
+    cmds += OUTPORT
     out = os.path.join(top, "tests", "golden", sample)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "golden.conf"), "w") as f:
