@@ -1,4 +1,5 @@
-/* bt's two renderings of one struct backtrace: crash's text layout and the JSON document. */
+/* bt's output, described once as tables of the output model: crash's text layout and the JSON
+ * document are two renderings of the same rows. */
 #include "bt_render.h"
 
 #include <ctype.h>

@@ -66,10 +66,13 @@ static void value_text(strbuf *sb, const struct column *c, const struct cell_val
         pad(sb, v->shown ? v->shown : "", c->width);
         return;
     }
+    if (c->type == CT_RENDERED && v->kind == VAL_STRING) { /* else a plain number put in its place */
+        string_text(sb, c, v->s);
+        return;
+    }
     switch (c->type) {
     case CT_STR:
     case CT_FLAGS:
-    case CT_RENDERED:
         string_text(sb, c, v->shown ? v->shown : v->s);
         return;
     case CT_MARK:

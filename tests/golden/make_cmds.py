@@ -93,6 +93,16 @@ kmem -t
 kmem -c
 """
 
+# The one output model's last commands (issue 13) and per-CPU variables (issue 11's p -c).
+OUTPORT = """p -c all current_task
+p per_cpu(cpu_number, 1)
+p -c 0 this_cpu_off
+whatis enum zone_type
+struct task_struct.pid,comm,in_execve init_task
+set
+eval -1
+"""
+
 for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
     sdir = os.path.join(top, "dumps", sample)
     if not os.path.isfile(os.path.join(sdir, "version")):
@@ -117,6 +127,7 @@ for sample in sorted(os.listdir(os.path.join(top, "dumps"))):
         cmds += PANIC
     # Kernel features (issue 13): how ksleuth reads this kernel, decided once at open.
     cmds += "sys -f\n"
+    cmds += OUTPORT
     out = os.path.join(top, "tests", "golden", sample)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "golden.conf"), "w") as f:

@@ -8,6 +8,7 @@ Ctrl-C in a batch — and the golden kit, which must not pass on nothing.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -159,6 +160,83 @@ def json_documents(c, r):
         c.check(len(kmem) == 2 and "zones" in kmem[0] and "zones" in kmem[1], f"kmem -z -f: {str(docs[6])[:200]}")
 
 
+def text_and_json(r, cmd):
+    """The same command for people and for programs: (text, the JSON document or None)."""
+    t, j = r("-c", cmd), r("--json", "-c", cmd)
+    try:
+        doc = json.loads(j.stdout) if j.returncode == 0 and len(j.stdout.splitlines()) == 1 else None
+    except ValueError:
+        doc = None
+    return (t.stdout if t.returncode == 0 else ""), doc
+
+
+def same_records(c, r, rp):
+    """Issue 13's one output model for the commands ported last (bt, mod, dis, set, p, eval, whatis,
+    struct/union): each prints one valid JSON document with its documented members, holding the same
+    facts its text shows, on np-96m (r) and pae-panic (rp: a panic, a module)."""
+    def doc_check(cmd, doc, keys):
+        return c.check(doc is not None and keys <= set(doc), f"{cmd} --json: not a document with {sorted(keys)}: {doc}")
+
+    text, doc = text_and_json(r, "bt 40")
+    if doc_check("bt 40", doc, {"pid", "task", "cpu", "command", "start", "stop", "frames", "exception_frames"}):
+        lines = [(int(m.group(1)), m.group(2), m.group(3), m.group(4))
+                 for m in re.finditer(r"^ ?#(\d+) \[([0-9a-f]{8})\] (\S+) at ([0-9a-f]{8})", text, re.M)]
+        frames = [(f["level"], f["sp"][2:].zfill(8), f["function"], f["call_pc"][2:].zfill(8)) for f in doc["frames"]]
+        c.check(lines and lines == frames, f"bt 40: text frames {lines[:2]} vs JSON {frames[:2]}")
+        c.check(text.count("EAX: ") == len(doc["exception_frames"]), f"bt 40: register blocks vs {doc['exception_frames']}")
+    text, doc = text_and_json(rp, "bt -a")
+    if doc_check("bt -a", doc, {"tasks"}):
+        pids = [int(p) for p in re.findall(r"^PID: (\d+)", text, re.M)]
+        c.check(pids and pids == [t["pid"] for t in doc["tasks"]], f"bt -a: PIDs {pids} vs {doc['tasks'][:1]}")
+    text, doc = text_and_json(rp, "bt -e")
+    if doc_check("bt -e", doc, {"found_exceptions"}):
+        found = re.findall(r"^  (USER|KERNEL)-MODE exception frame at ([0-9a-f]{8}):", text, re.M)
+        c.check(found and found == [("USER" if e["user"] else "KERNEL", e["address"][2:].zfill(8)) for e in doc["found_exceptions"]]
+                and all("regs" in e for e in doc["found_exceptions"]), f"bt -e: {found} vs {doc['found_exceptions'][:1]}")
+    text, doc = text_and_json(rp, "mod")
+    if doc_check("mod", doc, {"modules"}):
+        rows = [l.split()[:4] for l in text.splitlines()[1:]]
+        c.check(rows and rows == [[m["module"][2:], m["name"], m["base"][2:], str(m["size"])] for m in doc["modules"]],
+                f"mod: {rows} vs {doc['modules']}")
+    text, doc = text_and_json(r, "dis schedule 8")
+    if doc_check("dis schedule 8", doc, {"instructions"}):
+        lines = re.findall(r"^0x([0-9a-f]+) <[^>]+>:\t(.*)$", text, re.M)
+        c.check(len(lines) == 8 and lines == [(i["address"][2:], i["text"]) for i in doc["instructions"]],
+                f"dis schedule 8: {lines[:2]} vs {doc['instructions'][:2]}")
+    text, doc = text_and_json(r, "set 40")
+    if doc_check("set 40", doc, {"pid", "command", "task"}):
+        c.check(text == f"    PID: {doc['pid']}\nCOMMAND: \"{doc['command']}\"\n   TASK: {doc['task'][2:]}\n", f"set 40: {text!r} {doc}")
+    text, doc = text_and_json(r, "p init_task.pid")
+    if doc_check("p init_task.pid", doc, {"expr", "type", "address", "value"}):
+        c.check(text == f"init_task.pid = {doc['value']}\n", f"p init_task.pid: {text!r} {doc}")
+    text, doc = text_and_json(r, "p -c all cpu_number")
+    if doc_check("p -c all cpu_number", doc, {"expr", "per_cpu"}):
+        want = "".join(f"per_cpu(cpu_number, {e['cpu']}) = {e['value']}\n" for e in doc["per_cpu"])
+        c.check(len(doc["per_cpu"]) >= 2 and text == want, f"p -c all cpu_number: {text!r} {doc}")
+    text, doc = text_and_json(r, "eval 1000d")
+    if doc_check("eval 1000d", doc, {"hex", "decimal"}):
+        c.check(text.startswith(f"hexadecimal: {doc['hex'][2:]}\n    decimal: {doc['decimal']}\n") and doc["decimal"] == 1000,
+                f"eval 1000d: {text!r} {doc}")
+    text, doc = text_and_json(r, "whatis init_mm")
+    if doc_check("whatis init_mm", doc, {"name", "kind", "declaration"}):
+        c.check(doc["kind"] == "variable" and text == doc["declaration"] + ";\n", f"whatis init_mm: {text!r} {doc}")
+    text, doc = text_and_json(r, "whatis enum zone_type")
+    if doc_check("whatis enum zone_type", doc, {"name", "kind", "type", "size", "enumerators"}):
+        lines = re.findall(r"^  (\w+) = (-?\d+),$", text, re.M)
+        c.check(lines and lines == [(e["name"], str(e["value"])) for e in doc["enumerators"]]
+                and text.endswith(f"SIZE: {doc['size']}\n"), f"whatis enum zone_type: {text!r} {doc}")
+    text, doc = text_and_json(r, "struct list_head -o")
+    if doc_check("struct list_head -o", doc, {"type", "size", "members"}):
+        lines = re.findall(r"^  \[(\d+)\] .*?(\w+);$", text, re.M)
+        c.check(lines and lines == [(str(m["offset"]), m["name"]) for m in doc["members"]], f"struct list_head -o: {lines} {doc}")
+    text, doc = text_and_json(r, "struct task_struct.pid,comm init_task")
+    if doc_check("struct task_struct.pid,comm", doc, {"type", "address", "members"}):
+        m = doc["members"]
+        c.check(text == f"  pid = {m['pid']},\n  comm = \"{m['comm']}\",\n", f"struct task_struct.pid,comm: {text!r} {doc}")
+    text, doc = text_and_json(r, "union thread_union")
+    doc_check("union thread_union", doc, {"type", "size", "members"})
+
+
 def batch_interrupt(c, r):
     """Ctrl-C in a batch: the running command stops with 'interrupted', the rest do not run, 130."""
     argv = [r.k, "-c", "rd -p 100000 4000000; sys", r.v, r.d]
@@ -271,6 +349,10 @@ def main():
     for step in (standard_fds, pipelines, redirections, exit_statuses, truncated, partial_reads, set_command,
                  json_documents, batch_interrupt, interrupt_waiting, golden_kit):
         step(c, r)
+    panic = Run(r.k, os.path.join(os.path.dirname(os.path.dirname(r.v)), "pae-panic"), r.work, r.env)
+    panic.d = os.path.join(os.path.dirname(panic.v), "vmcore.gz")
+    same_records(c, r, panic)
+    r.reports += panic.reports
     checks_of_nothing(c)
     c.check(not r.reports, f"sanitizer reports: {r.reports[:2]}")
     print(f"session checks took {time.time() - start:.0f} s", file=sys.stderr)

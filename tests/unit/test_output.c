@@ -257,10 +257,101 @@ static void test_forms(void)
     free(json);
 }
 
+/* ---- cells rendered by another layer, zero-padded hex, prefixes, suffixes, breaks ---- */
+
+static const struct column regs_cols[] = {
+    {.type = CT_UNSIGNED, .title = "", .key = "level", .width = 3, .prefix = "#"},
+    COL_MORE(CT_HEX, " [", "sp", 0, 8, COL_ZERO, "]"),
+    COLUMN(CT_BOOL, " ", "user", 0, 0, 0, 0),
+    COL_MORE(CT_HEX, "EAX: ", "eax", 4, 8, COL_ZERO | COL_BREAK, NULL),
+    COL_VALUE(" = ", "value", 0),
+    COL_LIST("members"),
+};
+
+static const struct column member_cols[] = {
+    COL_S("", "name", 2, 0),
+    COL_MORE(CT_RENDERED, " = ", "value", 0, 0, 0, ","),
+};
+
+/* A renderer standing for printval: "{\n  x = 1\n}" for people, {"x":1} for programs; it fails
+ * when its argument says so, as a read of unmapped memory does. */
+static int fake_text(void *arg, FILE *out, ks_err *err)
+{
+    if (arg)
+        return ks_fail(err, "not mapped");
+    fputs("{\n  x = 1\n}\n", out); /* a trailing newline is the line's own */
+    return 0;
+}
+
+static int fake_json(void *arg, struct json *j, const char *key, ks_err *err)
+{
+    if (arg)
+        return ks_fail(err, "not mapped");
+    json_obj_begin(j, key);
+    json_uint(j, "x", 1);
+    json_obj_end(j);
+    return 0;
+}
+
+static char *render_rendered(bool json, bool fail)
+{
+    struct capture cap;
+    struct session *s = capture_begin(&cap, json);
+    struct cell_render ok = {fake_text, fake_json, NULL}, bad = {fake_text, fake_json, &cap};
+    ks_err err;
+    struct table t, m;
+    table_begin(s, &t, "frames", regs_cols);
+    table_set_style(&t, STYLE_LABELS);
+    for (unsigned i = 9; i <= 10; i++) {
+        row_begin(&t);
+        put_u(&t, "level", i);
+        put_u(&t, "sp", 0xc0ffee);
+        put_b_as(&t, "user", i == 9, i == 9 ? "USER-MODE" : "KERNEL-MODE");
+        put_u(&t, "eax", 0x1d);
+        put_rendered(&t, "value", &ok, &err);
+        row_end(&t);
+    }
+    row_begin(&t);
+    put_u(&t, "level", 11);
+    int rc = fail ? put_rendered(&t, "value", &bad, &err) : 0; /* the whole line goes */
+    pairs_begin_in(&t, &m, "members", member_cols);
+    table_set_style(&m, STYLE_LABELS);
+    put_pair_rendered(&m, "a", &ok, &err);
+    put_pair_u(&m, "b", 7);
+    table_end(&m, 0);
+    row_end(&t);
+    table_end(&t, rc);
+    return capture_end(&cap);
+}
+
+static void test_rendered(void)
+{
+    char *text = render_rendered(false, false);
+    CHECK_STR(text, " #9 [00c0ffee] USER-MODE\n    EAX: 0000001d = {\n  x = 1\n}\n"
+                    "#10 [00c0ffee] KERNEL-MODE\n    EAX: 0000001d = {\n  x = 1\n}\n"
+                    "#11\n"
+                    "  a = {\n  x = 1\n},\n  b = 7,\n");
+    free(text);
+    text = render_rendered(false, true);
+    CHECK_STR(text, " #9 [00c0ffee] USER-MODE\n    EAX: 0000001d = {\n  x = 1\n}\n"
+                    "#10 [00c0ffee] KERNEL-MODE\n    EAX: 0000001d = {\n  x = 1\n}\n"
+                    "  a = {\n  x = 1\n},\n  b = 7,\n");
+    free(text);
+    char *json = render_rendered(true, false);
+    CHECK_STR(json, "{\"frames\":[{\"level\":9,\"sp\":\"0xc0ffee\",\"user\":true,\"eax\":\"0x1d\",\"value\":{\"x\":1}},"
+                    "{\"level\":10,\"sp\":\"0xc0ffee\",\"user\":false,\"eax\":\"0x1d\",\"value\":{\"x\":1}},"
+                    "{\"level\":11,\"members\":{\"a\":{\"x\":1},\"b\":7}}]}\n");
+    free(json);
+    json = render_rendered(true, true);
+    CHECK_STR(json, ""); /* no document for a failing command */
+    free(json);
+}
+
 int main(void)
 {
     test_table();
     test_record();
     test_forms();
+    test_rendered();
     return check_summary();
 }
