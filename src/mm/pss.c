@@ -1,5 +1,6 @@
 #include "pss.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "page.h"
@@ -136,7 +137,10 @@ static int account_table(struct usage_walk *w, uint64_t entry_paddr, uint64_t va
         return -1;
     uint64_t first = (entry_paddr & (KS_PAGE_SIZE - 1)) / f->entry_size;
     uint64_t n = (end - va) >> KS_PAGE_SHIFT;
-    uint64_t entries[512];
+    /* A table page holds 1024 entries on 2-level paging (512 with PAE); never more than fit it. */
+    uint64_t entries[KS_PAGE_SIZE / 4];
+    if (first + n > KS_PAGE_SIZE / f->entry_size)
+        return ks_fail_kind(err, KS_E_CORRUPT, "PTE range of %" PRIu64 " entries past its table", n);
     /* copied first: the physmem cache may reuse the slot while the pages are read */
     for (uint64_t i = 0; i < n; i++)
         entries[i] = read_entry(f, table, first + i);
