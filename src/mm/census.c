@@ -154,6 +154,8 @@ int census_take(struct kernel *k, struct census *c, ks_err *err)
     if (!rc) {
         p->sparse = m.sparse;
         c->frames = p->pt.max_dump_pfn;
+        c->image_start = p->r.image_start;
+        c->image_end = p->r.image_end;
         c->class_of = xcalloc(c->frames ? c->frames : 1, 1);
         c->tag = xcalloc(c->frames ? c->frames : 1, 1);
         rc = census_tags(k, c, err) || census_pass(p, err) ? -1 : 0;

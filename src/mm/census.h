@@ -50,6 +50,8 @@ struct census_owners {
 
 struct census {
     uint64_t frames; /* 0 to max_pfn, as /proc/kpageflags */
+    /* frames of _text.._end: a stack there (swapper/0's init_thread_union) is the image's */
+    uint64_t image_start, image_end;
     uint64_t pages[CC_COUNT];
     uint64_t free_blocks[ZONE_MAX_ORDER];
     uint8_t *class_of;                                     /* per frame: its enum census_class */

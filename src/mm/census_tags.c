@@ -160,6 +160,11 @@ int census_tag_pagetables(struct kernel *k, struct census *c, ks_err *err)
 
 /* ---- kernel stacks ---- */
 
+static bool in_kernel_image(const struct census *c, uint64_t pfn)
+{
+    return pfn >= c->image_start && pfn < c->image_end;
+}
+
 struct stack_walk {
     struct census *c;
     uint64_t stack_pages;
@@ -175,6 +180,8 @@ static int tag_task_stack(struct kernel *k, const struct task_info *ti, void *ar
     for (uint64_t i = 0; stack && i < w->stack_pages; i++) {
         if (kvtop(k, stack + i * KS_PAGE_SIZE, &pa, NULL))
             continue; /* a stack the page tables do not map has no frame to tag */
+        if (in_kernel_image(w->c, pa >> KS_PAGE_SHIFT))
+            continue; /* swapper/0's init_thread_union: not in NR_KERNEL_STACK_KB, classed as image */
         added += (uint64_t)tag_frame(w->c, pa >> KS_PAGE_SHIFT, TAG_STACK);
     }
     if (added) {

@@ -13,10 +13,13 @@
   - the shmfile workload's file (truth/workloads: file=/tmp/ksleuth-shared, pages=32, on tmpfs) owns
     its 32 page-cache pages, named tmpfs:/ksleuth-shared (the path inside the tmpfs mounted on /tmp);
   - with --svg FILE the picture is an SVG that rsvg-convert renders to a PNG of its size, with every
-    class in the legend (when rsvg-convert is given); with --task PID (the heap workload) it says
+    class in the legend (when rsvg-convert is given); with --task PID (the heap workload, or the first with a pagemap) it says
     how many frames the task maps: the distinct frames of its truth/pid/PID/pagemap;
   - --map: the letter of the cell holding the middle of the kernel image (_text.._end of the guest's
     /proc/kallsyms, less PAGE_OFFSET) is 'I', and the map's lines cover every frame;
+  - kernel stacks by task: swapper/0 (gdb's &init_task) is not listed — its stack is
+    init_thread_union, inside the image, which the kernel leaves out of KernelStack — and the tasks'
+    stack pages add up to the kernel_stack class, ~ KernelStack;
   - refused with one line: --svg without a file, or into a directory that does not exist.
 
 usage: check_census.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [--rsvg-convert PATH]
@@ -30,7 +33,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_mem import AFTER_CRASH, BEFORE_CAPTURE, near  # noqa: E402
-from kstruth import Checks, Truth, check_refused, run_ksleuth  # noqa: E402
+from kstruth import Checks, Truth, check_refused, gdb_longs, run_ksleuth  # noqa: E402
 
 CLASSES = ["hole", "free", "percpu_free", "slab", "pagetable", "kernel_stack", "vmalloc", "anon", "file", "shmem",
            "swapcache", "kernel_image", "mem_map", "reserved", "unaccounted"]
@@ -63,6 +66,16 @@ def check_frames(checks, truth, doc, cls):
         checks.check(frames >= last, f"frames {frames} < end of System RAM {last}")
     in_ram = sum(((end + 1) >> 12) - (start >> 12) for start, end in ram)
     checks.check(cls["hole"] <= frames - in_ram, f"{cls['hole']} hole frames, but only {frames - in_ram} frames are not RAM")
+
+
+def check_stacks(checks, a, truth, doc, cls, drift):
+    init_task = gdb_longs(a.vmlinux, ["&init_task"])
+    owners = {int(o["owner"], 16): o["pages"] for o in doc["kernel_stacks"]}
+    if checks.check(len(init_task) == 1, "gdb gave no &init_task"):
+        checks.check(init_task[0] & 0xffffffff not in owners, "swapper/0 (init_task) listed with a stack outside the image")
+    total = sum(owners.values())
+    checks.check(total == cls["kernel_stack"], f"stacks by task add up to {total}, the class has {cls['kernel_stack']}")
+    checks.check(near(total, truth.meminfo()["KernelStack"], drift), f"stacks by task {total}, KernelStack {truth.meminfo()['KernelStack']}")
 
 
 def check_meminfo(checks, truth, doc, cls, drift):
@@ -138,7 +151,11 @@ def check_shmfile(checks, truth, doc):
 
 
 def check_svg(checks, a, truth):
-    heap = next(int(w["pid"]) for w in truth.workloads() if w["mode"] == "heap")
+    # the heap workload; in a diff pair's state B it has exited, and another workload stands in
+    pids = [int(w["pid"]) for w in sorted(truth.workloads(), key=lambda w: w["mode"] != "heap")]
+    heap = next((p for p in pids if os.path.exists(os.path.join(a.sample, "truth", "pid", str(p), "pagemap"))), None)
+    if not checks.check(heap is not None, "no workload with a pagemap for --svg --task"):
+        return
     with tempfile.TemporaryDirectory() as d:
         svg, png = os.path.join(d, "census.svg"), os.path.join(d, "census.png")
         cmd = f"kmem -c --svg {svg} --task {heap}"
@@ -173,6 +190,7 @@ def main():
     check_frames(checks, truth, doc, cls)
     check_meminfo(checks, truth, doc, cls, drift)
     check_vmstat(checks, truth, doc, drift)
+    check_stacks(checks, a, truth, doc, cls, drift)
     check_shmfile(checks, truth, doc)
     check_map(checks, a, truth)
     if a.rsvg_convert:
