@@ -26,8 +26,7 @@ struct census_owner *census_owner(struct census_owners *o, uint64_t id)
     return w;
 }
 
-/* Tag a frame for an owner; a frame tagged before keeps its first tag. Returns 1 if newly tagged. */
-static int tag_frame(struct census *c, uint64_t pfn, enum census_tag tag)
+int census_tag_frame(struct census *c, uint64_t pfn, enum census_tag tag)
 {
     if (pfn >= c->frames || c->tag[pfn] != TAG_NONE)
         return 0;
@@ -40,7 +39,7 @@ static int tag_page_struct(struct kernel *k, struct census *c, uint64_t page, en
     uint64_t pfn;
     if (page_to_pfn(k, page, &pfn, err))
         return -1;
-    *added = tag_frame(c, pfn, tag);
+    *added = census_tag_frame(c, pfn, tag);
     return 0;
 }
 
@@ -121,14 +120,14 @@ static uint64_t mm_tables(struct kernel *k, struct census *c, uint64_t pgd_paddr
 {
     const struct pt_format *f = k->paging;
     uint64_t step = 1ull << f->levels[1].shift, added = 0;
-    added += (uint64_t)tag_frame(c, pgd_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
+    added += (uint64_t)census_tag_frame(c, pgd_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
     for (uint64_t va = 0; va < k->page_offset; va += step) {
         struct pt_walk w;
         if (pt_walk(f, &k->mem, pgd_paddr, va, &w, NULL))
             continue; /* a table the dump does not hold: nothing to tag */
         for (unsigned i = 1; i < w.nsteps; i++)
             if (!w.steps[i].folded)
-                added += (uint64_t)tag_frame(c, w.steps[i].entry_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
+                added += (uint64_t)census_tag_frame(c, w.steps[i].entry_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
     }
     return added;
 }
@@ -182,7 +181,7 @@ static int tag_task_stack(struct kernel *k, const struct task_info *ti, void *ar
             continue; /* a stack the page tables do not map has no frame to tag */
         if (in_kernel_image(w->c, pa >> KS_PAGE_SHIFT))
             continue; /* swapper/0's init_thread_union: not in NR_KERNEL_STACK_KB, classed as image */
-        added += (uint64_t)tag_frame(w->c, pa >> KS_PAGE_SHIFT, TAG_STACK);
+        added += (uint64_t)census_tag_frame(w->c, pa >> KS_PAGE_SHIFT, TAG_STACK);
     }
     if (added) {
         struct census_owner *o = census_owner(&w->c->stacks, ti->task);

@@ -17,6 +17,9 @@
     how many frames the task maps: the distinct frames of its truth/pid/PID/pagemap;
   - --map: the letter of the cell holding the middle of the kernel image (_text.._end of the guest's
     /proc/kallsyms, less PAGE_OFFSET) is 'I', and the map's lines cover every frame;
+  - blk-mq request pools: a guest whose dmesg shows a virtio_blk disk has some, and they are at most
+    the frames the guest's /proc/kpageflags gave no flag at all (the pools' pages carry none), within
+    the drift;
   - kernel stacks by task: swapper/0 (gdb's &init_task) is not listed — its stack is
     init_thread_union, inside the image, which the kernel leaves out of KernelStack — and the tasks'
     stack pages add up to the kernel_stack class, ~ KernelStack;
@@ -35,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_mem import AFTER_CRASH, BEFORE_CAPTURE, near  # noqa: E402
 from kstruth import Checks, Truth, check_refused, gdb_longs, run_ksleuth  # noqa: E402
 
-CLASSES = ["hole", "free", "percpu_free", "slab", "pagetable", "kernel_stack", "vmalloc", "anon", "file", "shmem",
+CLASSES = ["hole", "free", "percpu_free", "slab", "pagetable", "kernel_stack", "vmalloc", "blk_mq_requests", "anon", "file", "shmem",
            "swapcache", "kernel_image", "mem_map", "reserved", "unaccounted"]
 
 
@@ -76,6 +79,17 @@ def check_stacks(checks, a, truth, doc, cls, drift):
     total = sum(owners.values())
     checks.check(total == cls["kernel_stack"], f"stacks by task add up to {total}, the class has {cls['kernel_stack']}")
     checks.check(near(total, truth.meminfo()["KernelStack"], drift), f"stacks by task {total}, KernelStack {truth.meminfo()['KernelStack']}")
+
+
+def check_blk_mq(checks, truth, cls, drift):
+    disk = truth.exists("dmesg") and re.search(r"virtio_blk \S+: \[vd[a-z]+\]", truth.text("dmesg"))
+    if not disk or not truth.exists("kpageflags"):
+        return
+    no_flags = sum(int(n) for w, n, _ in (l.split() for l in truth.text("kpageflags").splitlines() if not l.startswith("#"))
+                   if int(w, 16) == 0)
+    mine = cls["blk_mq_requests"]
+    checks.check(0 < mine, f"{disk.group(0)} in dmesg, but no blk-mq request pages")
+    checks.check(mine <= no_flags + drift.pages, f"blk_mq_requests {mine} > {no_flags} frames with no kpageflags")
 
 
 def check_meminfo(checks, truth, doc, cls, drift):
@@ -191,6 +205,7 @@ def main():
     check_meminfo(checks, truth, doc, cls, drift)
     check_vmstat(checks, truth, doc, drift)
     check_stacks(checks, a, truth, doc, cls, drift)
+    check_blk_mq(checks, truth, cls, drift)
     check_shmfile(checks, truth, doc)
     check_map(checks, a, truth)
     if a.rsvg_convert:
