@@ -47,14 +47,39 @@ static int tag_page_struct(struct kernel *k, struct census *c, uint64_t page, en
 
 struct pcp_walk {
     struct census *c;
+    unsigned order; /* of the blocks on the list being walked */
     ks_err *err;
 };
 
 static int pcp_page(struct kernel *k, uint64_t page, void *arg)
 {
     struct pcp_walk *w = arg;
-    int added;
-    return tag_page_struct(k, w->c, page, TAG_PCP, &added, w->err);
+    uint64_t pfn;
+    if (page_to_pfn(k, page, &pfn, w->err))
+        return -1;
+    for (uint64_t i = 0; i < 1ull << w->order; i++)
+        census_tag_frame(w->c, pfn + i, TAG_PCP);
+    return 0;
+}
+
+/*
+ * The order of the blocks on per_cpu_pages.lists[i]. Up to 5.13 there are MIGRATE_PCPTYPES lists,
+ * all of order 0; from 5.14 the lists are indexed order * MIGRATE_PCPTYPES + migratetype for orders
+ * 0..PAGE_ALLOC_COSTLY_ORDER, then (with THP) one list of pageblock-order blocks: the number of
+ * lists says which (12 = 3 types x 4 orders, 13 with the THP list).
+ */
+static int pcp_list_order(struct kernel *k, unsigned nlists, unsigned i, unsigned *order, ks_err *err)
+{
+    int64_t types;
+    if (!kdwarf_enumerator(k->dwarf, "MIGRATE_PCPTYPES", &types) || types <= 0)
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "no enumerator MIGRATE_PCPTYPES in the DWARF");
+    unsigned small_lists = nlists - nlists % (unsigned)types; /* the rest: the THP list */
+    if (i < small_lists) {
+        *order = i / (unsigned)types;
+        return 0;
+    }
+    *order = k->paging->levels[1].shift - KS_PAGE_SHIFT; /* HPAGE_PMD_ORDER */
+    return 0;
 }
 
 /* A CPU's struct per_cpu_pages of a zone: zone->per_cpu_pageset (5.14+), or the pcp inside
@@ -93,8 +118,9 @@ static int tag_pcp_zone(struct kernel *k, const struct zone_info *z, void *arg)
         if (zone_pcp(k, z->zone, cpu, &pcp, w->err))
             return -1;
         for (unsigned i = 0; i < nlists; i++)
-            if (klist_for_each(k, pcp + lists_off + i * head_size, link_off, MAX_LIST, "per-CPU free list", pcp_page, w, w->err) <
-                0)
+            if (pcp_list_order(k, nlists, i, &w->order, w->err) ||
+                klist_for_each(k, pcp + lists_off + i * head_size, link_off, MAX_LIST, "per-CPU free list", pcp_page, w, w->err) <
+                    0)
                 return -1;
     }
     return 0;
@@ -102,7 +128,7 @@ static int tag_pcp_zone(struct kernel *k, const struct zone_info *z, void *arg)
 
 int census_tag_pcp(struct kernel *k, struct census *c, ks_err *err)
 {
-    struct pcp_walk w = {c, err};
+    struct pcp_walk w = {.c = c, .err = err};
     return for_each_zone(k, tag_pcp_zone, &w, err);
 }
 

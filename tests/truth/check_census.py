@@ -10,6 +10,8 @@
     2-level kernels, whose PGDs are no typed page-table pages), kernel_stack ~ KernelStack,
     vmalloc ~ VmallocUsed; kernel image + mem_map + reserved = frames with a struct page - MemTotal;
   - the counters the census reads (vm_stat) ~ the guest's /proc/vmstat;
+  - percpu_free is exactly what the kernel's per_cpu_pages.count say (in pages: on 6.1 a list holds
+    blocks of order up to 3, each counted 2^order);
   - the shmfile workload's file (truth/workloads: file=/tmp/ksleuth-shared, pages=32, on tmpfs) owns
     its 32 page-cache pages, named tmpfs:/ksleuth-shared (the path inside the tmpfs mounted on /tmp);
   - with --svg FILE the picture is an SVG that rsvg-convert renders to a PNG of its size, with every
@@ -206,6 +208,8 @@ def main():
     check_vmstat(checks, truth, doc, drift)
     check_stacks(checks, a, truth, doc, cls, drift)
     check_blk_mq(checks, truth, cls, drift)
+    pcp = next(r for r in doc["reconcile"] if r["classes"] == "percpu_free")
+    checks.check(pcp["difference"] == 0, f"percpu_free {pcp['census']} != per_cpu_pages.count {pcp['counter_pages']}")
     check_shmfile(checks, truth, doc)
     check_map(checks, a, truth)
     if a.rsvg_convert:
