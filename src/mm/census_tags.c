@@ -134,20 +134,32 @@ int census_tag_pcp(struct kernel *k, struct census *c, ks_err *err)
 
 /* ---- page tables ---- */
 
+/* Whether the frame's struct page has PG_reserved: the pass classes such a frame by it, first. */
+static int frame_reserved(struct kernel *k, uint64_t pfn, bool *reserved, ks_err *err)
+{
+    uint64_t page;
+    struct page_info pi;
+    int64_t bit;
+    if (!kdwarf_enumerator(k->dwarf, "PG_reserved", &bit))
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "no enumerator PG_reserved in the DWARF");
+    if (pfn_to_page(k, pfn, &page, err) || page_info_read(k, page, &pi, err))
+        return -1;
+    *reserved = pi.flags >> bit & 1;
+    return 0;
+}
+
 struct pt_tag_walk {
     struct census *c;
     struct u64set mms;
     ks_err *err;
 };
 
-/* Every table under the user part of an mm: the PGD page, and each PMD and PTE table a walk of
- * each PMD-sized step reaches (the kernel part is swapper's, shared by all). */
-static uint64_t mm_tables(struct kernel *k, struct census *c, uint64_t pgd_paddr)
+/* Each PMD and PTE table a walk of each PMD-sized step of [from, to) reaches. */
+static uint64_t range_tables(struct kernel *k, struct census *c, uint64_t pgd_paddr, uint64_t from, uint64_t to)
 {
     const struct pt_format *f = k->paging;
     uint64_t step = 1ull << f->levels[1].shift, added = 0;
-    added += (uint64_t)census_tag_frame(c, pgd_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
-    for (uint64_t va = 0; va < k->page_offset; va += step) {
+    for (uint64_t va = from; va < to; va += step) {
         struct pt_walk w;
         if (pt_walk(f, &k->mem, pgd_paddr, va, &w, NULL))
             continue; /* a table the dump does not hold: nothing to tag */
@@ -156,6 +168,43 @@ static uint64_t mm_tables(struct kernel *k, struct census *c, uint64_t pgd_paddr
                 added += (uint64_t)census_tag_frame(c, w.steps[i].entry_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
     }
     return added;
+}
+
+/* Every table under the user part of an mm: the PGD page and what range_tables() finds (the
+ * kernel part is init_mm's, shared by all). */
+static uint64_t mm_tables(struct kernel *k, struct census *c, uint64_t pgd_paddr)
+{
+    uint64_t added = (uint64_t)census_tag_frame(c, pgd_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
+    return added + range_tables(k, c, pgd_paddr, 0, k->page_offset);
+}
+
+/*
+ * init_mm's kernel half: the PTE (and PAE PMD) tables under swapper_pg_dir from PAGE_OFFSET up —
+ * those pte_alloc_kernel() took from the page allocator for vmalloc, ioremap and the fixmap carry
+ * no mark and are no NR_PAGETABLE pages. Frames the pass classes by PG_reserved (boot-time tables:
+ * the image's brk, memblock) are left to it, so that the owner counts only what is classed here.
+ */
+static int kernel_tables(struct kernel *k, struct census *c, ks_err *err)
+{
+    uint64_t pgd, pgd_pa, init_mm;
+    if (ksym_addr(k, "swapper_pg_dir", &pgd, err) || kvtop(k, pgd, &pgd_pa, err) || ksym_addr(k, "init_mm", &init_mm, err))
+        return -1;
+    struct census *scratch = xcalloc(1, sizeof *scratch);
+    scratch->frames = c->frames;
+    scratch->tag = xcalloc(c->frames ? c->frames : 1, 1);
+    range_tables(k, scratch, pgd_pa, k->page_offset, 1ull << 32);
+    struct census_owner *o = census_owner(&c->pagetables, init_mm);
+    snprintf(o->name, sizeof o->name, "init_mm (kernel)");
+    int rc = 0;
+    for (uint64_t pfn = 0; !rc && pfn < c->frames; pfn++) {
+        bool reserved = false;
+        if (scratch->tag[pfn] != TAG_PAGETABLE || (rc = frame_reserved(k, pfn, &reserved, err)) || reserved)
+            continue;
+        o->pages += (uint64_t)census_tag_frame(c, pfn, TAG_PAGETABLE);
+    }
+    free(scratch->tag);
+    free(scratch);
+    return rc;
 }
 
 static int tag_task_tables(struct kernel *k, const struct task_info *ti, void *arg)
@@ -180,7 +229,7 @@ int census_tag_pagetables(struct kernel *k, struct census *c, ks_err *err)
     u64set_init(&w.mms);
     int rc = for_each_task(k, tag_task_tables, &w, err);
     u64set_free(&w.mms);
-    return rc;
+    return rc ? rc : kernel_tables(k, c, err);
 }
 
 /* ---- kernel stacks ---- */

@@ -6,8 +6,9 @@
     frames reach the end of the last "System RAM" range of /proc/iomem (exactly, under FLATMEM);
   - no frame of a System RAM range is a hole;
   - free ~ MemFree, anon ~ AnonPages, shmem ~ Shmem, file + shmem + swapcache ~ Cached + SwapCached
-    + Buffers, slab ~ Slab, pagetable ~ PageTables (plus one page directory per address space on
-    2-level kernels, whose PGDs are no typed page-table pages), kernel_stack ~ KernelStack,
+    + Buffers, slab ~ Slab, pagetable less init_mm's kernel tables ~ PageTables (plus one page
+    directory per address space on 2-level kernels, whose PGDs are no typed page-table pages),
+    kernel_stack ~ KernelStack,
     vmalloc ~ VmallocUsed; kernel image + mem_map + reserved = frames with a struct page - MemTotal;
   - the counters the census reads (vm_stat) ~ the guest's /proc/vmstat;
   - percpu_free is exactly what the kernel's per_cpu_pages.count say (in pages: on 6.1 a list holds
@@ -96,7 +97,9 @@ def check_blk_mq(checks, truth, cls, drift):
 
 def check_meminfo(checks, truth, doc, cls, drift):
     m = truth.meminfo()
-    nr_mm = len(doc["pagetables"])
+    # init_mm's kernel tables (pte_alloc_kernel(): vmalloc, fixmap) are no NR_PAGETABLE pages
+    kernel_tables = sum(o["pages"] for o in doc["pagetables"] if o["name"] == "init_mm (kernel)")
+    nr_mm = len(doc["pagetables"]) - (1 if kernel_tables else 0)
     pgd_pages = nr_mm if truth.config("X86_PAE") != "y" else 0
     pairs = [
         ("free", cls["free"], "MemFree", m["MemFree"]),
@@ -105,7 +108,7 @@ def check_meminfo(checks, truth, doc, cls, drift):
         ("file+shmem+swapcache", cls["file"] + cls["shmem"] + cls["swapcache"], "Cached+SwapCached+Buffers",
          m["Cached"] + m["SwapCached"] + m["Buffers"]),
         ("slab", cls["slab"], "Slab", m["Slab"]),
-        ("pagetable", cls["pagetable"], "PageTables + PGDs", m["PageTables"] + pgd_pages),
+        ("pagetable", cls["pagetable"] - kernel_tables, "PageTables + PGDs", m["PageTables"] + pgd_pages),
         ("kernel_stack", cls["kernel_stack"], "KernelStack", m["KernelStack"]),
         ("vmalloc", cls["vmalloc"], "VmallocUsed", m["VmallocUsed"]),
     ]
