@@ -223,11 +223,30 @@ static int tag_task_tables(struct kernel *k, const struct task_info *ti, void *a
     return 0;
 }
 
+/* An address space no task uses: x86's poking_mm (text_poke() maps the kernel text it patches
+ * there), where this kernel has one. */
+static int taskless_mm_tables(struct kernel *k, struct pt_tag_walk *w)
+{
+    uint64_t mm = 0, pgd;
+    int got = kvar_read_int_opt(k, "poking_mm", NULL, &mm, w->err);
+    if (got <= 0 || !mm || u64set_has(&w->mms, mm))
+        return got < 0 ? -1 : 0;
+    u64set_add(&w->mms, mm);
+    if (mm_pgd_paddr(k, mm, &pgd, w->err))
+        return -1;
+    struct census_owner *o = census_owner(&w->c->pagetables, mm);
+    snprintf(o->name, sizeof o->name, "poking_mm");
+    o->pages += mm_tables(k, w->c, pgd);
+    return 0;
+}
+
 int census_tag_pagetables(struct kernel *k, struct census *c, ks_err *err)
 {
     struct pt_tag_walk w = {.c = c, .err = err};
     u64set_init(&w.mms);
     int rc = for_each_task(k, tag_task_tables, &w, err);
+    if (!rc)
+        rc = taskless_mm_tables(k, &w);
     u64set_free(&w.mms);
     return rc ? rc : kernel_tables(k, c, err);
 }
