@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../kernel/klist.h"
+#include "../kernel/stacks.h"
 #include "../util/u64set.h"
 #include "census.h"
 #include "page.h"
@@ -264,24 +265,56 @@ struct stack_walk {
     ks_err *err;
 };
 
-static int tag_task_stack(struct kernel *k, const struct task_info *ti, void *arg)
+/* Tag the frames of a stack's pages; returns how many were newly tagged. */
+static uint64_t tag_stack_pages(struct kernel *k, struct stack_walk *w, uint64_t stack, uint64_t pages)
 {
-    struct stack_walk *w = arg;
-    uint64_t stack, pa, added = 0;
-    if (kread_member(k, ti->task, "struct task_struct", "stack", &stack, w->err))
-        return -1;
-    for (uint64_t i = 0; stack && i < w->stack_pages; i++) {
+    uint64_t pa, added = 0;
+    for (uint64_t i = 0; stack && i < pages; i++) {
         if (kvtop(k, stack + i * KS_PAGE_SIZE, &pa, NULL))
             continue; /* a stack the page tables do not map has no frame to tag */
         if (in_kernel_image(w->c, pa >> KS_PAGE_SHIFT))
             continue; /* swapper/0's init_thread_union: not in NR_KERNEL_STACK_KB, classed as image */
         added += (uint64_t)census_tag_frame(w->c, pa >> KS_PAGE_SHIFT, TAG_STACK);
     }
+    return added;
+}
+
+static int tag_task_stack(struct kernel *k, const struct task_info *ti, void *arg)
+{
+    struct stack_walk *w = arg;
+    uint64_t stack;
+    if (kread_member(k, ti->task, "struct task_struct", "stack", &stack, w->err))
+        return -1;
+    uint64_t added = tag_stack_pages(k, w, stack, w->stack_pages);
     if (added) {
         struct census_owner *o = census_owner(&w->c->stacks, ti->task);
         o->pid = ti->pid;
         snprintf(o->name, sizeof o->name, "%s", ti->comm);
         o->pages += added;
+    }
+    return 0;
+}
+
+/* Each CPU's hard and soft IRQ stacks (struct irq_stack, THREAD_SIZE, taken from the page
+ * allocator when the CPU comes up): no task's, and not in NR_KERNEL_STACK_KB. Listed by the
+ * stack's address, named by its kind and CPU. */
+static int tag_irq_stacks(struct kernel *k, struct stack_walk *w)
+{
+    uint64_t init_task;
+    if (ksym_addr(k, "init_task", &init_task, w->err))
+        return -1;
+    for (unsigned cpu = 0; cpu < kpossible_cpus(k); cpu++) {
+        struct task_stacks ts;
+        if (task_stacks(k, init_task, cpu, &ts, w->err))
+            return -1;
+        for (unsigned i = 1; i < ts.n; i++) {
+            uint64_t added = tag_stack_pages(k, w, ts.s[i].begin, (ts.s[i].end - ts.s[i].begin) / KS_PAGE_SIZE);
+            if (!added)
+                continue;
+            struct census_owner *o = census_owner(&w->c->stacks, ts.s[i].begin);
+            snprintf(o->name, sizeof o->name, "%s stack CPU%u", stack_type_name(ts.s[i].type), cpu);
+            o->pages += added;
+        }
     }
     return 0;
 }
@@ -293,7 +326,7 @@ int census_tag_stacks(struct kernel *k, struct census *c, ks_err *err)
     if (!size)
         return ks_fail_kind(err, KS_E_NO_TYPE, "no union thread_union in the DWARF: THREAD_SIZE unknown");
     struct stack_walk w = {c, (size + KS_PAGE_SIZE - 1) / KS_PAGE_SIZE, err};
-    return for_each_task(k, tag_task_stack, &w, err);
+    return for_each_task(k, tag_task_stack, &w, err) || tag_irq_stacks(k, &w) ? -1 : 0;
 }
 
 /* ---- vmalloc ---- */

@@ -25,7 +25,7 @@
     the drift;
   - kernel stacks by task: swapper/0 (gdb's &init_task) is not listed — its stack is
     init_thread_union, inside the image, which the kernel leaves out of KernelStack — and the tasks'
-    stack pages add up to the kernel_stack class, ~ KernelStack;
+    stack pages and each CPU's IRQ stacks add up to the kernel_stack class, the tasks' ~ KernelStack;
   - refused with one line: --svg without a file, or into a directory that does not exist.
 
 usage: check_census.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [--rsvg-convert PATH]
@@ -80,8 +80,12 @@ def check_stacks(checks, a, truth, doc, cls, drift):
     if checks.check(len(init_task) == 1, "gdb gave no &init_task"):
         checks.check(init_task[0] & 0xffffffff not in owners, "swapper/0 (init_task) listed with a stack outside the image")
     total = sum(owners.values())
-    checks.check(total == cls["kernel_stack"], f"stacks by task add up to {total}, the class has {cls['kernel_stack']}")
-    checks.check(near(total, truth.meminfo()["KernelStack"], drift), f"stacks by task {total}, KernelStack {truth.meminfo()['KernelStack']}")
+    checks.check(total == cls["kernel_stack"], f"stacks by owner add up to {total}, the class has {cls['kernel_stack']}")
+    # each CPU's IRQ stacks are no task's: KernelStack leaves them out (two per CPU that came up)
+    irq = [o for o in doc["kernel_stacks"] if " IRQ stack CPU" in o["name"]]
+    checks.check(len(irq) <= 2 * int(truth.config("NR_CPUS") or 1), f"{len(irq)} IRQ stacks")
+    tasks = total - sum(o["pages"] for o in irq)
+    checks.check(near(tasks, truth.meminfo()["KernelStack"], drift), f"stacks by task {tasks}, KernelStack {truth.meminfo()['KernelStack']}")
 
 
 def check_blk_mq(checks, truth, cls, drift):
@@ -100,6 +104,7 @@ def check_meminfo(checks, truth, doc, cls, drift):
     # init_mm's kernel tables (pte_alloc_kernel(): vmalloc, fixmap) are no NR_PAGETABLE pages
     kernel_tables = sum(o["pages"] for o in doc["pagetables"] if o["name"] == "init_mm (kernel)")
     nr_mm = len(doc["pagetables"]) - (1 if kernel_tables else 0)
+    irq_stacks = sum(o["pages"] for o in doc["kernel_stacks"] if " IRQ stack CPU" in o["name"])
     pgd_pages = nr_mm if truth.config("X86_PAE") != "y" else 0
     pairs = [
         ("free", cls["free"], "MemFree", m["MemFree"]),
@@ -109,7 +114,7 @@ def check_meminfo(checks, truth, doc, cls, drift):
          m["Cached"] + m["SwapCached"] + m["Buffers"]),
         ("slab", cls["slab"], "Slab", m["Slab"]),
         ("pagetable", cls["pagetable"] - kernel_tables, "PageTables + PGDs", m["PageTables"] + pgd_pages),
-        ("kernel_stack", cls["kernel_stack"], "KernelStack", m["KernelStack"]),
+        ("kernel_stack", cls["kernel_stack"] - irq_stacks, "KernelStack (IRQ stacks aside)", m["KernelStack"]),
         ("vmalloc", cls["vmalloc"], "VmallocUsed", m["VmallocUsed"]),
     ]
     for name, mine, key, theirs in pairs:
