@@ -152,6 +152,7 @@ static int frame_reserved(struct kernel *k, uint64_t pfn, bool *reserved, ks_err
 struct pt_tag_walk {
     struct census *c;
     struct u64set mms;
+    uint64_t init_mm; /* the kernel's own mm: walked as kernel_tables() */
     ks_err *err;
 };
 
@@ -208,20 +209,39 @@ static int kernel_tables(struct kernel *k, struct census *c, ks_err *err)
     return rc;
 }
 
-static int tag_task_tables(struct kernel *k, const struct task_info *ti, void *arg)
+/* An mm's tables, listed under the task (name: its comm, and the suffix) that led to it. */
+static int tag_mm_tables(struct kernel *k, struct pt_tag_walk *w, uint64_t mm, const struct task_info *ti, const char *suffix)
 {
-    struct pt_tag_walk *w = arg;
     uint64_t pgd;
-    if (!ti->mm || u64set_has(&w->mms, ti->mm))
+    if (!mm || mm == w->init_mm || u64set_has(&w->mms, mm))
         return 0;
-    u64set_add(&w->mms, ti->mm);
-    if (mm_pgd_paddr(k, ti->mm, &pgd, w->err))
+    u64set_add(&w->mms, mm);
+    if (mm_pgd_paddr(k, mm, &pgd, w->err))
         return -1;
-    struct census_owner *o = census_owner(&w->c->pagetables, ti->mm);
+    struct census_owner *o = census_owner(&w->c->pagetables, mm);
     o->pid = ti->pid;
-    snprintf(o->name, sizeof o->name, "%s", ti->comm);
+    snprintf(o->name, sizeof o->name, "%s%s", ti->comm, suffix);
     o->pages += mm_tables(k, w->c, pgd);
     return 0;
+}
+
+static int tag_task_tables(struct kernel *k, const struct task_info *ti, void *arg)
+{
+    return tag_mm_tables(k, arg, ti->mm, ti, "");
+}
+
+/* A kernel thread or idle task runs on the mm it found loaded (lazy TLB): task->active_mm holds
+ * it, with its page directory, after the process that owned it has exited. Walked after every
+ * task's own mm, so that an mm still in use is listed under its user. */
+static int tag_lazy_tables(struct kernel *k, const struct task_info *ti, void *arg)
+{
+    struct pt_tag_walk *w = arg;
+    uint64_t active;
+    if (ti->mm)
+        return 0;
+    if (kread_member(k, ti->task, "struct task_struct", "active_mm", &active, w->err))
+        return -1;
+    return tag_mm_tables(k, w, active, ti, " (lazy active_mm)");
 }
 
 /* An address space no task uses: x86's poking_mm (text_poke() maps the kernel text it patches
@@ -245,9 +265,10 @@ int census_tag_pagetables(struct kernel *k, struct census *c, ks_err *err)
 {
     struct pt_tag_walk w = {.c = c, .err = err};
     u64set_init(&w.mms);
-    int rc = for_each_task(k, tag_task_tables, &w, err);
-    if (!rc)
-        rc = taskless_mm_tables(k, &w);
+    int rc = ksym_addr(k, "init_mm", &w.init_mm, err) || for_each_task(k, tag_task_tables, &w, err) ||
+                     for_each_task(k, tag_lazy_tables, &w, err) || taskless_mm_tables(k, &w)
+                 ? -1
+                 : 0;
     u64set_free(&w.mms);
     return rc ? rc : kernel_tables(k, c, err);
 }
