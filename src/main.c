@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "commands/commands.h"
+#include "commands/diff.h"
 #include "golden.h"
 #include "repl.h"
 #include "session.h"
@@ -26,11 +27,11 @@
 #define KSLEUTH_VERSION "0.1.0"
 
 struct options {
-    const char *files[2];
+    const char *files[3]; /* the third only with --diff */
     int nfiles;
     const char *commands; /* -c */
     const char *script;   /* -i */
-    bool json, raw, no_cache, quiet, update, phys_base_given;
+    bool json, raw, no_cache, quiet, update, phys_base_given, diff;
     const char *golden; /* --golden DIR */
     uint64_t phys_base;
 };
@@ -83,6 +84,7 @@ static void guard_std_fds(void)
 static void usage(FILE *f)
 {
     fputs("usage: ksleuth [options] VMLINUX DUMPFILE\n"
+          "       ksleuth [--json] --diff DUMP_A DUMP_B VMLINUX\n"
           "  -c \"CMD; CMD\"     run the commands and exit\n"
           "  -i FILE           run the commands in FILE and exit\n"
           "  --json            every data command prints one JSON document, on one line\n"
@@ -91,6 +93,8 @@ static void usage(FILE *f)
           "  -q                no start-up banner\n"
           "  --golden DIR [--update]  replay DIR/*/NAME.cmds against the dumps their golden.conf\n"
           "                    names and compare with NAME.out (--update rewrites them)\n"
+          "  --diff            what changed from DUMP_A to DUMP_B, two captures of the one kernel\n"
+          "                    (as the diff command prints it); exit 3 if either dump is unusable\n"
           "  -h, --help        this text;  --help-all: every command's help;  --version\n"
           "With standard input not a terminal and no -c/-i, commands are read from it.\n"
           "Exit status: 0 ok, 1 a command failed, 2 usage, 3 dump/vmlinux unusable or mismatched,\n"
@@ -119,6 +123,16 @@ static int check_options(const struct options *o)
     return 0;
 }
 
+/* --diff takes the two dumps and the vmlinux, and no commands: it runs the diff and exits. */
+static int check_diff_options(const struct options *o)
+{
+    if (o->nfiles != 3)
+        return usage_error("--diff takes DUMP_A DUMP_B VMLINUX");
+    if (o->commands || o->script || o->raw)
+        return usage_error("--diff runs alone: no -c, -i or --raw");
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longs[] = {
@@ -131,6 +145,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"golden", required_argument, NULL, 'g'},
         {"help-all", no_argument, NULL, 'H'},
         {"update", no_argument, NULL, 'u'},
+        {"diff", no_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -167,6 +182,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'u':
             o->update = true;
             break;
+        case 'd':
+            o->diff = true;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -183,7 +201,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         }
     }
     for (; optind < argc; optind++) {
-        if (o->nfiles == 2) {
+        if (o->nfiles == (o->diff ? 3 : 2)) {
             fprintf(stderr, "ksleuth: too many file arguments\n");
             return 2;
         }
@@ -191,6 +209,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     }
     if (o->golden)
         return o->nfiles == 0 ? 0 : (usage(stderr), 2);
+    if (o->diff)
+        return check_diff_options(o);
     if (o->nfiles != 2) {
         usage(stderr);
         return 2;
@@ -225,6 +245,37 @@ static int order_files(struct options *o, const char **vmlinux, const char **dum
         fprintf(stderr, "ksleuth: neither file is a vmlinux (an ELF executable)\n");
         return 3;
     }
+    return 0;
+}
+
+/*
+ * --diff DUMP_A DUMP_B VMLINUX: the vmlinux is told apart by content, as order_files() does; the
+ * two dumps keep their order (A, then B). DUMP_B is sniffed here so that an unusable file exits 3
+ * before A is opened.
+ */
+static int order_diff_files(struct options *o, const char **vmlinux, const char **dump_a, const char **dump_b)
+{
+    ks_err err;
+    const char *dumps[3];
+    int ndumps = 0;
+    *vmlinux = NULL;
+    for (int i = 0; i < 3; i++) {
+        const char *kind = dump_sniff(o->files[i], &err);
+        if (!kind) {
+            fprintf(stderr, "ksleuth: %s\n", err.msg);
+            return 3;
+        }
+        if (!strcmp(kind, "elf-exec") && !*vmlinux)
+            *vmlinux = o->files[i];
+        else
+            dumps[ndumps++] = o->files[i];
+    }
+    if (!*vmlinux) {
+        fprintf(stderr, "ksleuth: --diff: none of the three files is a vmlinux (an ELF executable)\n");
+        return 3;
+    }
+    *dump_a = dumps[0];
+    *dump_b = dumps[1];
     return 0;
 }
 
@@ -337,6 +388,17 @@ static int batch(struct session *s, const struct options *o)
     return failed;
 }
 
+/* The exit status of --diff: 3 when DUMP_B is unusable (as for DUMP_A), 1 when the diff failed. */
+static int run_diff_option(struct session *s, const char *dump_b)
+{
+    bool b_unusable = false;
+    if (!diff_dumps(s, dump_b, &b_unusable))
+        return 0;
+    if (ks_interrupted())
+        return 130;
+    return b_unusable ? 3 : 1;
+}
+
 int main(int argc, char **argv)
 {
     guard_std_fds();
@@ -347,15 +409,15 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN); /* `cmd | head` must not kill the session */
     if (o.golden)
         return golden_run(o.golden, o.update);
-    const char *vmlinux, *dumpfile;
-    if ((rc = order_files(&o, &vmlinux, &dumpfile)))
+    const char *vmlinux, *dumpfile, *dump_b = NULL;
+    if ((rc = o.diff ? order_diff_files(&o, &vmlinux, &dumpfile, &dump_b) : order_files(&o, &vmlinux, &dumpfile)))
         return rc;
 
     struct session s = {
         .out = stdout, .err = stderr, .json = o.json, .radix = 10, .vmlinux_path = vmlinux, .dump_path = dumpfile};
-    bool interactive = !o.commands && !o.script && isatty(STDIN_FILENO);
+    bool interactive = !o.diff && !o.commands && !o.script && isatty(STDIN_FILENO);
     s.batch = !interactive;
-    if (s.batch && !o.commands && !o.script && (rc = check_stdin(vmlinux, dumpfile)))
+    if (s.batch && !o.diff && !o.commands && !o.script && (rc = check_stdin(vmlinux, dumpfile)))
         return rc;
     if ((rc = open_kernel(&s, &o)))
         return rc;
@@ -364,7 +426,10 @@ int main(int argc, char **argv)
     ks_interrupt_install(interactive);
     if (interactive && !o.quiet)
         banner(&s);
-    rc = interactive ? repl_run(&s) : batch(&s, &o);
+    if (o.diff)
+        rc = run_diff_option(&s, dump_b);
+    else
+        rc = interactive ? repl_run(&s) : batch(&s, &o);
     fflush(stdout);
     kernel_close(&s.k);
     return rc;

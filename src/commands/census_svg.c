@@ -17,7 +17,7 @@
 
 static const char *const class_colour[CC_COUNT] = {
     [CC_HOLE] = "#ffffff",      [CC_FREE] = "#c7e9c0",     [CC_PCP] = "#74c476",         [CC_SLAB] = "#9467bd",
-    [CC_PAGETABLE] = "#e377c2", [CC_STACK] = "#8c564b",    [CC_VMALLOC] = "#bcbd22",     [CC_ANON] = "#d62728",
+    [CC_PAGETABLE] = "#e377c2", [CC_STACK] = "#8c564b",    [CC_VMALLOC] = "#bcbd22", [CC_BLK_MQ] = "#e7ba52",     [CC_ANON] = "#d62728",
     [CC_FILE] = "#1f77b4",      [CC_SHMEM] = "#17becf",    [CC_SWAPCACHE] = "#ff7f0e",   [CC_KERNEL_IMAGE] = "#000000",
     [CC_MEM_MAP] = "#525252",   [CC_RESERVED] = "#969696", [CC_UNACCOUNTED] = "#fdd0a2",
 };

@@ -14,6 +14,7 @@
 #include "../mm/slab.h"
 #include "../mm/task.h"
 #include "commands.h"
+#include "diff.h"
 
 struct proc_row {
     uint64_t pid;
@@ -267,34 +268,46 @@ static int open_second(struct session *s, const char *path, struct kernel *k, ks
     return 0;
 }
 
-static int run_diff(struct session *s, int argc, char **argv)
+/* Shown as one record: processes, classes, free blocks, slab caches. */
+static void show_diff(struct session *s, const struct snapshot *a, const struct snapshot *b)
 {
-    if (argc != 2)
-        return cmd_fail(s, argv[0], "usage: diff DUMP_B");
+    static const struct column top[] = {COL_LIST("tasks")};
+    struct table doc;
+    record_begin(s, &doc, top);
+    show_tasks(&doc, a, b);
+    show_classes(&doc, &a->census, &b->census);
+    show_orders(&doc, &s->k, &a->census, &b->census);
+    show_slabs(&doc, a, b);
+    record_end(&doc, 0);
+}
+
+int diff_dumps(struct session *s, const char *dump_b, bool *b_unusable)
+{
     struct kernel *kb = xcalloc(1, sizeof *kb);
     struct snapshot *a = xcalloc(1, sizeof *a), *b = xcalloc(1, sizeof *b);
     ks_err err;
-    int rc = open_second(s, argv[1], kb, &err);
+    int rc = open_second(s, dump_b, kb, &err);
+    *b_unusable = rc != 0;
     if (!rc) {
         rc = snapshot_take(&s->k, a, &err) || snapshot_take(kb, b, &err) ? -1 : 0;
         kernel_close(kb);
     }
-    if (!rc) {
-        static const struct column top[] = {COL_LIST("tasks")};
-        struct table doc;
-        record_begin(s, &doc, top);
-        show_tasks(&doc, a, b);
-        show_classes(&doc, &a->census, &b->census);
-        show_orders(&doc, &s->k, &a->census, &b->census);
-        show_slabs(&doc, a, b);
-        record_end(&doc, 0);
-    }
+    if (!rc)
+        show_diff(s, a, b);
     snapshot_free(a);
     snapshot_free(b);
     free(a);
     free(b);
     free(kb);
-    return rc ? cmd_fail_err(s, argv[0], &err) : 0;
+    return rc ? cmd_fail_err(s, "diff", &err) : 0;
+}
+
+static int run_diff(struct session *s, int argc, char **argv)
+{
+    bool b_unusable;
+    if (argc != 2)
+        return cmd_fail(s, argv[0], "usage: diff DUMP_B");
+    return diff_dumps(s, argv[1], &b_unusable);
 }
 
 const struct command cmd_diff = {

@@ -259,7 +259,7 @@ static void show_counters(struct table *doc, const struct counters *c)
 
 static const char class_letter[CC_COUNT] = {
     [CC_HOLE] = ' ',      [CC_FREE] = '.',         [CC_PCP] = 'p',     [CC_SLAB] = 'S',     [CC_PAGETABLE] = 'T',
-    [CC_STACK] = 'K',     [CC_VMALLOC] = 'V',      [CC_ANON] = 'A',    [CC_FILE] = 'f',     [CC_SHMEM] = 's',
+    [CC_STACK] = 'K',     [CC_VMALLOC] = 'V', [CC_BLK_MQ] = 'B',      [CC_ANON] = 'A',    [CC_FILE] = 'f',     [CC_SHMEM] = 's',
     [CC_SWAPCACHE] = 'w', [CC_KERNEL_IMAGE] = 'I', [CC_MEM_MAP] = 'M', [CC_RESERVED] = 'R', [CC_UNACCOUNTED] = '?',
 };
 

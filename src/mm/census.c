@@ -8,7 +8,7 @@
 static const char *const class_names[CC_COUNT] = {
     [CC_HOLE] = "hole",       [CC_FREE] = "free",           [CC_PCP] = "percpu_free",
     [CC_SLAB] = "slab",       [CC_PAGETABLE] = "pagetable", [CC_STACK] = "kernel_stack",
-    [CC_VMALLOC] = "vmalloc", [CC_ANON] = "anon",           [CC_FILE] = "file",
+    [CC_VMALLOC] = "vmalloc", [CC_BLK_MQ] = "blk_mq_requests", [CC_ANON] = "anon",           [CC_FILE] = "file",
     [CC_SHMEM] = "shmem",     [CC_SWAPCACHE] = "swapcache", [CC_KERNEL_IMAGE] = "kernel_image",
     [CC_MEM_MAP] = "mem_map", [CC_RESERVED] = "reserved",   [CC_UNACCOUNTED] = "unaccounted",
 };
@@ -87,7 +87,7 @@ struct census_pass {
 
 static const enum census_class tag_class[] = {
     [TAG_NONE] = CC_UNACCOUNTED, [TAG_PCP] = CC_PCP,         [TAG_PAGETABLE] = CC_PAGETABLE,
-    [TAG_STACK] = CC_STACK,      [TAG_VMALLOC] = CC_VMALLOC,
+    [TAG_STACK] = CC_STACK,      [TAG_VMALLOC] = CC_VMALLOC,   [TAG_BLK_MQ] = CC_BLK_MQ,
 };
 
 /* One owner per frame, the most telling first: what the allocator says (free, slab, page-table
@@ -140,7 +140,7 @@ static int census_pass(struct census_pass *p, ks_err *err)
 static int census_tags(struct kernel *k, struct census *c, ks_err *err)
 {
     return census_tag_pcp(k, c, err) || census_tag_pagetables(k, c, err) || census_tag_stacks(k, c, err) ||
-           census_tag_vmalloc(k, c, err);
+           census_tag_vmalloc(k, c, err) || census_tag_blk_mq(k, c, err);
 }
 
 int census_take(struct kernel *k, struct census *c, ks_err *err)
@@ -154,6 +154,8 @@ int census_take(struct kernel *k, struct census *c, ks_err *err)
     if (!rc) {
         p->sparse = m.sparse;
         c->frames = p->pt.max_dump_pfn;
+        c->image_start = p->r.image_start;
+        c->image_end = p->r.image_end;
         c->class_of = xcalloc(c->frames ? c->frames : 1, 1);
         c->tag = xcalloc(c->frames ? c->frames : 1, 1);
         rc = census_tags(k, c, err) || census_pass(p, err) ? -1 : 0;

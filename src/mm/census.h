@@ -22,6 +22,7 @@ enum census_class {
     CC_PAGETABLE,
     CC_STACK,
     CC_VMALLOC,
+    CC_BLK_MQ,
     CC_ANON,
     CC_FILE,
     CC_SHMEM,
@@ -50,6 +51,8 @@ struct census_owners {
 
 struct census {
     uint64_t frames; /* 0 to max_pfn, as /proc/kpageflags */
+    /* frames of _text.._end: a stack there (swapper/0's init_thread_union) is the image's */
+    uint64_t image_start, image_end;
     uint64_t pages[CC_COUNT];
     uint64_t free_blocks[ZONE_MAX_ORDER];
     uint8_t *class_of;                                     /* per frame: its enum census_class */
@@ -63,7 +66,11 @@ unsigned census_cell_class(const struct census *c, uint64_t first, uint64_t n);
 void census_free(struct census *c);
 
 /* census_tags.c: the walks that tag frames before the pass. tag values: */
-enum census_tag { TAG_NONE, TAG_PCP, TAG_PAGETABLE, TAG_STACK, TAG_VMALLOC };
+enum census_tag { TAG_NONE, TAG_PCP, TAG_PAGETABLE, TAG_STACK, TAG_VMALLOC, TAG_BLK_MQ };
+/* Tag a frame for an owner; a frame tagged before keeps its first tag. Returns 1 if newly tagged. */
+int census_tag_frame(struct census *c, uint64_t pfn, enum census_tag tag);
+/* census_blk.c: blk-mq's request pools (blk_mq_tags.page_list of every disk's queue). */
+int census_tag_blk_mq(struct kernel *k, struct census *c, ks_err *err);
 int census_tag_pcp(struct kernel *k, struct census *c, ks_err *err);
 int census_tag_pagetables(struct kernel *k, struct census *c, ks_err *err);
 int census_tag_stacks(struct kernel *k, struct census *c, ks_err *err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../kernel/klist.h"
+#include "../kernel/stacks.h"
 #include "../util/u64set.h"
 #include "census.h"
 #include "page.h"
@@ -26,8 +27,7 @@ struct census_owner *census_owner(struct census_owners *o, uint64_t id)
     return w;
 }
 
-/* Tag a frame for an owner; a frame tagged before keeps its first tag. Returns 1 if newly tagged. */
-static int tag_frame(struct census *c, uint64_t pfn, enum census_tag tag)
+int census_tag_frame(struct census *c, uint64_t pfn, enum census_tag tag)
 {
     if (pfn >= c->frames || c->tag[pfn] != TAG_NONE)
         return 0;
@@ -40,7 +40,7 @@ static int tag_page_struct(struct kernel *k, struct census *c, uint64_t page, en
     uint64_t pfn;
     if (page_to_pfn(k, page, &pfn, err))
         return -1;
-    *added = tag_frame(c, pfn, tag);
+    *added = census_tag_frame(c, pfn, tag);
     return 0;
 }
 
@@ -48,14 +48,39 @@ static int tag_page_struct(struct kernel *k, struct census *c, uint64_t page, en
 
 struct pcp_walk {
     struct census *c;
+    unsigned order; /* of the blocks on the list being walked */
     ks_err *err;
 };
 
 static int pcp_page(struct kernel *k, uint64_t page, void *arg)
 {
     struct pcp_walk *w = arg;
-    int added;
-    return tag_page_struct(k, w->c, page, TAG_PCP, &added, w->err);
+    uint64_t pfn;
+    if (page_to_pfn(k, page, &pfn, w->err))
+        return -1;
+    for (uint64_t i = 0; i < 1ull << w->order; i++)
+        census_tag_frame(w->c, pfn + i, TAG_PCP);
+    return 0;
+}
+
+/*
+ * The order of the blocks on per_cpu_pages.lists[i]. Up to 5.13 there are MIGRATE_PCPTYPES lists,
+ * all of order 0; from 5.14 the lists are indexed order * MIGRATE_PCPTYPES + migratetype for orders
+ * 0..PAGE_ALLOC_COSTLY_ORDER, then (with THP) one list of pageblock-order blocks: the number of
+ * lists says which (12 = 3 types x 4 orders, 13 with the THP list).
+ */
+static int pcp_list_order(struct kernel *k, unsigned nlists, unsigned i, unsigned *order, ks_err *err)
+{
+    int64_t types;
+    if (!kdwarf_enumerator(k->dwarf, "MIGRATE_PCPTYPES", &types) || types <= 0)
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "no enumerator MIGRATE_PCPTYPES in the DWARF");
+    unsigned small_lists = nlists - nlists % (unsigned)types; /* the rest: the THP list */
+    if (i < small_lists) {
+        *order = i / (unsigned)types;
+        return 0;
+    }
+    *order = k->paging->levels[1].shift - KS_PAGE_SHIFT; /* HPAGE_PMD_ORDER */
+    return 0;
 }
 
 /* A CPU's struct per_cpu_pages of a zone: zone->per_cpu_pageset (5.14+), or the pcp inside
@@ -94,8 +119,9 @@ static int tag_pcp_zone(struct kernel *k, const struct zone_info *z, void *arg)
         if (zone_pcp(k, z->zone, cpu, &pcp, w->err))
             return -1;
         for (unsigned i = 0; i < nlists; i++)
-            if (klist_for_each(k, pcp + lists_off + i * head_size, link_off, MAX_LIST, "per-CPU free list", pcp_page, w, w->err) <
-                0)
+            if (pcp_list_order(k, nlists, i, &w->order, w->err) ||
+                klist_for_each(k, pcp + lists_off + i * head_size, link_off, MAX_LIST, "per-CPU free list", pcp_page, w, w->err) <
+                    0)
                 return -1;
     }
     return 0;
@@ -103,48 +129,134 @@ static int tag_pcp_zone(struct kernel *k, const struct zone_info *z, void *arg)
 
 int census_tag_pcp(struct kernel *k, struct census *c, ks_err *err)
 {
-    struct pcp_walk w = {c, err};
+    struct pcp_walk w = {.c = c, .err = err};
     return for_each_zone(k, tag_pcp_zone, &w, err);
 }
 
 /* ---- page tables ---- */
 
+/* Whether the frame's struct page has PG_reserved: the pass classes such a frame by it, first. */
+static int frame_reserved(struct kernel *k, uint64_t pfn, bool *reserved, ks_err *err)
+{
+    uint64_t page;
+    struct page_info pi;
+    int64_t bit;
+    if (!kdwarf_enumerator(k->dwarf, "PG_reserved", &bit))
+        return ks_fail_kind(err, KS_E_NO_SYMBOL, "no enumerator PG_reserved in the DWARF");
+    if (pfn_to_page(k, pfn, &page, err) || page_info_read(k, page, &pi, err))
+        return -1;
+    *reserved = pi.flags >> bit & 1;
+    return 0;
+}
+
 struct pt_tag_walk {
     struct census *c;
     struct u64set mms;
+    uint64_t init_mm; /* the kernel's own mm: walked as kernel_tables() */
     ks_err *err;
 };
 
-/* Every table under the user part of an mm: the PGD page, and each PMD and PTE table a walk of
- * each PMD-sized step reaches (the kernel part is swapper's, shared by all). */
-static uint64_t mm_tables(struct kernel *k, struct census *c, uint64_t pgd_paddr)
+/* Each PMD and PTE table a walk of each PMD-sized step of [from, to) reaches. */
+static uint64_t range_tables(struct kernel *k, struct census *c, uint64_t pgd_paddr, uint64_t from, uint64_t to)
 {
     const struct pt_format *f = k->paging;
     uint64_t step = 1ull << f->levels[1].shift, added = 0;
-    added += (uint64_t)tag_frame(c, pgd_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
-    for (uint64_t va = 0; va < k->page_offset; va += step) {
+    for (uint64_t va = from; va < to; va += step) {
         struct pt_walk w;
         if (pt_walk(f, &k->mem, pgd_paddr, va, &w, NULL))
             continue; /* a table the dump does not hold: nothing to tag */
         for (unsigned i = 1; i < w.nsteps; i++)
             if (!w.steps[i].folded)
-                added += (uint64_t)tag_frame(c, w.steps[i].entry_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
+                added += (uint64_t)census_tag_frame(c, w.steps[i].entry_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
     }
     return added;
 }
 
+/* Every table under the user part of an mm: the PGD page and what range_tables() finds (the
+ * kernel part is init_mm's, shared by all). */
+static uint64_t mm_tables(struct kernel *k, struct census *c, uint64_t pgd_paddr)
+{
+    uint64_t added = (uint64_t)census_tag_frame(c, pgd_paddr >> KS_PAGE_SHIFT, TAG_PAGETABLE);
+    return added + range_tables(k, c, pgd_paddr, 0, k->page_offset);
+}
+
+/*
+ * init_mm's kernel half: the PTE (and PAE PMD) tables under swapper_pg_dir from PAGE_OFFSET up —
+ * those pte_alloc_kernel() took from the page allocator for vmalloc, ioremap and the fixmap carry
+ * no mark and are no NR_PAGETABLE pages. Frames the pass classes by PG_reserved (boot-time tables:
+ * the image's brk, memblock) are left to it, so that the owner counts only what is classed here.
+ */
+static int kernel_tables(struct kernel *k, struct census *c, ks_err *err)
+{
+    uint64_t pgd, pgd_pa, init_mm;
+    if (ksym_addr(k, "swapper_pg_dir", &pgd, err) || kvtop(k, pgd, &pgd_pa, err) || ksym_addr(k, "init_mm", &init_mm, err))
+        return -1;
+    struct census *scratch = xcalloc(1, sizeof *scratch);
+    scratch->frames = c->frames;
+    scratch->tag = xcalloc(c->frames ? c->frames : 1, 1);
+    range_tables(k, scratch, pgd_pa, k->page_offset, 1ull << 32);
+    struct census_owner *o = census_owner(&c->pagetables, init_mm);
+    snprintf(o->name, sizeof o->name, "init_mm (kernel)");
+    int rc = 0;
+    for (uint64_t pfn = 0; !rc && pfn < c->frames; pfn++) {
+        bool reserved = false;
+        if (scratch->tag[pfn] != TAG_PAGETABLE || (rc = frame_reserved(k, pfn, &reserved, err)) || reserved)
+            continue;
+        o->pages += (uint64_t)census_tag_frame(c, pfn, TAG_PAGETABLE);
+    }
+    free(scratch->tag);
+    free(scratch);
+    return rc;
+}
+
+/* An mm's tables, listed under the task (name: its comm, and the suffix) that led to it. */
+static int tag_mm_tables(struct kernel *k, struct pt_tag_walk *w, uint64_t mm, const struct task_info *ti, const char *suffix)
+{
+    uint64_t pgd;
+    if (!mm || mm == w->init_mm || u64set_has(&w->mms, mm))
+        return 0;
+    u64set_add(&w->mms, mm);
+    if (mm_pgd_paddr(k, mm, &pgd, w->err))
+        return -1;
+    struct census_owner *o = census_owner(&w->c->pagetables, mm);
+    o->pid = ti->pid;
+    snprintf(o->name, sizeof o->name, "%s%s", ti->comm, suffix);
+    o->pages += mm_tables(k, w->c, pgd);
+    return 0;
+}
+
 static int tag_task_tables(struct kernel *k, const struct task_info *ti, void *arg)
 {
+    return tag_mm_tables(k, arg, ti->mm, ti, "");
+}
+
+/* A kernel thread or idle task runs on the mm it found loaded (lazy TLB): task->active_mm holds
+ * it, with its page directory, after the process that owned it has exited. Walked after every
+ * task's own mm, so that an mm still in use is listed under its user. */
+static int tag_lazy_tables(struct kernel *k, const struct task_info *ti, void *arg)
+{
     struct pt_tag_walk *w = arg;
-    uint64_t pgd;
-    if (!ti->mm || u64set_has(&w->mms, ti->mm))
+    uint64_t active;
+    if (ti->mm)
         return 0;
-    u64set_add(&w->mms, ti->mm);
-    if (mm_pgd_paddr(k, ti->mm, &pgd, w->err))
+    if (kread_member(k, ti->task, "struct task_struct", "active_mm", &active, w->err))
         return -1;
-    struct census_owner *o = census_owner(&w->c->pagetables, ti->mm);
-    o->pid = ti->pid;
-    snprintf(o->name, sizeof o->name, "%s", ti->comm);
+    return tag_mm_tables(k, w, active, ti, " (lazy active_mm)");
+}
+
+/* An address space no task uses: x86's poking_mm (text_poke() maps the kernel text it patches
+ * there), where this kernel has one. */
+static int taskless_mm_tables(struct kernel *k, struct pt_tag_walk *w)
+{
+    uint64_t mm = 0, pgd;
+    int got = kvar_read_int_opt(k, "poking_mm", NULL, &mm, w->err);
+    if (got <= 0 || !mm || u64set_has(&w->mms, mm))
+        return got < 0 ? -1 : 0;
+    u64set_add(&w->mms, mm);
+    if (mm_pgd_paddr(k, mm, &pgd, w->err))
+        return -1;
+    struct census_owner *o = census_owner(&w->c->pagetables, mm);
+    snprintf(o->name, sizeof o->name, "poking_mm");
     o->pages += mm_tables(k, w->c, pgd);
     return 0;
 }
@@ -153,12 +265,20 @@ int census_tag_pagetables(struct kernel *k, struct census *c, ks_err *err)
 {
     struct pt_tag_walk w = {.c = c, .err = err};
     u64set_init(&w.mms);
-    int rc = for_each_task(k, tag_task_tables, &w, err);
+    int rc = ksym_addr(k, "init_mm", &w.init_mm, err) || for_each_task(k, tag_task_tables, &w, err) ||
+                     for_each_task(k, tag_lazy_tables, &w, err) || taskless_mm_tables(k, &w)
+                 ? -1
+                 : 0;
     u64set_free(&w.mms);
-    return rc;
+    return rc ? rc : kernel_tables(k, c, err);
 }
 
 /* ---- kernel stacks ---- */
+
+static bool in_kernel_image(const struct census *c, uint64_t pfn)
+{
+    return pfn >= c->image_start && pfn < c->image_end;
+}
 
 struct stack_walk {
     struct census *c;
@@ -166,22 +286,56 @@ struct stack_walk {
     ks_err *err;
 };
 
+/* Tag the frames of a stack's pages; returns how many were newly tagged. */
+static uint64_t tag_stack_pages(struct kernel *k, struct stack_walk *w, uint64_t stack, uint64_t pages)
+{
+    uint64_t pa, added = 0;
+    for (uint64_t i = 0; stack && i < pages; i++) {
+        if (kvtop(k, stack + i * KS_PAGE_SIZE, &pa, NULL))
+            continue; /* a stack the page tables do not map has no frame to tag */
+        if (in_kernel_image(w->c, pa >> KS_PAGE_SHIFT))
+            continue; /* swapper/0's init_thread_union: not in NR_KERNEL_STACK_KB, classed as image */
+        added += (uint64_t)census_tag_frame(w->c, pa >> KS_PAGE_SHIFT, TAG_STACK);
+    }
+    return added;
+}
+
 static int tag_task_stack(struct kernel *k, const struct task_info *ti, void *arg)
 {
     struct stack_walk *w = arg;
-    uint64_t stack, pa, added = 0;
+    uint64_t stack;
     if (kread_member(k, ti->task, "struct task_struct", "stack", &stack, w->err))
         return -1;
-    for (uint64_t i = 0; stack && i < w->stack_pages; i++) {
-        if (kvtop(k, stack + i * KS_PAGE_SIZE, &pa, NULL))
-            continue; /* a stack the page tables do not map has no frame to tag */
-        added += (uint64_t)tag_frame(w->c, pa >> KS_PAGE_SHIFT, TAG_STACK);
-    }
+    uint64_t added = tag_stack_pages(k, w, stack, w->stack_pages);
     if (added) {
         struct census_owner *o = census_owner(&w->c->stacks, ti->task);
         o->pid = ti->pid;
         snprintf(o->name, sizeof o->name, "%s", ti->comm);
         o->pages += added;
+    }
+    return 0;
+}
+
+/* Each CPU's hard and soft IRQ stacks (struct irq_stack, THREAD_SIZE, taken from the page
+ * allocator when the CPU comes up): no task's, and not in NR_KERNEL_STACK_KB. Listed by the
+ * stack's address, named by its kind and CPU. */
+static int tag_irq_stacks(struct kernel *k, struct stack_walk *w)
+{
+    uint64_t init_task;
+    if (ksym_addr(k, "init_task", &init_task, w->err))
+        return -1;
+    for (unsigned cpu = 0; cpu < kpossible_cpus(k); cpu++) {
+        struct task_stacks ts;
+        if (task_stacks(k, init_task, cpu, &ts, w->err))
+            return -1;
+        for (unsigned i = 1; i < ts.n; i++) {
+            uint64_t added = tag_stack_pages(k, w, ts.s[i].begin, (ts.s[i].end - ts.s[i].begin) / KS_PAGE_SIZE);
+            if (!added)
+                continue;
+            struct census_owner *o = census_owner(&w->c->stacks, ts.s[i].begin);
+            snprintf(o->name, sizeof o->name, "%s stack CPU%u", stack_type_name(ts.s[i].type), cpu);
+            o->pages += added;
+        }
     }
     return 0;
 }
@@ -193,7 +347,7 @@ int census_tag_stacks(struct kernel *k, struct census *c, ks_err *err)
     if (!size)
         return ks_fail_kind(err, KS_E_NO_TYPE, "no union thread_union in the DWARF: THREAD_SIZE unknown");
     struct stack_walk w = {c, (size + KS_PAGE_SIZE - 1) / KS_PAGE_SIZE, err};
-    return for_each_task(k, tag_task_stack, &w, err);
+    return for_each_task(k, tag_task_stack, &w, err) || tag_irq_stacks(k, &w) ? -1 : 0;
 }
 
 /* ---- vmalloc ---- */

@@ -6,17 +6,26 @@
     frames reach the end of the last "System RAM" range of /proc/iomem (exactly, under FLATMEM);
   - no frame of a System RAM range is a hole;
   - free ~ MemFree, anon ~ AnonPages, shmem ~ Shmem, file + shmem + swapcache ~ Cached + SwapCached
-    + Buffers, slab ~ Slab, pagetable ~ PageTables (plus one page directory per address space on
-    2-level kernels, whose PGDs are no typed page-table pages), kernel_stack ~ KernelStack,
+    + Buffers, slab ~ Slab, pagetable less init_mm's kernel tables ~ PageTables (plus one page
+    directory per address space on 2-level kernels, whose PGDs are no typed page-table pages),
+    kernel_stack ~ KernelStack,
     vmalloc ~ VmallocUsed; kernel image + mem_map + reserved = frames with a struct page - MemTotal;
   - the counters the census reads (vm_stat) ~ the guest's /proc/vmstat;
+  - percpu_free is exactly what the kernel's per_cpu_pages.count say (in pages: on 6.1 a list holds
+    blocks of order up to 3, each counted 2^order);
   - the shmfile workload's file (truth/workloads: file=/tmp/ksleuth-shared, pages=32, on tmpfs) owns
     its 32 page-cache pages, named tmpfs:/ksleuth-shared (the path inside the tmpfs mounted on /tmp);
   - with --svg FILE the picture is an SVG that rsvg-convert renders to a PNG of its size, with every
-    class in the legend (when rsvg-convert is given); with --task PID (the heap workload) it says
+    class in the legend (when rsvg-convert is given); with --task PID (the heap workload, or the first with a pagemap) it says
     how many frames the task maps: the distinct frames of its truth/pid/PID/pagemap;
   - --map: the letter of the cell holding the middle of the kernel image (_text.._end of the guest's
     /proc/kallsyms, less PAGE_OFFSET) is 'I', and the map's lines cover every frame;
+  - blk-mq request pools: a guest whose dmesg shows a virtio_blk disk has some, and they are at most
+    the frames the guest's /proc/kpageflags gave no flag at all (the pools' pages carry none), within
+    the drift;
+  - kernel stacks by task: swapper/0 (gdb's &init_task) is not listed — its stack is
+    init_thread_union, inside the image, which the kernel leaves out of KernelStack — and the tasks'
+    stack pages and each CPU's IRQ stacks add up to the kernel_stack class, the tasks' ~ KernelStack;
   - refused with one line: --svg without a file, or into a directory that does not exist.
 
 usage: check_census.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [--rsvg-convert PATH]
@@ -30,9 +39,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_mem import AFTER_CRASH, BEFORE_CAPTURE, near  # noqa: E402
-from kstruth import Checks, Truth, check_refused, run_ksleuth  # noqa: E402
+from kstruth import Checks, Truth, check_refused, gdb_longs, run_ksleuth  # noqa: E402
 
-CLASSES = ["hole", "free", "percpu_free", "slab", "pagetable", "kernel_stack", "vmalloc", "anon", "file", "shmem",
+CLASSES = ["hole", "free", "percpu_free", "slab", "pagetable", "kernel_stack", "vmalloc", "blk_mq_requests", "anon", "file", "shmem",
            "swapcache", "kernel_image", "mem_map", "reserved", "unaccounted"]
 
 
@@ -65,9 +74,37 @@ def check_frames(checks, truth, doc, cls):
     checks.check(cls["hole"] <= frames - in_ram, f"{cls['hole']} hole frames, but only {frames - in_ram} frames are not RAM")
 
 
+def check_stacks(checks, a, truth, doc, cls, drift):
+    init_task = gdb_longs(a.vmlinux, ["&init_task"])
+    owners = {int(o["owner"], 16): o["pages"] for o in doc["kernel_stacks"]}
+    if checks.check(len(init_task) == 1, "gdb gave no &init_task"):
+        checks.check(init_task[0] & 0xffffffff not in owners, "swapper/0 (init_task) listed with a stack outside the image")
+    total = sum(owners.values())
+    checks.check(total == cls["kernel_stack"], f"stacks by owner add up to {total}, the class has {cls['kernel_stack']}")
+    # each CPU's IRQ stacks are no task's: KernelStack leaves them out (two per CPU that came up)
+    irq = [o for o in doc["kernel_stacks"] if " IRQ stack CPU" in o["name"]]
+    checks.check(len(irq) <= 2 * int(truth.config("NR_CPUS") or 1), f"{len(irq)} IRQ stacks")
+    tasks = total - sum(o["pages"] for o in irq)
+    checks.check(near(tasks, truth.meminfo()["KernelStack"], drift), f"stacks by task {tasks}, KernelStack {truth.meminfo()['KernelStack']}")
+
+
+def check_blk_mq(checks, truth, cls, drift):
+    disk = truth.exists("dmesg") and re.search(r"virtio_blk \S+: \[vd[a-z]+\]", truth.text("dmesg"))
+    if not disk or not truth.exists("kpageflags"):
+        return
+    no_flags = sum(int(n) for w, n, _ in (l.split() for l in truth.text("kpageflags").splitlines() if not l.startswith("#"))
+                   if int(w, 16) == 0)
+    mine = cls["blk_mq_requests"]
+    checks.check(0 < mine, f"{disk.group(0)} in dmesg, but no blk-mq request pages")
+    checks.check(mine <= no_flags + drift.pages, f"blk_mq_requests {mine} > {no_flags} frames with no kpageflags")
+
+
 def check_meminfo(checks, truth, doc, cls, drift):
     m = truth.meminfo()
-    nr_mm = len(doc["pagetables"])
+    # init_mm's kernel tables (pte_alloc_kernel(): vmalloc, fixmap) are no NR_PAGETABLE pages
+    kernel_tables = sum(o["pages"] for o in doc["pagetables"] if o["name"] == "init_mm (kernel)")
+    nr_mm = len(doc["pagetables"]) - (1 if kernel_tables else 0)
+    irq_stacks = sum(o["pages"] for o in doc["kernel_stacks"] if " IRQ stack CPU" in o["name"])
     pgd_pages = nr_mm if truth.config("X86_PAE") != "y" else 0
     pairs = [
         ("free", cls["free"], "MemFree", m["MemFree"]),
@@ -76,8 +113,8 @@ def check_meminfo(checks, truth, doc, cls, drift):
         ("file+shmem+swapcache", cls["file"] + cls["shmem"] + cls["swapcache"], "Cached+SwapCached+Buffers",
          m["Cached"] + m["SwapCached"] + m["Buffers"]),
         ("slab", cls["slab"], "Slab", m["Slab"]),
-        ("pagetable", cls["pagetable"], "PageTables + PGDs", m["PageTables"] + pgd_pages),
-        ("kernel_stack", cls["kernel_stack"], "KernelStack", m["KernelStack"]),
+        ("pagetable", cls["pagetable"] - kernel_tables, "PageTables + PGDs", m["PageTables"] + pgd_pages),
+        ("kernel_stack", cls["kernel_stack"] - irq_stacks, "KernelStack (IRQ stacks aside)", m["KernelStack"]),
         ("vmalloc", cls["vmalloc"], "VmallocUsed", m["VmallocUsed"]),
     ]
     for name, mine, key, theirs in pairs:
@@ -138,7 +175,11 @@ def check_shmfile(checks, truth, doc):
 
 
 def check_svg(checks, a, truth):
-    heap = next(int(w["pid"]) for w in truth.workloads() if w["mode"] == "heap")
+    # the heap workload; in a diff pair's state B it has exited, and another workload stands in
+    pids = [int(w["pid"]) for w in sorted(truth.workloads(), key=lambda w: w["mode"] != "heap")]
+    heap = next((p for p in pids if os.path.exists(os.path.join(a.sample, "truth", "pid", str(p), "pagemap"))), None)
+    if not checks.check(heap is not None, "no workload with a pagemap for --svg --task"):
+        return
     with tempfile.TemporaryDirectory() as d:
         svg, png = os.path.join(d, "census.svg"), os.path.join(d, "census.png")
         cmd = f"kmem -c --svg {svg} --task {heap}"
@@ -173,6 +214,10 @@ def main():
     check_frames(checks, truth, doc, cls)
     check_meminfo(checks, truth, doc, cls, drift)
     check_vmstat(checks, truth, doc, drift)
+    check_stacks(checks, a, truth, doc, cls, drift)
+    check_blk_mq(checks, truth, cls, drift)
+    pcp = next(r for r in doc["reconcile"] if r["classes"] == "percpu_free")
+    checks.check(pcp["difference"] == 0, f"percpu_free {pcp['census']} != per_cpu_pages.count {pcp['counter_pages']}")
     check_shmfile(checks, truth, doc)
     check_map(checks, a, truth)
     if a.rsvg_convert:

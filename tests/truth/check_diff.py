@@ -15,12 +15,18 @@
   - the free class grew as MemFree did between the two truths, and anon shrank as AnonPages did,
     within the drift dumps/README.md documents (check_mem.BEFORE_CAPTURE, counted for each side).
 
+The command line's `ksleuth --json --diff DUMP_A DUMP_B VMLINUX` (with the pair) prints the same
+document as the diff command, and is held to the same facts; batch exit codes as README says: 3 for
+a DUMP_B that does not exist, 2 for --diff without three files.
+
 Refused with one line: a dump that does not exist, no dump at all.
 
 usage: check_diff.py KSLEUTH SAMPLE_DIR DUMP_A DUMP_B [--after SAMPLE_B_DIR] [--cache-dir DIR]
 """
 import argparse
+import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -89,6 +95,28 @@ def check_pair(checks, a_truth, b_truth, doc):
         checks.check(near(got, want, floor=twice), f"{cls} moved {got} pages, meminfo {key} moved {want}")
 
 
+def run_cli(a, files):
+    """`ksleuth --json --diff FILES...`: (rc, [JSON docs], stderr)."""
+    env = dict(os.environ)
+    if a.cache_dir:
+        env["KSLEUTH_CACHE_DIR"] = a.cache_dir
+    p = subprocess.run([a.ksleuth, "--json", "--diff"] + files, capture_output=True, text=True, env=env, timeout=600)
+    docs = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    return p.returncode, docs, p.stderr
+
+
+def check_cli(checks, a, repl_doc, a_truth, b_truth):
+    """--diff on the command line: the pair's facts again, and the exit codes README gives."""
+    rc, docs, err = run_cli(a, [a.dump_a, a.dump_b, a.vmlinux])
+    if checks.check(rc == 0 and len(docs) == 1, f"--diff: rc {rc} {err.strip()[:300]}"):
+        check_pair(checks, a_truth, b_truth, docs[0])
+        checks.check(docs[0] == repl_doc, "--diff printed another document than the diff command")
+    rc, docs, err = run_cli(a, [a.dump_a, "/nonexistent/dump", a.vmlinux])
+    checks.check(rc == 3 and not docs and "No such file" in err, f"--diff with a missing DUMP_B: rc {rc} {err.strip()}")
+    rc, docs, err = run_cli(a, [a.dump_a, a.vmlinux])
+    checks.check(rc == 2 and not docs, f"--diff with two files: rc {rc} {err.strip()}")
+
+
 def main():
     a = args()
     checks = Checks(f"diff {os.path.basename(a.sample)}")
@@ -97,6 +125,7 @@ def main():
         return checks.finish()
     if a.after:
         check_pair(checks, Truth(a.sample), Truth(a.after), docs[0])
+        check_cli(checks, a, docs[0], Truth(a.sample), Truth(a.after))
     else:
         check_same(checks, docs[0])
     a.dump = a.dump_a
