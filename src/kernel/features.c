@@ -53,7 +53,7 @@ static bool vm_enumerator(void *ctx, const char *name, int64_t *value)
 
 void features_vmlinux_probe(struct features_vmlinux *v, struct feature_probe *p)
 {
-    *p = (struct feature_probe){v, vm_has_type, vm_has_member, vm_has_symbol, vm_has_var, vm_enumerator};
+    *p = (struct feature_probe){v, vm_has_type, vm_has_member, vm_has_symbol, vm_has_var, vm_enumerator, NULL};
 }
 
 /* ---- the names behind the answers ---- */
@@ -170,6 +170,19 @@ static void decide_slab(const struct feature_probe *p, struct kernel_features *f
         f->slab = SLAB_UNKNOWN;
     f->slab_struct = p->has_type(p->ctx, "struct slab");
     f->cpu_slab_owner_slab = HAS_MEMBER(p, "struct kmem_cache_cpu", "slab");
+    f->freelist = features_decide_freelist(p);
+}
+
+/* The byte swap came with 5.7 (commit 1ad53d9fa3f6) and changed no type or member the DWARF
+ * shows, so the release decides it; a release that cannot be read is "unknown", never a guess. */
+enum freelist_ptr features_decide_freelist(const struct feature_probe *p)
+{
+    unsigned major, minor;
+    if (!HAS_MEMBER(p, "struct kmem_cache", "random"))
+        return FREELIST_PLAIN;
+    if (!p->release || sscanf(p->release, "%u.%u", &major, &minor) != 2)
+        return FREELIST_UNKNOWN;
+    return major > 5 || (major == 5 && minor >= 7) ? FREELIST_XOR_SWAB : FREELIST_XOR;
 }
 
 static enum module_layout decide_modules(const struct feature_probe *p)
@@ -299,6 +312,12 @@ static const struct enum_feature enum_features[] = {
      FEATURE_AT(slab),
      {"unknown", "slub", "slab", "slob"},
      {"unknown", "SLUB (kmem_cache.cpu_slab)", "SLAB (kmem_cache.cpu_cache; not read)", "SLOB (not read)"}},
+    {"FREELIST",
+     "freelist_ptr",
+     FEATURE_AT(freelist),
+     {"unknown", "plain", "xor", "xor_swab"},
+     {"hardened, encoding unknown (release unreadable)", "plain pointers", "hardened: ptr ^ random ^ address",
+      "hardened: ptr ^ random ^ swab(address) (5.7+)"}},
     {"MODULES",
      "module_layout",
      FEATURE_AT(modules),
