@@ -51,9 +51,21 @@ static bool vm_enumerator(void *ctx, const char *name, int64_t *value)
     return kdwarf_enumerator(v->dwarf, name, value);
 }
 
+/* "Linux version 5.15.0 (...)" in the image: the release, or NULL when the vmlinux has no banner. */
+static const char *vm_release(const struct symtab *syms, char release[65])
+{
+    char banner[128] = {0};
+    const struct ksym *lb = symtab_lookup(syms, "linux_banner");
+    ks_err e;
+    if (!lb || symtab_read_image(syms, lb->addr, banner, sizeof banner - 1, &e))
+        return NULL;
+    return sscanf(banner, "Linux version %64s", release) == 1 ? release : NULL;
+}
+
 void features_vmlinux_probe(struct features_vmlinux *v, struct feature_probe *p)
 {
-    *p = (struct feature_probe){v, vm_has_type, vm_has_member, vm_has_symbol, vm_has_var, vm_enumerator, NULL};
+    *p = (struct feature_probe){v, vm_has_type, vm_has_member, vm_has_symbol, vm_has_var, vm_enumerator, NULL, {0}};
+    p->release = vm_release(v->syms, p->release_text);
 }
 
 /* ---- the names behind the answers ---- */

@@ -84,9 +84,11 @@ struct feature_probe {
     bool (*has_var)(void *ctx, const char *var, const char *path); /* a variable with DWARF type and symbol */
     bool (*enumerator)(void *ctx, const char *name, int64_t *value);
     const char *release; /* linux_banner's "5.15.0", NULL: unknown; only for what the DWARF cannot say */
+    char release_text[65]; /* where a vmlinux probe keeps it */
 };
 
-/* The probe of a vmlinux: its symbol table and DWARF. ctx must point at a struct features_vmlinux. */
+/* The probe of a vmlinux: its symbol table and DWARF. ctx must point at a struct features_vmlinux.
+ * The probe's release is the vmlinux's own linux_banner's. */
 struct features_vmlinux {
     const struct symtab *syms;
     struct kdwarf *dwarf;

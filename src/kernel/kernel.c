@@ -33,14 +33,12 @@ static int choose_paging(struct kernel *k, ks_err *err)
     return 0;
 }
 
-/* Every generation difference, decided once from the vmlinux alone (features.h); after placement,
- * which reads the release from linux_banner. */
+/* Every generation difference, decided once from the vmlinux alone (features.h). */
 static void resolve_features(struct kernel *k)
 {
     struct features_vmlinux v = {&k->syms, k->dwarf};
     struct feature_probe p;
     features_vmlinux_probe(&v, &p);
-    p.release = k->release;
     features_resolve(&k->features, &p);
 }
 
@@ -61,8 +59,8 @@ int kernel_open(struct kernel *k, const struct kernel_open_opts *o, ks_err *err)
     physmem_init(&k->mem, k->dump);
     if (kdwarf_open(&k->dwarf, o->vmlinux, &k->syms, &o->dwarf, err) != 0) return KERNEL_OPEN_BAD_FILE;
     if (choose_paging(k, err) != 0) return KERNEL_OPEN_BAD_FILE;
-    if (kernel_place(k, err) != 0) return KERNEL_OPEN_MISMATCH;
     resolve_features(k);
+    if (kernel_place(k, err) != 0) return KERNEL_OPEN_MISMATCH;
     char why[160];
     if (features_check_vmcoreinfo(&k->features, k->dump->vmcoreinfo, why, sizeof why)) {
         ks_fail_kind(err, KS_E_BAD_ARG, "vmlinux and dump do not match: %s", why);
