@@ -31,22 +31,24 @@ static const struct vm_group {
     {"VM_EVENT_STATES", "vm_event_states", "vm_event_states", "enum vm_event_item", "NR_VM_EVENT_ITEMS", true},
 };
 
-/* One counter: the global word, or the sum of every CPU's. */
+/* One counter: the global word (atomic_long_t, an element per word), or the sum of every CPU's. */
 static int read_counter(struct kernel *k, const struct vm_group *g, uint64_t base, uint64_t slot, uint64_t *v, ks_err *err)
 {
+    uint64_t stride = k->arch->word_size;
+    uint64_t sign = 1ull << (8 * stride - 1);
     if (!g->per_cpu) {
-        if (kread_ulong(k, base + 4 * slot, v, err))
+        if (kread_ulong(k, base + stride * slot, v, err))
             return -1;
-        *v = (int32_t)*v < 0 ? 0 : *v;
+        *v = *v & sign ? 0 : *v; /* a transiently negative counter, shown as 0 like the kernel's global_page_state */
         return 0;
     }
     uint64_t sum = 0, cpu_base, one;
     for (unsigned cpu = 0; cpu < dump_cpus(k); cpu++) {
-        if (kper_cpu_ptr(k, base, cpu, &cpu_base, err) || kread_ulong(k, cpu_base + 4 * slot, &one, err))
+        if (kper_cpu_ptr(k, base, cpu, &cpu_base, err) || kread_ulong(k, cpu_base + stride * slot, &one, err))
             return -1;
         sum += one;
     }
-    *v = sum & 0xffffffffu; /* unsigned long on i386 */
+    *v = sum & arch_word_mask(k->arch); /* an unsigned long's wrap */
     return 0;
 }
 

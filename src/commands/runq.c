@@ -88,23 +88,28 @@ static int show_queued(struct kernel *k, const struct rq_task *q, void *arg)
     return queued_row(c->in_cfs ? &c->cfs : &c->rt, k, q, c->err);
 }
 
-static void show_current(struct table *r, struct kernel *k, const struct rq_info *rq)
+/* The running task. One that cannot be read keeps its address (rq->curr was read) but shows no PID
+ * or COMMAND: PID 0 is the idle task, a real one. -1 with err: the caller says so and fails. */
+static int show_current(struct table *r, struct kernel *k, const struct rq_info *rq, ks_err *err)
 {
     struct task_info ti;
     struct table cur;
-    ks_err err;
     object_begin_in(r, &cur, "current", current_cols);
     table_set_style(&cur, STYLE_LABELS);
     row_begin(&cur);
-    if (task_info_read(k, rq->curr, &ti, &err)) {
-        ti = (struct task_info){.task = rq->curr};
-        snprintf(ti.comm, sizeof ti.comm, "(unreadable)");
+    int rc = task_info_read(k, rq->curr, &ti, err);
+    if (rc) {
+        put_null_as(&cur, "pid", "?");
+        put_u(&cur, "task", rq->curr);
+        put_null_as(&cur, "comm", "(unreadable)");
+    } else {
+        put_u(&cur, "pid", ti.pid);
+        put_u(&cur, "task", ti.task);
+        put_s(&cur, "comm", ti.comm);
     }
-    put_u(&cur, "pid", ti.pid);
-    put_u(&cur, "task", ti.task);
-    put_s(&cur, "comm", ti.comm);
     row_end(&cur);
     table_end(&cur, 0);
+    return rc;
 }
 
 static int show_queues(struct table *r, struct kernel *k, const struct rq_info *rq, ks_err *err)
@@ -121,15 +126,20 @@ static int show_queues(struct table *r, struct kernel *k, const struct rq_info *
     return rc;
 }
 
-static int show_cpu(struct session *s, struct table *t, unsigned cpu, ks_err *err)
+/* *bad counts the CPUs whose running task could not be read (each said on its own error line). */
+static int show_cpu(struct session *s, struct table *t, unsigned cpu, unsigned *bad, ks_err *err)
 {
     struct rq_info rq;
+    ks_err cur_err;
     if (rq_info_read(&s->k, cpu, &rq, err))
         return -1;
     row_begin(t);
     put_u(t, "cpu", cpu);
     put_u(t, "runqueue", rq.rq);
-    show_current(t, &s->k, &rq);
+    if (show_current(t, &s->k, &rq, &cur_err)) {
+        cmd_fail_line(s, "runq", "CPU %u: current task %#" PRIx64 ": %s", cpu, rq.curr, cur_err.msg);
+        (*bad)++;
+    }
     int rc = show_queues(t, &s->k, &rq, err);
     row_end(t);
     return rc;
@@ -137,7 +147,7 @@ static int show_cpu(struct session *s, struct table *t, unsigned cpu, ks_err *er
 
 static int run_runq(struct session *s, int argc, char **argv)
 {
-    unsigned ncpus, only = ~0u;
+    unsigned ncpus, only = ~0u, bad = 0;
     uint64_t v;
     ks_err err;
     if (argc == 3 && !strcmp(argv[1], "-c") && parse_u64(argv[2], 10, &v) && v < 4096)
@@ -154,8 +164,10 @@ static int run_runq(struct session *s, int argc, char **argv)
     table_set_style(&t, STYLE_LABELS);
     for (unsigned cpu = 0; cpu < ncpus && !rc; cpu++)
         if (only == ~0u || cpu == only)
-            rc = show_cpu(s, &t, cpu, &err);
-    return table_end(&t, rc) ? cmd_fail_err(s, argv[0], &err) : 0;
+            rc = show_cpu(s, &t, cpu, &bad, &err);
+    if (table_end(&t, rc))
+        return cmd_fail_err(s, argv[0], &err);
+    return bad ? 1 : 0;
 }
 
 const struct command cmd_runq = {
@@ -168,6 +180,7 @@ const struct command cmd_runq = {
     "vruntime order (tasks of a group's own queue indented). The running task is on neither queue,\n"
     "as in the kernel. \"[no tasks queued]\" for an empty one.\n"
     "JSON: {\"runqueues\":[{\"cpu\",\"runqueue\",\"current\":{\"pid\",\"task\",\"comm\"},\"rt_prio_array\",\n"
-    "\"rt\":[{\"prio\",\"pid\",\"task\",\"comm\"}],\"cfs_root\",\"cfs\":[...]}]}",
+    "\"rt\":[{\"prio\",\"pid\",\"task\",\"comm\"}],\"cfs_root\",\"cfs\":[...]}]}. A running task that cannot be\n"
+    "read shows PID \"?\" (JSON pid and comm null), with an error line and exit status 1.",
     run_runq,
 };

@@ -51,9 +51,21 @@ static bool vm_enumerator(void *ctx, const char *name, int64_t *value)
     return kdwarf_enumerator(v->dwarf, name, value);
 }
 
+/* "Linux version 5.15.0 (...)" in the image: the release, or NULL when the vmlinux has no banner. */
+static const char *vm_release(const struct symtab *syms, char release[65])
+{
+    char banner[128] = {0};
+    const struct ksym *lb = symtab_lookup(syms, "linux_banner");
+    ks_err e;
+    if (!lb || symtab_read_image(syms, lb->addr, banner, sizeof banner - 1, &e))
+        return NULL;
+    return sscanf(banner, "Linux version %64s", release) == 1 ? release : NULL;
+}
+
 void features_vmlinux_probe(struct features_vmlinux *v, struct feature_probe *p)
 {
-    *p = (struct feature_probe){v, vm_has_type, vm_has_member, vm_has_symbol, vm_has_var, vm_enumerator};
+    *p = (struct feature_probe){v, vm_has_type, vm_has_member, vm_has_symbol, vm_has_var, vm_enumerator, NULL, {0}};
+    p->release = vm_release(v->syms, p->release_text);
 }
 
 /* ---- the names behind the answers ---- */
@@ -170,6 +182,19 @@ static void decide_slab(const struct feature_probe *p, struct kernel_features *f
         f->slab = SLAB_UNKNOWN;
     f->slab_struct = p->has_type(p->ctx, "struct slab");
     f->cpu_slab_owner_slab = HAS_MEMBER(p, "struct kmem_cache_cpu", "slab");
+    f->freelist = features_decide_freelist(p);
+}
+
+/* The byte swap came with 5.7 (commit 1ad53d9fa3f6) and changed no type or member the DWARF
+ * shows, so the release decides it; a release that cannot be read is "unknown", never a guess. */
+enum freelist_ptr features_decide_freelist(const struct feature_probe *p)
+{
+    unsigned major, minor;
+    if (!HAS_MEMBER(p, "struct kmem_cache", "random"))
+        return FREELIST_PLAIN;
+    if (!p->release || sscanf(p->release, "%u.%u", &major, &minor) != 2)
+        return FREELIST_UNKNOWN;
+    return major > 5 || (major == 5 && minor >= 7) ? FREELIST_XOR_SWAB : FREELIST_XOR;
 }
 
 static enum module_layout decide_modules(const struct feature_probe *p)
@@ -299,6 +324,12 @@ static const struct enum_feature enum_features[] = {
      FEATURE_AT(slab),
      {"unknown", "slub", "slab", "slob"},
      {"unknown", "SLUB (kmem_cache.cpu_slab)", "SLAB (kmem_cache.cpu_cache; not read)", "SLOB (not read)"}},
+    {"FREELIST",
+     "freelist_ptr",
+     FEATURE_AT(freelist),
+     {"unknown", "plain", "xor", "xor_swab"},
+     {"hardened, encoding unknown (release unreadable)", "plain pointers", "hardened: ptr ^ random ^ address",
+      "hardened: ptr ^ random ^ swab(address) (5.7+)"}},
     {"MODULES",
      "module_layout",
      FEATURE_AT(modules),

@@ -39,6 +39,12 @@ enum printk_ring { PRINTK_NONE, PRINTK_LOCKLESS, PRINTK_LOG_BUF };
 
 enum slab_allocator { SLAB_UNKNOWN, SLAB_SLUB, SLAB_SLAB, SLAB_SLOB };
 
+/* How SLUB stores a free object's next pointer: as is, or (CONFIG_SLAB_FREELIST_HARDENED,
+ * kmem_cache.random) XORed with the cache's random and the pointer's own address, byte-swapped
+ * since 5.7 (mm/slub.c freelist_ptr()). The swap leaves no trace in the DWARF, so that one
+ * answer comes from the release; unknown: hardened, and the release cannot be read. */
+enum freelist_ptr { FREELIST_UNKNOWN, FREELIST_PLAIN, FREELIST_XOR, FREELIST_XOR_SWAB };
+
 /* Where struct module says a module's core lies: mem[MOD_TEXT] (6.4+), core_layout (4.5-6.3),
  * module_core/core_size (older); none: a kernel built without modules. */
 enum module_layout { MODLAYOUT_NONE, MODLAYOUT_MEM_ARRAY, MODLAYOUT_CORE_LAYOUT, MODLAYOUT_MODULE_CORE };
@@ -63,6 +69,7 @@ struct kernel_features {
     enum slab_allocator slab;
     bool slab_struct;         /* struct slab (5.17+), else slabs are struct page */
     bool cpu_slab_owner_slab; /* kmem_cache_cpu.slab, else .page */
+    enum freelist_ptr freelist;
     enum module_layout modules;
     enum irq_stack_vars irq_stacks;
     bool vmcoreinfo_agrees; /* the dump's VMCOREINFO was compared and agreed (features_check_vmcoreinfo) */
@@ -76,14 +83,19 @@ struct feature_probe {
     bool (*has_symbol)(void *ctx, const char *name);
     bool (*has_var)(void *ctx, const char *var, const char *path); /* a variable with DWARF type and symbol */
     bool (*enumerator)(void *ctx, const char *name, int64_t *value);
+    const char *release; /* linux_banner's "5.15.0", NULL: unknown; only for what the DWARF cannot say */
+    char release_text[65]; /* where a vmlinux probe keeps it */
 };
 
-/* The probe of a vmlinux: its symbol table and DWARF. ctx must point at a struct features_vmlinux. */
+/* The probe of a vmlinux: its symbol table and DWARF. ctx must point at a struct features_vmlinux.
+ * The probe's release is the vmlinux's own linux_banner's. */
 struct features_vmlinux {
     const struct symtab *syms;
     struct kdwarf *dwarf;
 };
 void features_vmlinux_probe(struct features_vmlinux *v, struct feature_probe *p);
+/* The freelist encoding alone, from the probe (tests hand it a release). */
+enum freelist_ptr features_decide_freelist(const struct feature_probe *p);
 
 /* Fill f from the probe's answers. Test builds (KSLEUTH_TEST_HOOKS) then apply
  * $KSLEUTH_FEATURE_OVERRIDE ("vmas=list,rss=percpu,task_state=state"): the mutation tests. */

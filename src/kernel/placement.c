@@ -122,7 +122,9 @@ static bool search_aligned(struct kernel *k, uint64_t step, uint64_t skip, uint6
 }
 
 /* The kernel's own alignment if it says, else coarse to fine down to the smallest allowed.
- * 1: found; 0: at no allowed place; -1: the vmlinux has no _text to align (scan every page). */
+ * 1: found; 0: at no aligned place; -1: the vmlinux has no _text to align. Either way the caller
+ * falls back to the page-by-page scan: an alignment guess that is wrong (a config we did not read
+ * right, a loader that ignored it) must cost time, not the dump. */
 static int search_placements(struct kernel *k, uint64_t banner_pa, const char *banner, size_t len)
 {
     const struct ksym *text = symtab_lookup(&k->syms, "_text");
@@ -131,16 +133,15 @@ static int search_placements(struct kernel *k, uint64_t banner_pa, const char *b
     uint64_t text_pa = text->addr - k->page_offset;
     uint64_t limit = KS_MIN(k->mem.dump->max_pfn, (uint64_t)(1u << 20)) << KS_PAGE_SHIFT;
     uint64_t align = ikconfig_align(k);
-    if (align) {
-        return search_aligned(k, align, 0, text_pa, banner_pa, banner, len, limit);
-    }
+    if (align)
+        return search_aligned(k, align, 0, text_pa, banner_pa, banner, len, limit) ? 1 : 0;
     uint64_t step = MAX_PHYSICAL_ALIGN;
     while (step > MIN_PHYSICAL_ALIGN && text_pa % step)
         step /= 2;
     for (uint64_t skip = 0; step >= MIN_PHYSICAL_ALIGN; skip = step, step /= 2)
         if (search_aligned(k, step, skip, text_pa, banner_pa, banner, len, limit))
-            return true;
-    return false;
+            return 1;
+    return 0;
 }
 
 int kernel_place(struct kernel *k, ks_err *err)
@@ -170,8 +171,7 @@ int kernel_place(struct kernel *k, ks_err *err)
     k->kaslr_source = "linux_banner at its link address";
     if (offset_checks_out(k, 0, k->banner, len)) return 0;
     k->kaslr_source = "linux_banner found in physical memory";
-    int placed = search_placements(k, link_pa, k->banner, len);
-    if (placed > 0 || (placed < 0 && search_banner(k, k->banner, len, link_pa)))
+    if (search_placements(k, link_pa, k->banner, len) > 0 || search_banner(k, k->banner, len, link_pa))
         return 0;
     return ks_fail_kind(err, KS_E_BAD_ARG,
                         "vmlinux and dump do not match: this vmlinux's linux_banner (%s) is nowhere in the dump's memory",

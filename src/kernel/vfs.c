@@ -222,7 +222,7 @@ int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel 
     for (unsigned fd = 0; fd < max_fds; fd++) {
         uint64_t file;
         struct open_file f;
-        if (kread_ulong(k, fd_array + 4ull * fd, &file, err))
+        if (kread_ulong(k, fd_array + (uint64_t)k->arch->word_size * fd, &file, err))
             return ks_wrap(err, "fd table of task %#" PRIx64, task);
         if (!file)
             continue;

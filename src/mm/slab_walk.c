@@ -85,25 +85,21 @@ static int kread_word(void *ctx, uint64_t addr, uint64_t *word, ks_err *err)
     return kread_ulong(ctx, addr, word, err);
 }
 
-/* Is this kernel's freelist_ptr() the 5.7+ one (swab of the address)? By its release. */
-static bool release_at_least(const struct kernel *k, unsigned major, unsigned minor)
-{
-    unsigned a = 0, b = 0;
-    if (sscanf(k->release, "%u.%u", &a, &b) != 2)
-        return true;
-    return a > major || (a == major && b >= minor);
-}
-
 static int walk_init(struct walk *w, struct kernel *k, const struct slab_cache_info *c, ks_err *err)
 {
     const char *C = "struct kmem_cache";
+    const struct kernel_features *f = &k->features;
     memset(w, 0, sizeof *w);
     w->k = k;
     w->c = c;
     w->err = err;
-    w->S = ktype_has(k, "struct slab") ? "struct slab" : "struct page";
-    w->fp.hardened = kmember_has(k, C, "random");
-    w->fp.swab = release_at_least(k, 5, 7);
+    w->S = f->slab_struct ? "struct slab" : "struct page";
+    if (f->freelist == FREELIST_UNKNOWN)
+        return ks_fail_kind(err, KS_E_UNSUPPORTED,
+                            "cache %s: hardened freelists, and release \"%s\" does not say whether they are byte-swapped (5.7+)",
+                            c->name, k->release);
+    w->fp.hardened = f->freelist != FREELIST_PLAIN;
+    w->fp.swab = f->freelist == FREELIST_XOR_SWAB;
     if (kread_member(k, c->cache, C, "offset", &w->fp.offset, err))
         return -1;
     if (w->fp.hardened && kread_member(k, c->cache, C, "random", &w->fp.random, err))
@@ -151,7 +147,7 @@ static int cpu_slabs(struct walk *w, unsigned cpu)
     const char *CPU = "struct kmem_cache_cpu";
     struct kernel *k = w->k;
     uint64_t cpu_slab, c, slab, freelist, partial = 0;
-    const char *owner = kmember_has(k, CPU, "slab") ? "slab" : "page"; /* renamed in 5.17 */
+    const char *owner = k->features.cpu_slab_owner_slab ? "slab" : "page"; /* renamed in 5.17 */
     if (kread_member(k, w->c->cache, "struct kmem_cache", "cpu_slab", &cpu_slab, w->err) ||
         kper_cpu_ptr(k, cpu_slab, cpu, &c, w->err) || kread_member(k, c, CPU, owner, &slab, w->err) ||
         kread_member(k, c, CPU, "freelist", &freelist, w->err) || kread_member_opt(k, c, CPU, "partial", &partial, w->err) < 0)
@@ -198,7 +194,7 @@ static int node_slabs(struct walk *w)
     bool full = kmember_has(k, "struct kmem_cache_node", "full");
     for (unsigned i = 0; i < nodes; i++) {
         uint64_t node;
-        if (kread_ulong(k, w->c->cache + node_off + 4ull * i, &node, w->err))
+        if (kread_ulong(k, w->c->cache + node_off + (uint64_t)k->arch->word_size * i, &node, w->err))
             return -1;
         if (!node)
             continue;
@@ -229,7 +225,7 @@ int slab_pages_scan(struct kernel *k, struct slab_pages *sp, ks_err *err)
     const struct pfn_range *ranges;
     size_t nranges, cap = 0;
     uint64_t low = UINT64_MAX, flags_off, cache_off;
-    const char *S = ktype_has(k, "struct slab") ? "struct slab" : "struct page";
+    const char *S = k->features.slab_struct ? "struct slab" : "struct page";
     int64_t bit;
     memset(sp, 0, sizeof *sp);
     if (!kdwarf_enumerator(k->dwarf, "PG_slab", &bit))

@@ -136,7 +136,7 @@ def make_module_loop(dumps, unpacked, out):
 
 
 # issue 11's walkers on corrupt memory (offsets from gdb, addresses from truth/kallsyms).
-ISSUE11_CASES = ("mount-list-loop", "files-wild-fdt", "runq-cfs-cycle", "slab-wild-freelist")
+ISSUE11_CASES = ("mount-list-loop", "files-wild-fdt", "runq-cfs-cycle", "slab-wild-freelist", "runq-wild-curr")
 
 
 def kallsyms_addr(np, name):
@@ -144,12 +144,12 @@ def kallsyms_addr(np, name):
 
 
 def issue11_patch(name, raw, vmlinux, np, init_task, off):
-    o = dict(zip(["nsproxy", "mnt_ns", "ns_list", "files", "fdt", "cfs", "timeline", "rb_left", "freelist", "page_size"],
+    o = dict(zip(["nsproxy", "mnt_ns", "ns_list", "files", "fdt", "cfs", "timeline", "rb_left", "freelist", "page_size", "curr"],
                  gdb_offsets(vmlinux, [("struct task_struct", "nsproxy"), ("struct nsproxy", "mnt_ns"),
                                        ("struct mnt_namespace", "list"), ("struct task_struct", "files"),
                                        ("struct files_struct", "fdt"), ("struct rq", "cfs"),
                                        ("struct cfs_rq", "tasks_timeline"), ("struct rb_node", "rb_left"),
-                                       ("struct slab", "freelist"), ("struct page", "flags")])))
+                                       ("struct slab", "freelist"), ("struct page", "flags"), ("struct rq", "curr")])))
     if name == "mount-list-loop":
         ns = raw.u32(raw.u32(init_task + o["nsproxy"]) + o["mnt_ns"])
         first = raw.u32(ns + o["ns_list"])
@@ -164,6 +164,10 @@ def issue11_patch(name, raw, vmlinux, np, init_task, off):
         root = rq + o["cfs"] + o["timeline"]
         raw.put(root, root)
         raw.put(root + o["rb_left"], root)
+    elif name == "runq-wild-curr":
+        # CPU 0's rq->curr points at an address nothing maps: no PID may be shown for it.
+        rq = gdb_address(vmlinux, "runqueues") + raw.u32(gdb_address(vmlinux, "__per_cpu_offset"))
+        raw.put(rq + o["curr"], 0xDEADB000)
     elif name == "slab-wild-freelist":
         # PID 40's task_struct lies in a task_struct slab; its struct slab (FLATMEM: mem_map + pfn *
         # sizeof(struct page)) gets a freelist pointing outside the slab.

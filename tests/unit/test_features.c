@@ -137,6 +137,10 @@ static void check_real(const char *dir)
     CHECK_EQ_U64(f.slab, config_on(config, "CONFIG_SLUB") ? SLAB_SLUB : config_on(config, "CONFIG_SLAB") ? SLAB_SLAB : SLAB_SLOB);
     CHECK_EQ_U64(f.slab_struct, rel >= 517); /* 5.17: struct slab */
     CHECK_EQ_U64(f.cpu_slab_owner_slab, rel >= 517);
+    /* mm/slub.c: CONFIG_SLAB_FREELIST_HARDENED XORs the pointer; 5.7 (1ad53d9fa3f6) byte-swaps its address */
+    CHECK(v.probe.release && !strncmp(version, v.probe.release, strlen(v.probe.release))); /* the sample's version file */
+    enum freelist_ptr hardened = rel >= 507 ? FREELIST_XOR_SWAB : FREELIST_XOR;
+    CHECK_EQ_U64(f.freelist, config_on(config, "CONFIG_SLAB_FREELIST_HARDENED") ? hardened : FREELIST_PLAIN);
     enum module_layout ml = rel >= 604 ? MODLAYOUT_MEM_ARRAY : MODLAYOUT_CORE_LAYOUT;
     CHECK_EQ_U64(f.modules, config_on(config, "CONFIG_MODULES") ? ml : MODLAYOUT_NONE);
     CHECK_EQ_U64(f.irq_stacks, rel >= 602 ? IRQSTACK_PCPU_HOT : rel >= 509 ? IRQSTACK_STACK_PTR : IRQSTACK_STACK);
@@ -213,7 +217,7 @@ static bool syn_enum(void *ctx, const char *enumerator, int64_t *value)
 static struct kernel_features synthetic(const struct feature_probe *real, const char *const *hidden, const char *const *added)
 {
     struct synthetic s = {real, hidden, added};
-    struct feature_probe p = {&s, syn_type, syn_member, syn_symbol, syn_var, syn_enum};
+    struct feature_probe p = {&s, syn_type, syn_member, syn_symbol, syn_var, syn_enum, NULL, {0}};
     struct kernel_features f;
     features_resolve(&f, &p);
     return f;
@@ -260,6 +264,27 @@ static void check_task_branches(const struct feature_probe *p)
     CHECK_EQ_U64(synthetic(p, NAMES("struct page.buddy_list"), NONE).page_buddy_list, false);
 }
 
+/* The freelist encoding: the DWARF says hardened or not, the release says swapped or not, and a
+ * release that cannot be read is "unknown", never a guess. */
+static void check_freelist_branches(const struct feature_probe *real)
+{
+    struct synthetic hardened = {real, NONE, NAMES("struct kmem_cache.random")};
+    struct synthetic plain = {real, NAMES("struct kmem_cache.random"), NONE};
+    struct feature_probe p = {&hardened, syn_type, syn_member, syn_symbol, syn_var, syn_enum, NULL, {0}};
+    CHECK_EQ_U64(features_decide_freelist(&p), FREELIST_UNKNOWN);
+    p.release = "(none)";
+    CHECK_EQ_U64(features_decide_freelist(&p), FREELIST_UNKNOWN);
+    p.release = "5.6.19";
+    CHECK_EQ_U64(features_decide_freelist(&p), FREELIST_XOR);
+    p.release = "5.7.0-rc1";
+    CHECK_EQ_U64(features_decide_freelist(&p), FREELIST_XOR_SWAB);
+    p.release = "4.19.0";
+    CHECK_EQ_U64(features_decide_freelist(&p), FREELIST_XOR);
+    p.ctx = &plain;
+    p.release = NULL;
+    CHECK_EQ_U64(features_decide_freelist(&p), FREELIST_PLAIN);
+}
+
 static void check_printk_slab_branches(const struct feature_probe *p)
 {
     CHECK_EQ_U64(synthetic(p, NAMES("var:prb"), NAMES("sym:log_buf")).printk, PRINTK_LOG_BUF);
@@ -271,6 +296,7 @@ static void check_printk_slab_branches(const struct feature_probe *p)
     struct kernel_features f = synthetic(p, NAMES("type:struct slab", "struct kmem_cache_cpu.slab"), NONE);
     CHECK_EQ_U64(f.slab_struct, false);
     CHECK_EQ_U64(f.cpu_slab_owner_slab, false);
+    check_freelist_branches(p);
 }
 
 static void check_module_irq_branches(const struct feature_probe *p)
