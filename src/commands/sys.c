@@ -349,7 +349,8 @@ const struct command cmd_sys = {
     "page is marked), TASK_STATE, PRINTK (the log ring), SLAB, MODULES (struct module's layout),\n"
     "IRQ_STACKS (the per-CPU variables), RSS_DELTAS, PG_SLAB, SLAB_PAGES, TASK_CPU, THREADS,\n"
     "FREE_LISTS, FREELIST (how SLUB free pointers are stored), and VMCOREINFO (whether the dump's\n"
-    "own VMCOREINFO agrees). JSON (with or without -f): a \"features\" object: {\"vma_container\",\"rss_counters\",\"memory_model\",\"buddy_mark\",\"task_state\",\"printk_ring\",\n"
+    "own VMCOREINFO agrees). JSON (with or without -f): a \"features\" object: {\"vma_container\",\n"
+    "\"rss_counters\",\"memory_model\",\"buddy_mark\",\"task_state\",\"printk_ring\",\n"
     "\"slab_allocator\",\"module_layout\",\"irq_stacks\",\"rss_task_deltas\",\"pg_slab_bit\",\"slab_pages\",\n"
     "\"task_cpu\",\"thread_list\",\"free_list_link\",\"freelist_ptr\",\"vmcoreinfo_agrees\"}.",
     run_sys,
