@@ -228,7 +228,7 @@ static int kdwarf_init(struct kdwarf *kd, int fd, const char *name, ks_err *err)
     if (kd_check_list_tables(fd, name, err))
         return -1;
     Dwarf_Error e = NULL;
-    if (dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, on_dwarf_error, kd, &kd->dbg, &e) != DW_DLV_OK) {
+    if (kd_dwarf_start(kd, on_dwarf_error, &e) != DW_DLV_OK) {
         ks_fail(err, "%s: libdwarf cannot read its DWARF: %s", name, e ? dwarf_errmsg(e) : "no DWARF");
         if (e) dwarf_dealloc(NULL, e, DW_DLA_ERROR);    /* made without a Dwarf_Debug: freed without one */
         kd->dbg = NULL;
@@ -310,8 +310,7 @@ static void serve_from_cache(struct kdwarf *kd, const char *path, const char *id
     kdwarf_close(fresh);
     kd_lines_free(kd->lines);
     kd->lines = NULL;
-    dwarf_finish(kd->dbg, NULL);
-    kd->dbg = NULL; /* started again only if asked for lines or a prototype (kd_need_dwarf) */
+    kd_dwarf_stop(kd); /* started again only if asked for lines or a prototype (kd_need_dwarf) */
 }
 
 int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
@@ -394,7 +393,7 @@ void kdwarf_close(struct kdwarf *kd)
     kd_lines_free(kd->lines);
     tc_close(kd->tc);
     free(kd->path);
-    if (kd->dbg) dwarf_finish(kd->dbg, NULL);
+    kd_dwarf_stop(kd);
     if (kd->fd >= 0) close(kd->fd);
     free(kd);
 }
