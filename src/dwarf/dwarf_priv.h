@@ -37,6 +37,8 @@ int kd_need_dwarf(struct kdwarf *kd, ks_err *err);
  * kd_dwarf_stop() ends it and unmaps. */
 int kd_dwarf_start(struct kdwarf *kd, Dwarf_Handler on_error, Dwarf_Error *e);
 void kd_dwarf_stop(struct kdwarf *kd);
+/* Drop the mapped debug sections' pages from this process's memory (they are read again on need). */
+void kd_dwarf_forget_pages(struct kdwarf *kd);
 
 /* Attribute helpers over libdwarf (0 on success). */
 int kd_attr_ref(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Off *off);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dwarf_priv.h"
 
@@ -146,6 +147,29 @@ int kd_dwarf_start(struct kdwarf *kd, Dwarf_Handler on_error, Dwarf_Error *e)
         kd->mapped = NULL;
     }
     return r;
+}
+
+/* Give back the pages of the debug sections read so far: they stay in the page cache and come back
+ * on the next touch, but no longer count against this process. Only sections nobody writes to
+ * (relocations are never applied), so nothing is lost; the ELF headers are left alone. */
+void kd_dwarf_forget_pages(struct kdwarf *kd)
+{
+    struct kd_mapped *m = kd->mapped;
+    if (!m)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), shstrndx = 0;
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+    if (elf_getshdrstrndx(m->elf, &shstrndx) != 0)
+        return;
+    while ((scn = elf_nextscn(m->elf, scn)) != NULL) {
+        const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(m->elf, shstrndx, sh.sh_name) : NULL;
+        if (!name || strncmp(name, ".debug_", 7) != 0 || sh.sh_offset > m->size || sh.sh_size > m->size - sh.sh_offset)
+            continue;
+        size_t from = (sh.sh_offset + page - 1) / page * page, to = (sh.sh_offset + sh.sh_size) / page * page;
+        if (to > from)
+            madvise(m->base + from, to - from, MADV_DONTNEED);
+    }
 }
 
 void kd_dwarf_stop(struct kdwarf *kd)

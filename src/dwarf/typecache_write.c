@@ -114,9 +114,14 @@ static void run_jobs(struct kdwarf *kd, struct jobs *j)
     qsort(j->v, j->n, sizeof *j->v, by_die_job);
     size_t i = 0;
     uint64_t end;
-    while ((end = next_unit_end(kd)) != 0)
+    for (unsigned units = 1; (end = next_unit_end(kd)) != 0; units++) {
         while (i < j->n && j->v[i].die < end)
             run_job(kd, &j->v[i++]);
+        /* The DWARF is read front to back once per round: what is behind need not stay resident
+         * (150 MB of .debug_info for a distribution kernel, on top of the types being built). */
+        if (units % 256 == 0)
+            kd_dwarf_forget_pages(kd);
+    }
     for (; i < j->n; i++) /* past the last unit: a damaged reference; libdwarf will say no */
         run_job(kd, &j->v[i]);
     j->n = 0;
