@@ -15,6 +15,7 @@ struct kdwarf {
     Dwarf_Debug dbg;
     struct hashmap ns[NS_COUNT];     /* name -> DIE offset */
     struct hashmap var_types;        /* variable name -> struct ktype * (looked up once) */
+    struct hashmap names;            /* every name of a DWARF-built type or member, each stored once */
     struct hashmap built;            /* "%llx" DIE offset -> struct ktype * (an index: several keys may share a type) */
     struct ktype **owned;            /* every type allocated, freed once at close */
     size_t nowned, capowned;
@@ -45,7 +46,8 @@ int kd_attr_ref(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Off *off)
 int kd_attr_udata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Unsigned *v);
 int kd_attr_sdata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Signed *v);
 bool kd_has_attr(Dwarf_Die die, Dwarf_Half at);
-char *kd_name(Dwarf_Die die);   /* malloc'd copy, or NULL */
+/* The DIE's name, or NULL: kd's one copy of it (kd->names), never freed by the caller. */
+char *kd_name(struct kdwarf *kd, Dwarf_Die die);
 /* .debug_rnglists/.debug_loclists headers libdwarf 20210528 would mishandle (list_tables.c). */
 int kd_check_list_tables(int fd, const char *file, ks_err *err);
 /* A new zeroed type owned by kd. */

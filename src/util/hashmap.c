@@ -57,6 +57,17 @@ bool hm_put(struct hashmap *h, const char *key, uint64_t value)
     return true;
 }
 
+const char *hm_intern(struct hashmap *h, const char *s)
+{
+    if ((h->len + 1) * 4 > h->cap * 3) grow(h);
+    struct hm_entry *e = slot(h, s);
+    if (!e->key) {
+        e->key = xstrdup(s);
+        h->len++;
+    }
+    return e->key;
+}
+
 void hm_each_prefix(const struct hashmap *h, const char *prefix, void (*fn)(const char *, void *), void *arg)
 {
     size_t n = strlen(prefix);
