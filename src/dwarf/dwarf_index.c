@@ -213,6 +213,7 @@ static struct kdwarf *kdwarf_new(void)
     for (int i = 0; i < NS_COUNT; i++)
         hm_init(&kd->ns[i]);
     hm_init(&kd->built);
+    u64_init(&kd->by_die);
     hm_init(&kd->names);
     hm_init(&kd->var_types);
     kd->void_type.kind = KT_VOID;
@@ -300,6 +301,7 @@ static void serve_from_cache(struct kdwarf *kd, const char *path, const char *id
     kd->owned = NULL;
     kd->nowned = kd->capowned = 0;
     hm_free(&kd->names);
+    u64_free(&kd->by_die);
     hm_free(&kd->built);
     hm_init(&kd->built);
     hm_free(&kd->var_types);
@@ -386,6 +388,7 @@ void kdwarf_close(struct kdwarf *kd)
     for (size_t i = 0; i < kd->nowned; i++) free_type(kd->owned[i]);
     free(kd->owned);
     hm_free(&kd->built);
+    u64_free(&kd->by_die);
     hm_free(&kd->names);
     hm_free(&kd->var_types);
     for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);

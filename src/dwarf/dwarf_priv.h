@@ -16,6 +16,7 @@ struct kdwarf {
     struct hashmap ns[NS_COUNT];     /* name -> DIE offset */
     struct hashmap var_types;        /* variable name -> struct ktype * (looked up once) */
     struct hashmap names;            /* every name of a DWARF-built type or member, each stored once */
+    struct u64map by_die;            /* DIE offset -> struct ktype * (several DIEs may share a type) */
     struct hashmap built;            /* "%llx" DIE offset -> struct ktype * (an index: several keys may share a type) */
     struct ktype **owned;            /* every type allocated, freed once at close */
     size_t nowned, capowned;

@@ -454,6 +454,10 @@ void tc_write(struct kdwarf *kd, const char *path, const char *build_id, bool pr
     if (!path[0])
         return;
     build_everything(kd, progress);
+    /* Everything the file holds is built: libdwarf's own heap goes before the merge's arrays are
+     * made (it starts again, lazily, if asked for a line table or a prototype). */
+    if (kd->path)
+        kd_dwarf_stop(kd);
     struct writer w = {.kd = kd};
     hm_init(&w.string_at);
     str_ref(&w, ""); /* the table is never empty and ends with a NUL */

@@ -1,6 +1,6 @@
 /*
  * Building struct ktype from DIEs, on demand, and the queries the upper layers use.
- * A type is registered in kd->built before its members are filled, so recursive types terminate;
+ * A type is registered in kd->by_die before its members are filled, so recursive types terminate;
  * pointer targets stay unbuilt until kt_target() follows them.
  */
 #include <stdio.h>
@@ -15,17 +15,14 @@ struct ktype *kd_build_type(struct kdwarf *kd, uint64_t die) { return build_type
 
 static struct ktype *built_get(struct kdwarf *kd, Dwarf_Off off)
 {
-    char key[24];
     uint64_t v;
-    snprintf(key, sizeof key, "%llx", (unsigned long long)off);
-    return hm_get(&kd->built, key, &v) ? (struct ktype *)(uintptr_t)v : NULL;
+    return u64_get(&kd->by_die, off, &v) ? (struct ktype *)(uintptr_t)v : NULL;
 }
 
 static void built_put(struct kdwarf *kd, Dwarf_Off off, struct ktype *t)
 {
-    char key[24];
-    snprintf(key, sizeof key, "%llx", (unsigned long long)off);
-    hm_put(&kd->built, key, (uint64_t)(uintptr_t)t);
+    if (!u64_get(&kd->by_die, off, NULL)) /* first one stays, as hm_put did */
+        u64_put(&kd->by_die, off, (uint64_t)(uintptr_t)t);
 }
 
 /* The type a DIE's DW_AT_type names (void if none). */
