@@ -25,11 +25,13 @@ bool kd_has_attr(Dwarf_Die die, Dwarf_Half at)
     return dwarf_hasattr(die, at, &has, NULL) == DW_DLV_OK && has;
 }
 
-char *kd_name(Dwarf_Die die)
+/* Interned: a distribution kernel's DWARF names 5 M members while the type cache is built, nearly
+ * all of them repeats of one another (every unit's copy of every struct). */
+char *kd_name(struct kdwarf *kd, Dwarf_Die die)
 {
     char *name = NULL;
     if (dwarf_diename(die, &name, NULL) != DW_DLV_OK || !name) return NULL;
-    return xstrdup(name);
+    return (char *)hm_intern(&kd->names, name);
 }
 
 static int with_attr(Dwarf_Die die, Dwarf_Half at, Dwarf_Attribute *attr)
@@ -211,6 +213,8 @@ static struct kdwarf *kdwarf_new(void)
     for (int i = 0; i < NS_COUNT; i++)
         hm_init(&kd->ns[i]);
     hm_init(&kd->built);
+    u64_init(&kd->by_die);
+    hm_init(&kd->names);
     hm_init(&kd->var_types);
     kd->void_type.kind = KT_VOID;
     kd->void_type.name = "void";
@@ -228,7 +232,7 @@ static int kdwarf_init(struct kdwarf *kd, int fd, const char *name, ks_err *err)
     if (kd_check_list_tables(fd, name, err))
         return -1;
     Dwarf_Error e = NULL;
-    if (dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, on_dwarf_error, kd, &kd->dbg, &e) != DW_DLV_OK) {
+    if (kd_dwarf_start(kd, on_dwarf_error, &e) != DW_DLV_OK) {
         ks_fail(err, "%s: libdwarf cannot read its DWARF: %s", name, e ? dwarf_errmsg(e) : "no DWARF");
         if (e) dwarf_dealloc(NULL, e, DW_DLA_ERROR);    /* made without a Dwarf_Debug: freed without one */
         kd->dbg = NULL;
@@ -296,6 +300,8 @@ static void serve_from_cache(struct kdwarf *kd, const char *path, const char *id
     free(kd->owned);
     kd->owned = NULL;
     kd->nowned = kd->capowned = 0;
+    hm_free(&kd->names);
+    u64_free(&kd->by_die);
     hm_free(&kd->built);
     hm_init(&kd->built);
     hm_free(&kd->var_types);
@@ -310,8 +316,7 @@ static void serve_from_cache(struct kdwarf *kd, const char *path, const char *id
     kdwarf_close(fresh);
     kd_lines_free(kd->lines);
     kd->lines = NULL;
-    dwarf_finish(kd->dbg, NULL);
-    kd->dbg = NULL; /* started again only if asked for lines or a prototype (kd_need_dwarf) */
+    kd_dwarf_stop(kd); /* started again only if asked for lines or a prototype (kd_need_dwarf) */
 }
 
 int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
@@ -363,13 +368,7 @@ const char *kdwarf_index_origin(const struct kdwarf *kd) { return kd->origin; }
 
 static void free_type(struct ktype *t)
 {
-    if (!t->borrowed) {
-        for (unsigned i = 0; i < t->nmembers; i++)
-            free(t->members[i].name);
-        for (unsigned i = 0; i < t->nenums; i++)
-            free(t->enums[i].name);
-        free(t->name);
-    }
+    /* Names belong to the owner's pool (kd->names) or to the mapped type cache. */
     free(t->members);
     free(t->enums);
     free(t);
@@ -389,12 +388,14 @@ void kdwarf_close(struct kdwarf *kd)
     for (size_t i = 0; i < kd->nowned; i++) free_type(kd->owned[i]);
     free(kd->owned);
     hm_free(&kd->built);
+    u64_free(&kd->by_die);
+    hm_free(&kd->names);
     hm_free(&kd->var_types);
     for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);
     kd_lines_free(kd->lines);
     tc_close(kd->tc);
     free(kd->path);
-    if (kd->dbg) dwarf_finish(kd->dbg, NULL);
+    kd_dwarf_stop(kd);
     if (kd->fd >= 0) close(kd->fd);
     free(kd);
 }

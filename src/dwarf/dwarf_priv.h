@@ -15,6 +15,8 @@ struct kdwarf {
     Dwarf_Debug dbg;
     struct hashmap ns[NS_COUNT];     /* name -> DIE offset */
     struct hashmap var_types;        /* variable name -> struct ktype * (looked up once) */
+    struct hashmap names;            /* every name of a DWARF-built type or member, each stored once */
+    struct u64map by_die;            /* DIE offset -> struct ktype * (several DIEs may share a type) */
     struct hashmap built;            /* "%llx" DIE offset -> struct ktype * (an index: several keys may share a type) */
     struct ktype **owned;            /* every type allocated, freed once at close */
     size_t nowned, capowned;
@@ -27,17 +29,26 @@ struct kdwarf {
     struct tcache *tc;               /* the mapped type cache, or NULL (typecache.h) */
     char *path;                      /* the vmlinux, for starting libdwarf late */
     bool dwarf_failed;               /* libdwarf was started late and could not read the DWARF */
+    struct kd_mapped *mapped;        /* the file as libdwarf reads it (mapped_obj.c), or NULL */
 };
 
 /* libdwarf on kd's file, started now if the type cache let it sleep so far (0 when it runs). */
 int kd_need_dwarf(struct kdwarf *kd, ks_err *err);
+
+/* libdwarf on kd->fd, reading the sections from a mapping of the file where it can (mapped_obj.c);
+ * kd_dwarf_stop() ends it and unmaps. */
+int kd_dwarf_start(struct kdwarf *kd, Dwarf_Handler on_error, Dwarf_Error *e);
+void kd_dwarf_stop(struct kdwarf *kd);
+/* Drop the mapped debug sections' pages from this process's memory (they are read again on need). */
+void kd_dwarf_forget_pages(struct kdwarf *kd);
 
 /* Attribute helpers over libdwarf (0 on success). */
 int kd_attr_ref(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Off *off);
 int kd_attr_udata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Unsigned *v);
 int kd_attr_sdata(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Signed *v);
 bool kd_has_attr(Dwarf_Die die, Dwarf_Half at);
-char *kd_name(Dwarf_Die die);   /* malloc'd copy, or NULL */
+/* The DIE's name, or NULL: kd's one copy of it (kd->names), never freed by the caller. */
+char *kd_name(struct kdwarf *kd, Dwarf_Die die);
 /* .debug_rnglists/.debug_loclists headers libdwarf 20210528 would mishandle (list_tables.c). */
 int kd_check_list_tables(int fd, const char *file, ks_err *err);
 /* A new zeroed type owned by kd. */

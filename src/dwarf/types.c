@@ -1,6 +1,6 @@
 /*
  * Building struct ktype from DIEs, on demand, and the queries the upper layers use.
- * A type is registered in kd->built before its members are filled, so recursive types terminate;
+ * A type is registered in kd->by_die before its members are filled, so recursive types terminate;
  * pointer targets stay unbuilt until kt_target() follows them.
  */
 #include <stdio.h>
@@ -15,17 +15,14 @@ struct ktype *kd_build_type(struct kdwarf *kd, uint64_t die) { return build_type
 
 static struct ktype *built_get(struct kdwarf *kd, Dwarf_Off off)
 {
-    char key[24];
     uint64_t v;
-    snprintf(key, sizeof key, "%llx", (unsigned long long)off);
-    return hm_get(&kd->built, key, &v) ? (struct ktype *)(uintptr_t)v : NULL;
+    return u64_get(&kd->by_die, off, &v) ? (struct ktype *)(uintptr_t)v : NULL;
 }
 
 static void built_put(struct kdwarf *kd, Dwarf_Off off, struct ktype *t)
 {
-    char key[24];
-    snprintf(key, sizeof key, "%llx", (unsigned long long)off);
-    hm_put(&kd->built, key, (uint64_t)(uintptr_t)t);
+    if (!u64_get(&kd->by_die, off, NULL)) /* first one stays, as hm_put did */
+        u64_put(&kd->by_die, off, (uint64_t)(uintptr_t)t);
 }
 
 /* The type a DIE's DW_AT_type names (void if none). */
@@ -65,7 +62,7 @@ static uint64_t member_location(struct kdwarf *kd, Dwarf_Die die)
 
 static void fill_member(struct kdwarf *kd, Dwarf_Die die, struct kt_member *m)
 {
-    m->name = kd_name(die);
+    m->name = kd_name(kd, die);
     m->type = type_of(kd, die);
     m->offset = member_location(kd, die);
     Dwarf_Unsigned bits = 0, v = 0;
@@ -102,7 +99,7 @@ static void fill_children(struct kdwarf *kd, Dwarf_Die die, struct ktype *t)
             if (t->nmembers == cap) t->members = xrealloc(t->members, (cap = cap ? cap * 2 : 8) * sizeof *t->members);
             struct kt_member *m = &t->members[t->nmembers++];
             memset(m, 0, sizeof *m);
-            m->name = kd_name(c);
+            m->name = kd_name(kd, c);
             m->type = type_of(kd, c);
         } else if (tag == DW_TAG_unspecified_parameters && t->kind == KT_FUNC) {
             t->varargs = true;
@@ -111,7 +108,7 @@ static void fill_children(struct kdwarf *kd, Dwarf_Die die, struct ktype *t)
             struct kt_enumerator *e = &t->enums[t->nenums++];
             Dwarf_Signed v = 0;
             kd_attr_sdata(kd, c, DW_AT_const_value, &v);
-            e->name = kd_name(c);
+            e->name = kd_name(kd, c);
             e->value = v;
         }
         Dwarf_Die next = NULL;
@@ -119,6 +116,9 @@ static void fill_children(struct kdwarf *kd, Dwarf_Die die, struct ktype *t)
         dwarf_dealloc_die(c);
         c = r == DW_DLV_OK ? next : NULL;
     }
+    /* Exactly as long as needed: the type cache's build holds millions of these at once. */
+    if (t->nmembers && t->nmembers < cap) t->members = xrealloc(t->members, t->nmembers * sizeof *t->members);
+    if (t->nenums && t->nenums < cap) t->enums = xrealloc(t->enums, t->nenums * sizeof *t->enums);
 }
 
 /* Arrays: one ktype per dimension, outermost first. */
@@ -224,7 +224,7 @@ static struct ktype *build_type(struct kdwarf *kd, Dwarf_Off off)
     if (dwarf_offdie_b(kd->dbg, off, 1, &die, NULL) != DW_DLV_OK) return NULL;
     Dwarf_Half tag = 0;
     dwarf_tag(die, &tag, NULL);
-    char *name = kd_name(die);
+    char *name = kd_name(kd, die);
     /* A declaration ("struct foo;") stands for the full definition found elsewhere. */
     if ((tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_enumeration_type) && name &&
         kd_has_attr(die, DW_AT_declaration)) {
@@ -232,7 +232,6 @@ static struct ktype *build_type(struct kdwarf *kd, Dwarf_Off off)
         int ns = tag == DW_TAG_structure_type ? NS_STRUCT : tag == DW_TAG_union_type ? NS_UNION : NS_ENUM;
         if (hm_get(&kd->ns[ns], name, &def) && def != off) {
             dwarf_dealloc_die(die);
-            free(name);
             t = build_type(kd, def);
             if (t) built_put(kd, off, t);
             return t;

@@ -48,25 +48,26 @@ struct kt_enumerator {
     int64_t value;
 };
 
+/* Fields ordered so there is no padding: the type cache's build holds millions of these. */
 struct ktype {
     enum kt_kind kind;
+    unsigned nmembers;
     char *name;              /* NULL if anonymous */
     uint64_t size;
-    bool is_signed, is_char, is_bool, is_float;
     struct ktype *target;    /* typedef/const/volatile/array element; pointers: use kt_target() */
     uint64_t target_die;     /* pointers: the target's DIE, built on demand (0 = void *) */
-    bool target_built;
     uint64_t count;          /* arrays: elements in the first dimension (0 = flexible/unknown) */
     struct kt_member *members;
-    unsigned nmembers;
-    bool prototyped, varargs; /* functions: target is the return type, members the parameters */
     struct kt_enumerator *enums;
-    unsigned nenums;
     uint64_t die;
     struct kdwarf *owner;    /* whose DWARF the DIE offsets (die, target_die) belong to */
-    bool target_in_cache;    /* pointers built from the type cache: target_die is a cache record */
-    bool borrowed;           /* names point into the mapped type cache: not freed with the type */
+    unsigned nenums;
     uint32_t cache_id;       /* while the cache is written: this type's record number */
+    bool is_signed, is_char, is_bool, is_float;
+    bool target_built;
+    bool prototyped, varargs; /* functions: target is the return type, members the parameters */
+    bool target_in_cache;    /* pointers built from the type cache: target_die is a cache record */
+    bool borrowed;           /* names point into the mapped type cache */
 };
 
 struct kdwarf;

@@ -57,6 +57,59 @@ bool hm_put(struct hashmap *h, const char *key, uint64_t value)
     return true;
 }
 
+void u64_init(struct u64map *m) { m->e = NULL; m->cap = m->len = 0; }
+
+void u64_free(struct u64map *m)
+{
+    free(m->e);
+    u64_init(m);
+}
+
+static struct u64_entry *u64_slot(const struct u64map *m, uint64_t key)
+{
+    size_t i = (size_t)((key + 1) * 0x9e3779b97f4a7c15ull >> 20) & (m->cap - 1);
+    while (m->e[i].key_plus_1 && m->e[i].key_plus_1 != key + 1) i = (i + 1) & (m->cap - 1);
+    return &m->e[i];
+}
+
+static void u64_grow(struct u64map *m)
+{
+    struct u64map n = { xcalloc(m->cap ? m->cap * 2 : 64, sizeof *n.e), m->cap ? m->cap * 2 : 64, m->len };
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->e[i].key_plus_1) *u64_slot(&n, m->e[i].key_plus_1 - 1) = m->e[i];
+    free(m->e);
+    *m = n;
+}
+
+bool u64_get(const struct u64map *m, uint64_t key, uint64_t *value)
+{
+    if (!m->cap) return false;
+    const struct u64_entry *e = u64_slot(m, key);
+    if (!e->key_plus_1) return false;
+    if (value) *value = e->value;
+    return true;
+}
+
+void u64_put(struct u64map *m, uint64_t key, uint64_t value)
+{
+    if ((m->len + 1) * 4 > m->cap * 3) u64_grow(m);
+    struct u64_entry *e = u64_slot(m, key);
+    if (!e->key_plus_1) m->len++;
+    e->key_plus_1 = key + 1;
+    e->value = value;
+}
+
+const char *hm_intern(struct hashmap *h, const char *s)
+{
+    if ((h->len + 1) * 4 > h->cap * 3) grow(h);
+    struct hm_entry *e = slot(h, s);
+    if (!e->key) {
+        e->key = xstrdup(s);
+        h->len++;
+    }
+    return e->key;
+}
+
 void hm_each_prefix(const struct hashmap *h, const char *prefix, void (*fn)(const char *, void *), void *arg)
 {
     size_t n = strlen(prefix);

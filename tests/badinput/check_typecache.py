@@ -5,7 +5,10 @@ committed sample:
     print the sizes gdb gives for the same vmlinux, and the cache left behind is whole (a third run
     reads it without a warning and leaves no temporary file);
   - a corrupt, truncated, wrong-version and foreign-build-id cache file: each is detected, ONE
-    warning line says so, the run still succeeds with gdb's sizes, and the cache is rebuilt.
+    warning line says so, the run still succeeds with gdb's sizes, and the cache is rebuilt;
+  - the same vmlinux with its debug sections decompressed (objcopy), which libdwarf then reads from
+    a mapping of the file (src/dwarf/mapped_obj.c) instead of its own reader: gdb's sizes, and the
+    very same cache file.
 
   check_typecache.py KSLEUTH VMLINUX DUMP WORKDIR"""
 import glob
@@ -52,6 +55,21 @@ def damage(path, how):
     open(path, "wb").write(bytes(data))
 
 
+def check_mapped(c, ksleuth, vmlinux, dump, work, want, reference):
+    plain = os.path.join(work, "typecache-vmlinux-plain")
+    subprocess.run(["objcopy", "--decompress-debug-sections", vmlinux, plain], check=True, timeout=600)
+    cache = os.path.join(work, "typecache-mapped")
+    shutil.rmtree(cache, ignore_errors=True)
+    os.makedirs(cache)
+    r = run(ksleuth, plain, dump, cache)
+    c.check(r.returncode == 0, f"decompressed vmlinux: exit {r.returncode}: {r.stderr[:300]}")
+    c.check(sizes(r.stdout) == want, f"decompressed vmlinux: sizes {sizes(r.stdout)}, gdb says {want}")
+    files = glob.glob(os.path.join(cache, "*.types"))
+    same = len(files) == 1 and open(files[0], "rb").read() == reference
+    c.check(same, f"decompressed vmlinux: its cache differs from the compressed one's ({files})")
+    os.unlink(plain)
+
+
 def main():
     ksleuth, vmlinux, dump, work = sys.argv[1:5]
     c = Checks("typecache")
@@ -71,6 +89,8 @@ def main():
     c.check(third.returncode == 0 and not third.stderr.strip(), f"the cache left behind is not whole: {third.stderr[:300]}")
     c.check(sizes(third.stdout) == want, f"warm run: sizes {sizes(third.stdout)}, gdb says {want}")
     path = files[0] if files else ""
+    if path:
+        check_mapped(c, ksleuth, vmlinux, dump, work, want, open(path, "rb").read())
     for how in ("corrupt", "truncated", "wrong-version", "foreign-build-id"):
         if not path:
             break
