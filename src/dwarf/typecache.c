@@ -80,6 +80,33 @@ static bool name_ok(const struct tcache *tc, uint32_t name, size_t strsize)
     return name == TC_NO_NAME || name < strsize;
 }
 
+/* Largest first dimension an array record may claim: far beyond any kernel array, small enough
+ * that a walk bounded by it ends. */
+#define TC_MAX_ARRAY_COUNT (1ull << 26)
+
+/* A struct's or union's members lie inside it, and a bit-field's bits inside the 8 bytes read
+ * from its byte offset (kt_bit_value): a file that says otherwise would send readers past the
+ * buffers they sized from the type. Members of other kinds (a function's parameters) have none. */
+static bool record_members_fit(const struct tcache *tc, const struct tc_type *t)
+{
+    if (t->kind == KT_ARRAY)
+        return t->count <= TC_MAX_ARRAY_COUNT;
+    if (t->kind != KT_STRUCT && t->kind != KT_UNION)
+        return true;
+    for (uint32_t j = 0; j < t->nmembers; j++) {
+        const struct tc_member *m = &tc->members[t->first + j];
+        if (m->offset > t->size)
+            return false;
+        if (m->bit_size == 0)
+            continue;
+        if (m->offset > UINT64_MAX / 8 || m->bit_pos < m->offset * 8)
+            return false;
+        if (m->bit_pos - m->offset * 8 + m->bit_size > 64)
+            return false;
+    }
+    return true;
+}
+
 static int check_types(const struct tcache *tc, size_t strsize, struct tc_why *why)
 {
     for (size_t i = 0; i < tc->ntypes; i++) {
@@ -94,6 +121,9 @@ static int check_types(const struct tcache *tc, size_t strsize, struct tc_why *w
     for (size_t i = 0; i < tc->nmembers; i++)
         if (!name_ok(tc, tc->members[i].name, strsize) || !ref_ok(tc, tc->members[i].type) || tc->members[i].bit_size > 64)
             return refuse(why, "member record %zu is malformed", i);
+    for (size_t i = 0; i < tc->ntypes; i++)
+        if (!record_members_fit(tc, &tc->types[i]))
+            return refuse(why, "type record %zu has a member outside its size", i);
     for (size_t i = 0; i < tc->nenums; i++)
         if (!name_ok(tc, tc->enums[i].name, strsize))
             return refuse(why, "enumerator record %zu is malformed", i);

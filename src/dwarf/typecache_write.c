@@ -435,7 +435,9 @@ static void publish(const struct growbuf *b, const char *path)
     char tmp[1100];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(tmp, sizeof tmp, "%s.%d.%ld.tmp", path, (int)getpid(), ts.tv_nsec);
+    int len = snprintf(tmp, sizeof tmp, "%s.%d.%ld.tmp", path, (int)getpid(), ts.tv_nsec);
+    if (len < 0 || (size_t)len >= sizeof tmp)
+        return; /* a cut name could clash with another writer's or rename the wrong file: no cache */
     mkdir_parents(tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
