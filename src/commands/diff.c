@@ -227,17 +227,26 @@ static const struct slab_row *find_slab(const struct snapshot *s, const char *na
     return NULL;
 }
 
+/* One side's figure, or null ("-") where that dump has no such cache. */
+static void put_side(struct table *t, const char *key, const struct slab_row *side, uint64_t v)
+{
+    if (side)
+        put_u(t, key, v);
+    else
+        put_null_as(t, key, "-");
+}
+
+/* A cache only one dump has: null on the other side; DIFF counts its pages from none. */
 static void slab_row(struct table *t, const char *name, const struct slab_row *a, const struct slab_row *b)
 {
-    static const struct slab_row none;
-    const struct slab_row *x = a ? a : &none, *y = b ? b : &none;
+    uint64_t pages_a = a ? a->pages : 0, pages_b = b ? b->pages : 0;
     row_begin(t);
     put_s(t, "cache", name);
-    put_u(t, "pages_a", x->pages);
-    put_u(t, "pages_b", y->pages);
-    put_i(t, "difference", (int64_t)y->pages - (int64_t)x->pages);
-    put_u(t, "objects_a", x->objects);
-    put_u(t, "objects_b", y->objects);
+    put_side(t, "pages_a", a, pages_a);
+    put_side(t, "pages_b", b, pages_b);
+    put_i(t, "difference", (int64_t)pages_b - (int64_t)pages_a);
+    put_side(t, "objects_a", a, a ? a->objects : 0);
+    put_side(t, "objects_b", b, b ? b->objects : 0);
     row_end(t);
 }
 
@@ -322,6 +331,7 @@ const struct command cmd_diff = {
     "JSON: {\"tasks\":[{\"change\",\"pid\",\"rss_kb_a\",\"rss_kb_b\",\"pss_kb_a\",\"pss_kb_b\",\"comm\"}],\n"
     "\"classes\":[{\"class\",\"pages_a\",\"pages_b\",\"difference\"}],\"free_blocks\":[{\"order\",\"blocks_a\",\n"
     "\"blocks_b\",\"difference\",\"unusable_a\",\"unusable_b\"}],\"slab_caches\":[{\"cache\",\"pages_a\",\"pages_b\",\n"
-    "\"difference\",\"objects_a\",\"objects_b\"}]}; a process missing on one side has null figures there, a cache 0",
+    "\"difference\",\"objects_a\",\"objects_b\"}]}; a process or cache missing on one side has null figures there\n"
+    "(text: -); a cache's difference then counts from none",
     run_diff,
 };

@@ -180,9 +180,9 @@ void census_free(struct census *c)
 {
     free(c->class_of);
     free(c->tag);
-    free(c->pagetables.v);
-    free(c->stacks.v);
-    free(c->slabs.v);
-    free(c->files.v);
+    census_owners_free(&c->pagetables);
+    census_owners_free(&c->stacks);
+    census_owners_free(&c->slabs);
+    census_owners_free(&c->files);
     memset(c, 0, sizeof *c);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../kernel/kernel.h"
+#include "../util/hashmap.h"
 #include "zone.h"
 
 enum census_class {
@@ -44,9 +45,12 @@ struct census_owner {
     uint64_t pages;
 };
 
+/* Owners in the order first met; index maps an id (hex) to its place in v, so a caller that
+ * reorders v (to show it) must ask census_owner() no more. */
 struct census_owners {
     struct census_owner *v;
     size_t n, cap;
+    struct hashmap index;
 };
 
 struct census {
@@ -81,5 +85,6 @@ int census_pcp_count(struct kernel *k, uint64_t *pages, ks_err *err);
 int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz, ks_err *err);
 /* The owner with this id (added with pages 0 if new). */
 struct census_owner *census_owner(struct census_owners *o, uint64_t id);
+void census_owners_free(struct census_owners *o);
 
 #endif

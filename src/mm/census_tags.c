@@ -5,6 +5,8 @@
 
 #include "../kernel/klist.h"
 #include "../kernel/stacks.h"
+#include "../kernel/vfs.h"
+#include "../util/hashmap.h"
 #include "../util/u64set.h"
 #include "census.h"
 #include "page.h"
@@ -12,19 +14,30 @@
 
 #define MAX_LIST 10000000u
 
+/* The page-cache pass asks for an owner per file frame: the index keeps that O(1) per frame. */
 struct census_owner *census_owner(struct census_owners *o, uint64_t id)
 {
-    for (size_t i = 0; i < o->n; i++)
-        if (o->v[i].id == id)
-            return &o->v[i];
+    char key[24];
+    uint64_t at;
+    snprintf(key, sizeof key, "%llx", (unsigned long long)id);
+    if (hm_get(&o->index, key, &at))
+        return &o->v[at];
     if (o->n == o->cap) {
         o->cap = o->cap ? 2 * o->cap : 64;
         o->v = xrealloc(o->v, o->cap * sizeof *o->v);
     }
+    hm_put(&o->index, key, o->n);
     struct census_owner *w = &o->v[o->n++];
     memset(w, 0, sizeof *w);
     w->id = id;
     return w;
+}
+
+void census_owners_free(struct census_owners *o)
+{
+    free(o->v);
+    hm_free(&o->index);
+    memset(o, 0, sizeof *o);
 }
 
 int census_tag_frame(struct census *c, uint64_t pfn, enum census_tag tag)
@@ -421,8 +434,6 @@ int census_pcp_count(struct kernel *k, uint64_t *pages, ks_err *err)
 
 /* ---- page cache owners: the file behind an address_space ---- */
 
-#define MAX_DENTRY_DEPTH 64
-
 /* Prepend "/name" of one dentry to path (len bytes used). */
 static int prepend_name(struct kernel *k, uint64_t dentry, char *path, size_t size, size_t *len, ks_err *err)
 {
@@ -435,7 +446,8 @@ static int prepend_name(struct kernel *k, uint64_t dentry, char *path, size_t si
     if (kread(k, name_ptr, name, (size_t)name_len, err))
         return -1;
     if (*len + name_len + 2 >= size)
-        return 0;
+        return ks_fail_at(err, KS_E_CORRUPT, KS_AS_KVIRT, dentry, "dentry %#llx: path longer than %zu bytes",
+                          (unsigned long long)dentry, size);
     memmove(path + name_len + 1, path, *len + 1);
     path[0] = '/';
     memcpy(path + 1, name, (size_t)name_len);
@@ -449,7 +461,7 @@ static int prepend_name(struct kernel *k, uint64_t dentry, char *path, size_t si
 int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz, ks_err *err)
 {
     uint64_t inode, ino, sb, type, type_name, first, alias_off;
-    char fs[32] = "", path[512] = "";
+    char fs[32] = "", path[VFS_PATH_MAX] = "";
     size_t len = 0;
     if (kread_member(k, mapping, "struct address_space", "host", &inode, err) ||
         kread_member(k, inode, "struct inode", "i_ino", &ino, err) || kread_member(k, inode, "struct inode", "i_sb", &sb, err) ||
@@ -459,8 +471,11 @@ int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz
         kmember_off(k, "struct dentry", "d_u.d_alias", &alias_off, err))
         return -1;
     uint64_t dentry = first ? first - alias_off : 0;
-    for (int depth = 0; dentry && depth < MAX_DENTRY_DEPTH; depth++) {
+    for (int depth = 0; dentry; depth++) {
         uint64_t parent;
+        if (depth == VFS_MAX_DEPTH)
+            return ks_fail_at(err, KS_E_CORRUPT, KS_AS_KVIRT, dentry, "dentry %#llx: path deeper than %d (a loop?)",
+                              (unsigned long long)dentry, VFS_MAX_DEPTH);
         if (kread_member(k, dentry, "struct dentry", "d_parent", &parent, err))
             return -1;
         if (parent == dentry)

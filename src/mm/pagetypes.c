@@ -8,7 +8,13 @@
 #include "vma.h"
 #include "zone.h"
 
-/* include/linux/page-flags.h (4.18+): typed pages keep page_type = ~type bits in _mapcount's word. */
+/* include/linux/page-flags.h (4.18+): typed pages keep page_type = ~type bits in _mapcount's word.
+ * The type bits are #defines, absent from the DWARF. PG_table moved between kernels, so it is
+ * learned from a known page table (learn_pg_table). PG_offline cannot be learned that way: only
+ * a balloon or memory hot-unplug marks a frame offline, so a dump usually has none to read it
+ * off. It is a constant because it never moved: 0x100 from its introduction (5.0) through every
+ * kernel with this page_type layout (6.1 included); kernels that redefine page_type as an enum
+ * (6.10+) also change the other bits this file reads, and would be a new generation here. */
 #define PAGE_TYPE_BASE        0xf0000000u
 #define PG_offline_type       0x00000100u
 #define PAGE_MAPCOUNT_RESERVE (-128)
@@ -186,13 +192,34 @@ static int config_init(struct kernel *k, struct pagetypes *pt, ks_err *err)
     return 0;
 }
 
+/* MAX_PHYSMEM_BITS on i386 (arch/x86/include/asm/pgtable_32_types.h / sparsemem.h): 36 with
+ * PAE (8-byte entries), 32 without: no frame lies above these. */
+static uint64_t physical_pfn_limit(const struct kernel *k)
+{
+    unsigned physmem_bits = k->paging->entry_size == 8 ? 36 : 32;
+    return 1ull << (physmem_bits - KS_PAGE_SHIFT);
+}
+
+/* The dump's max_pfn sizes an array and a loop over every frame: a corrupt one must not. */
+static int check_max_pfn(struct kernel *k, uint64_t max_pfn, ks_err *err)
+{
+    uint64_t limit = physical_pfn_limit(k);
+    if (max_pfn > limit)
+        return ks_fail_kind(err, KS_E_CORRUPT, "max_pfn %#llx is beyond the %#llx frames the architecture can address",
+                            (unsigned long long)max_pfn, (unsigned long long)limit);
+    if (max_pfn > k->dump->max_pfn)
+        return ks_fail_kind(err, KS_E_CORRUPT, "max_pfn %#llx is beyond the %#llx frames the dump holds",
+                            (unsigned long long)max_pfn, (unsigned long long)k->dump->max_pfn);
+    return 0;
+}
+
 /* get_max_dump_pfn(): max_pfn, rounded up to a whole section under SPARSEMEM. FLATMEM's
  * pfn_valid() is pfn < max_mapnr, with mem_map the struct page of pfn 0. */
 static int max_dump_pfn(struct kernel *k, struct pagetypes *pt, ks_err *err)
 {
     struct memory_model m;
     uint64_t max_pfn;
-    if (kvar_read_int(k, "max_pfn", NULL, &max_pfn, err) || memory_model(k, &m, err))
+    if (kvar_read_int(k, "max_pfn", NULL, &max_pfn, err) || check_max_pfn(k, max_pfn, err) || memory_model(k, &m, err))
         return -1;
     if (m.sparse) {
         uint64_t per_section = 1ull << (m.section_size_bits - KS_PAGE_SHIFT);
@@ -265,7 +292,10 @@ static int compound_mapped(struct pagetypes *pt, const struct frame_info *fi, bo
         return 0;
     if (first_tail_field(pt, fi->head, "compound_order", &order, err))
         return -1;
-    for (uint64_t i = 0; i < (1ull << (order & 31)) && !*mapped; i++) {
+    if (order >= pt->max_order)
+        return ks_fail_at(err, KS_E_CORRUPT, KS_AS_KVIRT, fi->head, "compound page %#llx has order %llu, not below MAX_ORDER %u",
+                          (unsigned long long)fi->head, (unsigned long long)order, pt->max_order);
+    for (uint64_t i = 0; i < (1ull << order) && !*mapped; i++) {
         if (kread_member(pt->k, fi->head + i * pt->page_size, "struct page", "_mapcount.counter", &v, err))
             return -1;
         *mapped = (int32_t)v >= 0;
@@ -346,9 +376,12 @@ static int state_flags(struct pagetypes *pt, struct frame_info *fi, uint64_t *u,
 {
     bool free = false;
     if (page_is_buddy(pt->k, &fi->pi)) {
+        if (fi->pi.private >= pt->max_order)
+            return ks_fail_kind(err, KS_E_CORRUPT, "free frame %#llx has buddy order %llu, not below MAX_ORDER %u",
+                                (unsigned long long)fi->pfn, (unsigned long long)fi->pi.private, pt->max_order);
         free = true;
         pt->free_start = fi->pfn;
-        pt->free_end = fi->pfn + (1ull << (fi->pi.private & 31));
+        pt->free_end = fi->pfn + (1ull << fi->pi.private);
     } else if (fi->hi.count == 0 && free_buddy(pt, fi, &free, err))
         return -1;
     if (free) {

@@ -182,6 +182,40 @@ def issue11_patch(name, raw, vmlinux, np, init_task, off):
         raw.put(page + o["freelist"], 0xDEADB000)
 
 
+# Issue 14 review: values the frame census sizes loops and arrays by, made corrupt.
+CENSUS_CASES = ("census-max-pfn", "census-max-pfn-past-dump", "census-buddy-order", "census-compound-order")
+PAGE_TYPE_BUDDY = 0xFFFFFF7F  # include/linux/page-flags.h: page_type with PG_buddy (0x80) cleared
+
+
+def census_patch(name, raw, vmlinux):
+    if name.startswith("census-max-pfn"):
+        frames = os.path.getsize(raw.f.name) >> 12
+        raw.put(gdb_address(vmlinux, "max_pfn"), 0x7FFFFFFF if name == "census-max-pfn" else frames + 0x1000)
+        return
+    o = dict(zip(["size", "flags", "page_type", "private", "order"],
+                 [int(subprocess.run(["gdb", "-batch", "-nx", "-ex", "print sizeof(struct page)", vmlinux],
+                                     capture_output=True, text=True, timeout=300).stdout.split("=")[1])]
+                 + gdb_offsets(vmlinux, [("struct page", "flags"), ("struct page", "page_type"),
+                                         ("struct page", "private"), ("struct page", "compound_order")])))
+    head_bit, slab_bit = (int(subprocess.run(["gdb", "-batch", "-nx", "-ex", f"print (int){e}", vmlinux], capture_output=True,
+                                             text=True, timeout=300).stdout.split("=")[1]) for e in ("PG_head", "PG_slab"))
+    mem_map = raw.u32(gdb_address(vmlinux, "mem_map"))
+    for pfn in range(os.path.getsize(raw.f.name) >> 12):
+        page = mem_map + pfn * o["size"]
+        flags = raw.u32(page + o["flags"])
+        if name == "census-buddy-order" and raw.u32(page + o["page_type"]) == PAGE_TYPE_BUDDY:
+            raw.put(page + o["private"], 0x7FFFFFFF)       # the free block's order
+            return
+        if name == "census-compound-order" and flags >> head_bit & 1 and flags >> slab_bit & 1:
+            # np-96m's only compound pages are slabs: one stops being a slab, and its first tail
+            # page's compound_order (a byte) becomes 31, far past MAX_ORDER.
+            raw.put(page + o["flags"], flags & ~(1 << slab_bit))
+            tail = page + o["size"] + o["order"]
+            raw.put(tail & ~3, raw.u32(tail & ~3) & ~(0xFF << 8 * (tail & 3)) | 31 << 8 * (tail & 3))
+            return
+    raise KeyError(name)
+
+
 class ElfLowmem(Raw):
     """A writable ELF core (QEMU's ELF64 or a kdump ELF32), addressed by kernel lowmem address: the
     PT_LOAD that holds a physical address says where in the file it is."""
@@ -343,6 +377,8 @@ def make(name, dumps, unpacked, work):
         raw.put(raw.u32(prb) + bits_off, 3240889764)
     elif name in ISSUE11_CASES:
         issue11_patch(name, raw, vmlinux, np, init_task, off)
+    elif name in CENSUS_CASES:
+        census_patch(name, raw, vmlinux)
     elif name == "wild-pgd-pointer":
         mm = raw.u32(raw.task_of(init_task, off, 40) + off["mm"])
         raw.put(mm + off["pgd"], 0xDEADB000)
