@@ -30,6 +30,7 @@ struct kdwarf {
     char *path;                      /* the vmlinux, for starting libdwarf late */
     bool dwarf_failed;               /* libdwarf was started late and could not read the DWARF */
     struct kd_mapped *mapped;        /* the file as libdwarf reads it (mapped_obj.c), or NULL */
+    bool unmapped;                   /* a module's DWARF: libdwarf reads it into its heap (see kdwarf_open_fd) */
 };
 
 /* libdwarf on kd's file, started now if the type cache let it sleep so far (0 when it runs). */

@@ -138,7 +138,7 @@ static struct kd_mapped *map_object(int fd)
 
 int kd_dwarf_start(struct kdwarf *kd, Dwarf_Handler on_error, Dwarf_Error *e)
 {
-    kd->mapped = map_object(kd->fd);
+    kd->mapped = kd->unmapped ? NULL : map_object(kd->fd);
     if (!kd->mapped)
         return dwarf_init_b(kd->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, on_error, kd, &kd->dbg, e);
     int r = dwarf_object_init_b(&kd->mapped->iface, on_error, kd, DW_GROUPNUMBER_ANY, &kd->dbg, e);
