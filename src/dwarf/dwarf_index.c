@@ -356,10 +356,6 @@ int kdwarf_open_cache_buffer(struct kdwarf **out, const uint8_t *buf, size_t len
 int kdwarf_open_fd(struct kdwarf **out, int fd, const char *name, ks_err *err)
 {
     struct kdwarf *kd = *out = kdwarf_new();
-    /* libdwarf 20210528 fails (DW_DLE_ZDEBUG_INPUT_FORMAT_ODD, then a crash) reading a mapped
-     * module while the vmlinux's lines are open through dwarf_init_b(); a module is small, so it
-     * is read the usual way. */
-    kd->unmapped = true;
     if (kdwarf_init(kd, fd, name, err) || kdwarf_build(kd, false, err)) {
         kdwarf_close(kd);
         *out = NULL;

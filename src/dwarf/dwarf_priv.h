@@ -29,19 +29,14 @@ struct kdwarf {
     struct tcache *tc;               /* the mapped type cache, or NULL (typecache.h) */
     char *path;                      /* the vmlinux, for starting libdwarf late */
     bool dwarf_failed;               /* libdwarf was started late and could not read the DWARF */
-    struct kd_mapped *mapped;        /* the file as libdwarf reads it (mapped_obj.c), or NULL */
-    bool unmapped;                   /* a module's DWARF: libdwarf reads it into its heap (see kdwarf_open_fd) */
 };
 
 /* libdwarf on kd's file, started now if the type cache let it sleep so far (0 when it runs). */
 int kd_need_dwarf(struct kdwarf *kd, ks_err *err);
 
-/* libdwarf on kd->fd, reading the sections from a mapping of the file where it can (mapped_obj.c);
- * kd_dwarf_stop() ends it and unmaps. */
+/* libdwarf on kd->fd (dwarf_start.c); kd_dwarf_stop() ends it. */
 int kd_dwarf_start(struct kdwarf *kd, Dwarf_Handler on_error, Dwarf_Error *e);
 void kd_dwarf_stop(struct kdwarf *kd);
-/* Drop the mapped debug sections' pages from this process's memory (they are read again on need). */
-void kd_dwarf_forget_pages(struct kdwarf *kd);
 
 /* Attribute helpers over libdwarf (0 on success). */
 int kd_attr_ref(struct kdwarf *kd, Dwarf_Die die, Dwarf_Half at, Dwarf_Off *off);

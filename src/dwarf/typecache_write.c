@@ -117,13 +117,9 @@ static void run_jobs(struct kdwarf *kd, struct jobs *j)
     qsort(j->v, j->n, sizeof *j->v, by_die_job);
     size_t i = 0;
     uint64_t end;
-    for (unsigned units = 1; (end = next_unit_end(kd)) != 0; units++) {
+    while ((end = next_unit_end(kd)) != 0) {
         while (i < j->n && j->v[i].die < end)
             run_job(kd, &j->v[i++]);
-        /* The DWARF is read front to back once per round: what is behind need not stay resident
-         * (150 MB of .debug_info for a distribution kernel, on top of the types being built). */
-        if (units % 64 == 0)
-            kd_dwarf_forget_pages(kd);
     }
     for (; i < j->n; i++) /* past the last unit: a damaged reference; libdwarf will say no */
         run_job(kd, &j->v[i]);
@@ -458,7 +454,6 @@ void tc_write(struct kdwarf *kd, const char *path, const char *build_id, bool pr
 {
     if (!path[0])
         return;
-    kd_dwarf_forget_pages(kd); /* the index has read the whole of .debug_info once already */
     build_everything(kd, progress);
     /* Everything the file holds is built: libdwarf's own heap goes before the merge's arrays are
      * made (it starts again, lazily, if asked for a line table or a prototype). */

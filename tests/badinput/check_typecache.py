@@ -6,9 +6,8 @@ committed sample:
     reads it without a warning and leaves no temporary file);
   - a corrupt, truncated, wrong-version and foreign-build-id cache file: each is detected, ONE
     warning line says so, the run still succeeds with gdb's sizes, and the cache is rebuilt;
-  - the same vmlinux with its debug sections decompressed (objcopy), which libdwarf then reads from
-    a mapping of the file (src/dwarf/mapped_obj.c) instead of its own reader: gdb's sizes, and the
-    very same cache file.
+  - the same vmlinux with its debug sections decompressed (objcopy), which libdwarf reads without
+    inflating them: gdb's sizes, and the very same cache file.
 
   check_typecache.py KSLEUTH VMLINUX DUMP WORKDIR"""
 import glob
