@@ -30,7 +30,6 @@
 
 usage: check_census.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [--rsvg-convert PATH]
 """
-import argparse
 import os
 import re
 import subprocess
@@ -39,26 +38,12 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_mem import AFTER_CRASH, BEFORE_CAPTURE, near  # noqa: E402
-from kstruth import Checks, Truth, check_refused, gdb_longs, run_ksleuth  # noqa: E402
+from kstruth import Checks, Truth, check_refused, gdb_longs, run_ksleuth, sample_args  # noqa: E402
 
 CLASSES = ["hole", "free", "percpu_free", "slab", "pagetable", "kernel_stack", "vmalloc", "blk_mq_requests", "anon", "file", "shmem",
            "swapcache", "kernel_image", "mem_map", "reserved", "unaccounted"]
 
 
-def args():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("ksleuth")
-    p.add_argument("sample")
-    p.add_argument("dump")
-    p.add_argument("--cache-dir")
-    p.add_argument("--rsvg-convert")
-    a = p.parse_args()
-    a.vmlinux = os.path.join(a.sample, "vmlinux")
-    return a
-
-
-def vmstat(truth):
-    return {line.split()[0]: int(line.split()[1]) for line in truth.text("vmstat").splitlines() if len(line.split()) == 2}
 
 
 def check_frames(checks, truth, doc, cls):
@@ -126,7 +111,7 @@ def check_meminfo(checks, truth, doc, cls, drift):
 
 
 def check_vmstat(checks, truth, doc, drift):
-    v, c = vmstat(truth), doc["counters"]
+    v, c = truth.vmstat(), doc["counters"]
     pairs = [("NR_FREE_PAGES", "nr_free_pages", 1), ("NR_ANON_MAPPED", "nr_anon_pages", 1),
              ("NR_FILE_PAGES", "nr_file_pages", 1), ("NR_SHMEM", "nr_shmem", 1),
              ("NR_SLAB_RECLAIMABLE_B", "nr_slab_reclaimable", 1), ("NR_SLAB_UNRECLAIMABLE_B", "nr_slab_unreclaimable", 1),
@@ -201,7 +186,7 @@ def check_svg(checks, a, truth):
 
 
 def main():
-    a = args()
+    a = sample_args(__doc__, ["--rsvg-convert"])
     truth = Truth(a.sample)
     drift = AFTER_CRASH if truth.captured_after_crash() else BEFORE_CAPTURE
     checks = Checks(f"census {os.path.basename(a.sample)}")

@@ -57,7 +57,7 @@ def check_tasks(checks, a, doc, ps):
 
 
 def check_vmstat(checks, truth, doc, drift):
-    vmstat = dict((l.split()[0], int(l.split()[1])) for l in truth.text("vmstat").splitlines() if len(l.split()) == 2)
+    vmstat = truth.vmstat()
     compared = 0
     for group in ("vm_zone_stat", "vm_node_stat", "vm_event_states"):
         for name, value in doc.get(group, {}).items():

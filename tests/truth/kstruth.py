@@ -169,18 +169,25 @@ class Truth:
             m = re.search(rf"^CONFIG_{option}=(.*)$", f.read(), re.M)
         return m.group(1) if m else None
 
+    def vmstat(self):
+        """/proc/vmstat as {name: value}."""
+        return {l.split()[0]: int(l.split()[1]) for l in self.text("vmstat").splitlines() if len(l.split()) == 2}
+
     def present_pages(self):
         return sum(int(n) for n in re.findall(r"^\s+present\s+(\d+)", self.text("zoneinfo"), re.M))
 
 
-def sample_args(doc):
-    """KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR], with .vmlinux = SAMPLE_DIR/vmlinux."""
+def sample_args(doc, options=()):
+    """KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR] [the script's own --OPTION VALUE...], with
+    .vmlinux = SAMPLE_DIR/vmlinux."""
     import argparse
     p = argparse.ArgumentParser(description=doc)
     p.add_argument("ksleuth")
     p.add_argument("sample")
     p.add_argument("dump")
     p.add_argument("--cache-dir")
+    for option in options:
+        p.add_argument(option)
     args = p.parse_args()
     args.vmlinux = os.path.join(args.sample, "vmlinux")
     return args
