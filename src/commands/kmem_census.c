@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../kernel/vfs.h"
 #include "../mm/census.h"
 #include "../mm/pss.h"
 #include "../mm/task.h"
@@ -156,12 +157,14 @@ static const struct column owner_cols[] = {
     COL_U("     PID", "pid", 1, 7),
     COL_U("     PAGES", "pages", 1, 10),
     COL_S("  NAME", "name", 2, 0),
+    COL_ERROR("error"),
 };
 
 static const struct column cache_cols[] = {
     COL_ADDR("   OWNER", "owner", 0, 8),
     COL_U("     PAGES", "pages", 1, 10),
     COL_S("  NAME", "name", 2, 0),
+    COL_ERROR("error"),
 };
 
 static const struct column counter_cols[] = {
@@ -233,7 +236,11 @@ static void show_owners(struct table *doc, const char *key, const char *title, s
         if (with_pid)
             put_u(&t, "pid", o->v[i].pid);
         put_u(&t, "pages", o->v[i].pages);
-        put_s(&t, "name", o->v[i].name);
+        if (o->v[i].error) {
+            put_unreadable(&t, "name", o->v[i].error);
+            put_error(&t, "error", o->v[i].error);
+        } else
+            put_s(&t, "name", o->v[i].name ? o->v[i].name : "");
         row_end(&t);
     }
     table_end(&t, 0);
@@ -313,23 +320,44 @@ static void show_census(struct session *s, struct census *cs, const struct count
     record_end(&doc, 0);
 }
 
-static int name_slab_caches(struct kernel *k, struct census_owners *o, ks_err *err)
+/* Owners whose name cannot be read (a wild cache name, a dentry chain that loops) keep their pages,
+ * marked unreadable: the census goes on. The first error and the count are told once, after it. */
+struct naming {
+    unsigned unreadable;
+    ks_err first;
+};
+
+static void name_failed(struct census_owner *o, const ks_err *e, struct naming *n)
 {
-    for (size_t i = 0; i < o->n; i++) {
-        uint64_t name;
-        if (kread_member(k, o->v[i].id, "struct kmem_cache", "name", &name, err) ||
-            kread_string(k, name, o->v[i].name, sizeof o->v[i].name, err))
-            return -1;
-    }
-    return 0;
+    census_owner_unreadable(o, e);
+    if (!n->unreadable++)
+        n->first = *e;
 }
 
-static int name_files(struct kernel *k, struct census_owners *o, ks_err *err)
+/* Names are read whole, up to a path's bound (VFS_PATH_MAX, PATH_MAX in the kernel). */
+static void name_slab_caches(struct kernel *k, struct census_owners *o, struct naming *n)
 {
-    for (size_t i = 0; i < o->n; i++)
-        if (census_file_name(k, o->v[i].id, o->v[i].name, sizeof o->v[i].name, err))
-            return -1;
-    return 0;
+    char name[VFS_PATH_MAX];
+    for (size_t i = 0; i < o->n; i++) {
+        uint64_t at;
+        ks_err err;
+        if (kread_member(k, o->v[i].id, "struct kmem_cache", "name", &at, &err) || kread_string(k, at, name, sizeof name, &err))
+            name_failed(&o->v[i], &err, n);
+        else
+            census_owner_name(&o->v[i], "%s", name);
+    }
+}
+
+static void name_files(struct kernel *k, struct census_owners *o, struct naming *n)
+{
+    char name[VFS_PATH_MAX + 64]; /* "FSTYPE:" and a path */
+    for (size_t i = 0; i < o->n; i++) {
+        ks_err err;
+        if (census_file_name(k, o->v[i].id, name, sizeof name, &err))
+            name_failed(&o->v[i], &err, n);
+        else
+            census_owner_name(&o->v[i], "%s", name);
+    }
 }
 
 struct task_frames {
@@ -392,12 +420,21 @@ int kmem_census(struct session *s, const char *cmd, int argc, char **argv)
     struct census cs;
     struct counters c;
     ks_err err;
-    int rc = census_take(&s->k, &cs, &err) || name_slab_caches(&s->k, &cs.slabs, &err) || name_files(&s->k, &cs.files, &err) ||
-             read_counters(&s->k, &c, &err);
+    struct naming names = {0};
+    int rc = census_take(&s->k, &cs, &err) || read_counters(&s->k, &c, &err);
+    if (!rc) {
+        name_slab_caches(&s->k, &cs.slabs, &names);
+        name_files(&s->k, &cs.files, &names);
+    }
     if (!rc && svg)
         rc = census_picture(s, &cs, svg, who, &err);
     if (!rc)
         show_census(s, &cs, &c, map);
     census_free(&cs);
-    return rc ? cmd_fail_err(s, cmd, &err) : 0;
+    if (rc)
+        return cmd_fail_err(s, cmd, &err);
+    if (names.unreadable)
+        return cmd_fail_line(s, cmd, "%u owner name%s could not be read (shown unreadable), the first: %s", names.unreadable,
+                             names.unreadable == 1 ? "" : "s", names.first.msg);
+    return 0;
 }

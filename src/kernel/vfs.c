@@ -222,12 +222,13 @@ int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel 
     for (unsigned fd = 0; fd < max_fds; fd++) {
         uint64_t file;
         struct open_file f;
+        ks_err file_err;
         if (kread_ulong(k, fd_array + (uint64_t)k->arch->word_size * fd, &file, err))
             return ks_wrap(err, "fd table of task %#" PRIx64, task);
         if (!file)
             continue;
-        if (open_file_read(k, fd, file, &f, err))
-            return -1;
+        if (open_file_read(k, fd, file, &f, &file_err))
+            f.error = &file_err;
         int stop = fn(k, &f, arg);
         if (stop)
             return stop < 0 ? -1 : 0;
@@ -235,23 +236,19 @@ int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel 
     return 0;
 }
 
-int task_root_cwd(struct kernel *k, uint64_t task, char *root, char *cwd, size_t n, ks_err *err)
+int task_fs_path(struct kernel *k, uint64_t task, bool cwd, char *out, size_t n, ks_err *err)
 {
-    uint64_t fs, d, m;
+    uint64_t fs, dentry, vfsmnt;
     if (kread_member(k, task, "struct task_struct", "fs", &fs, err))
         return -1;
     if (!fs) {
-        snprintf(root, n, "(none)");
-        snprintf(cwd, n, "(none)");
+        snprintf(out, n, "(none)");
         return 0;
     }
-    if (kread_member(k, fs, "struct fs_struct", "root.dentry", &d, err) ||
-        kread_member(k, fs, "struct fs_struct", "root.mnt", &m, err) || d_path(k, d, m, root, n, err))
+    if (kread_member(k, fs, "struct fs_struct", cwd ? "pwd.dentry" : "root.dentry", &dentry, err) ||
+        kread_member(k, fs, "struct fs_struct", cwd ? "pwd.mnt" : "root.mnt", &vfsmnt, err))
         return -1;
-    if (kread_member(k, fs, "struct fs_struct", "pwd.dentry", &d, err) ||
-        kread_member(k, fs, "struct fs_struct", "pwd.mnt", &m, err) || d_path(k, d, m, cwd, n, err))
-        return -1;
-    return 0;
+    return d_path(k, dentry, vfsmnt, out, n, err);
 }
 
 /* ---- mounts ---- */

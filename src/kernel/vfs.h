@@ -32,16 +32,20 @@ const char *inode_type_name(uint64_t i_mode);
 
 struct open_file {
     unsigned fd;
-    uint64_t file, dentry, inode, vfsmnt;
-    char type[8];
+    uint64_t file, dentry, inode, vfsmnt; /* 0: not read (error set) */
+    char type[8];                         /* "": not read */
     char path[VFS_PATH_MAX];
+    const ks_err *error; /* NULL, or why the file (its struct, dentry, inode or path) could not be read */
 };
-/* Each open file of the task, in fd order; fn returns non-zero to stop. A task without a
- * files_struct (an exited one) has no files. */
+/* Each open file of the task, in fd order; fn returns non-zero to stop. A file that cannot be read
+ * is still given to fn, with error set and what was read before it (crash goes on past a bad fd):
+ * fn decides whether that stops the walk. A task without a files_struct (an exited one) has no
+ * files; a file table that cannot be read is an error. */
 int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel *k, const struct open_file *f, void *arg),
                        void *arg, ks_err *err);
-/* The task's root and working directory (task->fs), as paths. */
-int task_root_cwd(struct kernel *k, uint64_t task, char *root, char *cwd, size_t n, ks_err *err);
+/* The task's root (cwd false) or working directory (task->fs->root or ->pwd) as a path; "(none)"
+ * for a task without an fs_struct. */
+int task_fs_path(struct kernel *k, uint64_t task, bool cwd, char *out, size_t n, ks_err *err);
 
 struct mount_info {
     uint64_t mount, vfsmnt, superblock;

@@ -41,7 +41,8 @@ const char *census_class_name(enum census_class c);
 struct census_owner {
     uint64_t id;   /* mm, task or kmem_cache address */
     uint64_t pid;  /* mm and task owners: a task using it */
-    char name[64]; /* comm or cache name */
+    char *name;    /* comm, cache name or file path, whole (census_owner_name; NULL: none yet) */
+    ks_err *error; /* why the name could not be read (census_owner_unreadable), or NULL */
     uint64_t pages;
 };
 
@@ -85,6 +86,10 @@ int census_pcp_count(struct kernel *k, uint64_t *pages, ks_err *err);
 int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz, ks_err *err);
 /* The owner with this id (added with pages 0 if new). */
 struct census_owner *census_owner(struct census_owners *o, uint64_t id);
+/* Name the owner (printf-style); a name given before is replaced. */
+void census_owner_name(struct census_owner *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The owner's name could not be read: it keeps its pages, with the error (copied). */
+void census_owner_unreadable(struct census_owner *o, const ks_err *e);
 void census_owners_free(struct census_owners *o);
 
 #endif

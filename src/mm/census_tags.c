@@ -1,4 +1,5 @@
 /* The census's walks: frames struct page alone does not explain, found from their owners. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,31 @@ struct census_owner *census_owner(struct census_owners *o, uint64_t id)
     return w;
 }
 
+void census_owner_name(struct census_owner *o, const char *fmt, ...)
+{
+    strbuf sb;
+    va_list ap;
+    sb_init(&sb);
+    va_start(ap, fmt);
+    sb_vprintf(&sb, fmt, ap);
+    va_end(ap);
+    free(o->name);
+    o->name = sb_steal(&sb);
+}
+
+void census_owner_unreadable(struct census_owner *o, const ks_err *e)
+{
+    free(o->error);
+    o->error = xmalloc(sizeof *o->error);
+    *o->error = *e;
+}
+
 void census_owners_free(struct census_owners *o)
 {
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->v[i].name);
+        free(o->v[i].error);
+    }
     free(o->v);
     hm_free(&o->index);
     memset(o, 0, sizeof *o);
@@ -209,7 +233,7 @@ static int kernel_tables(struct kernel *k, struct census *c, ks_err *err)
     scratch->tag = xcalloc(c->frames ? c->frames : 1, 1);
     range_tables(k, scratch, pgd_pa, k->page_offset, 1ull << 32);
     struct census_owner *o = census_owner(&c->pagetables, init_mm);
-    snprintf(o->name, sizeof o->name, "init_mm (kernel)");
+    census_owner_name(o, "init_mm (kernel)");
     int rc = 0;
     for (uint64_t pfn = 0; !rc && pfn < c->frames; pfn++) {
         bool reserved = false;
@@ -233,7 +257,7 @@ static int tag_mm_tables(struct kernel *k, struct pt_tag_walk *w, uint64_t mm, c
         return -1;
     struct census_owner *o = census_owner(&w->c->pagetables, mm);
     o->pid = ti->pid;
-    snprintf(o->name, sizeof o->name, "%s%s", ti->comm, suffix);
+    census_owner_name(o, "%s%s", ti->comm, suffix);
     o->pages += mm_tables(k, w->c, pgd);
     return 0;
 }
@@ -269,7 +293,7 @@ static int taskless_mm_tables(struct kernel *k, struct pt_tag_walk *w)
     if (mm_pgd_paddr(k, mm, &pgd, w->err))
         return -1;
     struct census_owner *o = census_owner(&w->c->pagetables, mm);
-    snprintf(o->name, sizeof o->name, "poking_mm");
+    census_owner_name(o, "poking_mm");
     o->pages += mm_tables(k, w->c, pgd);
     return 0;
 }
@@ -323,7 +347,7 @@ static int tag_task_stack(struct kernel *k, const struct task_info *ti, void *ar
     if (added) {
         struct census_owner *o = census_owner(&w->c->stacks, ti->task);
         o->pid = ti->pid;
-        snprintf(o->name, sizeof o->name, "%s", ti->comm);
+        census_owner_name(o, "%s", ti->comm);
         o->pages += added;
     }
     return 0;
@@ -346,7 +370,7 @@ static int tag_irq_stacks(struct kernel *k, struct stack_walk *w)
             if (!added)
                 continue;
             struct census_owner *o = census_owner(&w->c->stacks, ts.s[i].begin);
-            snprintf(o->name, sizeof o->name, "%s stack CPU%u", stack_type_name(ts.s[i].type), cpu);
+            census_owner_name(o, "%s stack CPU%u", stack_type_name(ts.s[i].type), cpu);
             o->pages += added;
         }
     }

@@ -94,6 +94,8 @@ struct column {
     }
 /* crash's %08lx: an address zero-padded to 8 digits. */
 #define COL_X8(title, key, gap) COL_MORE(CT_HEX, title, key, gap, 8, COL_ZERO, NULL)
+/* Why a row's object could not be read, for programs (put_error). */
+#define COL_ERROR(key) COLUMN(CT_LIST, NULL, key, 0, 0, 0, 0)
 /* A value printed by its own renderer (put_rendered). */
 #define COL_VALUE(title, key, gap) COLUMN(CT_RENDERED, title, key, gap, 0, 0, 0)
 /* A member only programs see. */
@@ -197,6 +199,13 @@ void put_s_as(struct table *t, const char *key, const char *value, const char *s
 void put_u_as(struct table *t, const char *key, uint64_t value, uint64_t shown);
 /* JSON null; people see shown ("-", "(not mapped)") in the cell. */
 void put_null_as(struct table *t, const char *key, const char *shown);
+/* A value that could not be read, in a row that goes on (a walk that steps past what it cannot
+ * read): JSON null; people see "(unreadable: KIND at ADDRESS)" (no address when the error has none). */
+void put_unreadable(struct table *t, const char *key, const ks_err *e);
+/* Why the row's object could not be read, under a COL_ERROR column: programs get
+ * {"message","kind","address","address_space"} as a failed command's document says them; people
+ * read the command's error line instead. */
+void put_error(struct table *t, const char *key, const ks_err *e);
 /* A bool people see as a word of the command's own ("on", "USER-MODE"). */
 void put_b_as(struct table *t, const char *key, bool value, const char *shown);
 /* A value whose renderings belong to another layer: text() writes what people see (it may span

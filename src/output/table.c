@@ -298,6 +298,28 @@ void put_null_as(struct table *t, const char *key, const char *shown)
     put(t, key, &(struct cell_value){.kind = VAL_NULL, .shown = shown});
 }
 
+void put_unreadable(struct table *t, const char *key, const ks_err *e)
+{
+    char shown[80];
+    if (e->space == KS_AS_NONE)
+        snprintf(shown, sizeof shown, "(unreadable: %s)", ks_err_kind_name(e->kind));
+    else
+        snprintf(shown, sizeof shown, "(unreadable: %s at %llx)", ks_err_kind_name(e->kind), (unsigned long long)e->addr);
+    put_null_as(t, key, shown);
+}
+
+void put_error(struct table *t, const char *key, const ks_err *e)
+{
+    size_t i;
+    column_of(t, key, &i); /* a key the table did not describe is the command's bug */
+    if (!t->j)
+        return;
+    json_obj_begin(t->j, key);
+    json_str(t->j, "message", e->msg);
+    json_err_fields(t->j, e);
+    json_obj_end(t->j);
+}
+
 void put_pair_u(struct table *t, const char *name, uint64_t v)
 {
     if (t->ncols != 2) {
