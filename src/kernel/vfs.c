@@ -90,11 +90,13 @@ struct path_buf {
     size_t len; /* the path is text[sizeof text - 1 - len ...] */
 };
 
-static int prepend_name(struct path_buf *p, const char *name, ks_err *err)
+/* A path past PATH_MAX is no path the kernel could have made: a d_parent chain that loops, most likely. */
+static int prepend_name(struct path_buf *p, uint64_t dentry, const char *name, ks_err *err)
 {
     size_t n = strlen(name);
     if (p->len + n + 1 >= sizeof p->text - 1)
-        return ks_fail_kind(err, KS_E_CORRUPT, "path longer than %d bytes", VFS_PATH_MAX);
+        return ks_fail_at(err, KS_E_CORRUPT, KS_AS_KVIRT, dentry, "dentry %#" PRIx64 ": path longer than %d bytes (a loop?)",
+                          dentry, VFS_PATH_MAX);
     p->len += n + 1;
     char *at = p->text + sizeof p->text - 1 - p->len;
     at[0] = '/';
@@ -124,7 +126,7 @@ static int path_up(struct kernel *k, uint64_t *dentry, uint64_t *mount, uint64_t
     if (parent == *dentry)
         return 1; /* a root that is no mount's: a detached tree */
     char name[256];
-    if (dentry_name(k, *dentry, name, sizeof name, err) || prepend_name(p, name, err))
+    if (dentry_name(k, *dentry, name, sizeof name, err) || prepend_name(p, *dentry, name, err))
         return -1;
     *dentry = parent;
     return 0;

@@ -271,6 +271,44 @@ def make_vma_list_cycle(dumps, unpacked, out):
     return out
 
 
+# Review leftovers: a file's dentry chain that loops, and a file name longer than the census kept.
+V510_DENTRY_CASES = ("dentry-loop", "long-file-name")
+LONG_NAME = "long-" + "0123456789" * 19 + "-end"   # 199 bytes, one path component (NAME_MAX is 255)
+
+
+def make_v510_dentry(name, dumps, unpacked, out):
+    """v510-np-256m with the shmfile workload's fd 3 (/tmp/ksleuth-shared, truth/pid/PID/fd; its 32
+    page-cache pages a census owner) patched: dentry-loop — its dentry's d_parent is fd 0's dentry
+    (/dev/null) and that one's d_parent is it, a chain that never reaches a root from either file;
+    long-file-name — its d_name is LONG_NAME, written into empty_zero_page (nothing reads it back)."""
+    sample = os.path.join(dumps, "v510-np-256m")
+    vmlinux = os.path.join(sample, "vmlinux")
+    keys = ["tasks", "pid", "files", "fdt", "fd", "dentry", "d_parent", "d_name", "d_len"]
+    off = dict(zip(keys, gdb_offsets(vmlinux, [
+        ("struct task_struct", "tasks"), ("struct task_struct", "pid"), ("struct task_struct", "files"),
+        ("struct files_struct", "fdt"), ("struct fdtable", "fd"), ("struct file", "f_path.dentry"),
+        ("struct dentry", "d_parent"), ("struct dentry", "d_name.name"), ("struct dentry", "d_name.len")])))
+    init_task = kallsyms_addr(sample, "init_task")
+    pid = next(int(l.split("pid=")[1].split()[0]) for l in open(os.path.join(sample, "truth", "workloads")) if "mode=shmfile" in l)
+    shutil.copy(os.path.join(unpacked, "v510-np-256m", "dump.elf"), out + ".part")
+    core = ElfLowmem(out + ".part")
+    fds = core.u32(core.u32(core.u32(core.task_of(init_task, off, pid) + off["files"]) + off["fdt"]) + off["fd"])
+    shared, null = (core.u32(core.u32(fds + 4 * fd) + off["dentry"]) for fd in (3, 0))
+    if name == "dentry-loop":
+        core.put(shared + off["d_parent"], null)
+        core.put(null + off["d_parent"], shared)
+    else:
+        page = gdb_address(vmlinux, "empty_zero_page")
+        for i in range(0, len(LONG_NAME), 4):
+            core.put(page + i, struct.unpack("<I", LONG_NAME[i:i + 4].encode().ljust(4, b"\0"))[0])
+        core.put(shared + off["d_name"], page)
+        # d_name.len shares a word with the name's hash (struct qstr): only its 32 bits are written.
+        core.put(shared + off["d_len"], len(LONG_NAME))
+    core.f.close()
+    os.replace(out + ".part", out)
+    return out
+
+
 def make(name, dumps, unpacked, work):
     """Path of the derived input NAME, built into work/ on first use."""
     os.makedirs(work, exist_ok=True)
@@ -284,6 +322,8 @@ def make(name, dumps, unpacked, work):
         return make_module_loop(dumps, unpacked, out)
     if name == "vma-list-cycle":
         return make_vma_list_cycle(dumps, unpacked, out)
+    if name in V510_DENTRY_CASES:
+        return make_v510_dentry(name, dumps, unpacked, out)
     if name == "vmcoreinfo-pg-slab":
         # np-96m's kdump vmcore with its VMCOREINFO note claiming PG_slab is bit 8 (the vmlinux:
         # 9): the dump's own word and the vmlinux disagree (kernel/features.c).
