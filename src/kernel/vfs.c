@@ -286,8 +286,9 @@ static int mount_visit(struct kernel *k, uint64_t mount, void *arg)
 {
     struct mount_walk *w = arg;
     struct mount_info m;
-    if (mount_read(k, mount, w->mnt_off, &m, w->err))
-        return -1;
+    ks_err mount_err;
+    if (mount_read(k, mount, w->mnt_off, &m, &mount_err))
+        m.error = &mount_err;
     return w->fn(k, &m, w->arg);
 }
 

@@ -48,12 +48,15 @@ int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel 
 int task_fs_path(struct kernel *k, uint64_t task, bool cwd, char *out, size_t n, ks_err *err);
 
 struct mount_info {
-    uint64_t mount, vfsmnt, superblock;
+    uint64_t mount, vfsmnt, superblock; /* superblock 0: not read (error set) */
     char type[32];
     char devname[256];
     char dirname[VFS_PATH_MAX];
+    const ks_err *error; /* NULL, or why the mount (super block, type, names, root's path) could not be read */
 };
-/* The mounts of task's mount namespace (task->nsproxy->mnt_ns), in the namespace's order. */
+/* The mounts of task's mount namespace (task->nsproxy->mnt_ns), in the namespace's order. A mount
+ * that cannot be read is given to fn with error set, as for_each_open_file does; a namespace or a
+ * mount list that cannot be walked is an error. */
 int for_each_mount(struct kernel *k, uint64_t task, int (*fn)(struct kernel *k, const struct mount_info *m, void *arg), void *arg,
                    ks_err *err);
 

@@ -272,7 +272,7 @@ def make_vma_list_cycle(dumps, unpacked, out):
 
 
 # Review leftovers: a file's dentry chain that loops, and a file name longer than the census kept.
-V510_DENTRY_CASES = ("dentry-loop", "long-file-name")
+V510_DENTRY_CASES = ("dentry-loop", "long-file-name", "mount-wild-devname")
 LONG_NAME = "long-" + "0123456789" * 19 + "-end"   # 199 bytes, one path component (NAME_MAX is 255)
 
 
@@ -294,7 +294,15 @@ def make_v510_dentry(name, dumps, unpacked, out):
     core = ElfLowmem(out + ".part")
     fds = core.u32(core.u32(core.u32(core.task_of(init_task, off, pid) + off["files"]) + off["fdt"]) + off["fd"])
     shared, null = (core.u32(core.u32(fds + 4 * fd) + off["dentry"]) for fd in (3, 0))
-    if name == "dentry-loop":
+    if name == "mount-wild-devname":
+        # The namespace's second mount (truth/mounts: proc on /proc) gets an mnt_devname nothing maps.
+        m = dict(zip(["nsproxy", "mnt_ns", "ns_list", "mnt_list", "devname"], gdb_offsets(vmlinux, [
+            ("struct task_struct", "nsproxy"), ("struct nsproxy", "mnt_ns"), ("struct mnt_namespace", "list"),
+            ("struct mount", "mnt_list"), ("struct mount", "mnt_devname")])))
+        ns = core.u32(core.u32(init_task + m["nsproxy"]) + m["mnt_ns"])
+        second = core.u32(core.u32(ns + m["ns_list"])) - m["mnt_list"]
+        core.put(second + m["devname"], 0xDEADB000)
+    elif name == "dentry-loop":
         core.put(shared + off["d_parent"], null)
         core.put(null + off["d_parent"], shared)
     else:
