@@ -15,11 +15,13 @@
 /* One CPU's queues: the walk gives the RT tasks first, then the CFS ones; each list is told under
  * its own title, so the RT list is closed and the CFS one opened when the first CFS task comes. */
 struct runq_ctx {
+    struct session *s;
     struct table *row;
     const struct rq_info *rq;
     struct table rt, cfs;
     bool in_cfs;
     unsigned n;
+    unsigned *bad; /* tasks that could not be read, each said on its error line */
     ks_err *err;
 };
 
@@ -44,21 +46,39 @@ static const struct column queued_cols[] = {
     COL_ADDR("TASK: ", "task", 1, 0),         COL_QS("COMMAND: ", "comm", 2),
 };
 
-static int queued_row(struct table *t, struct kernel *k, const struct rq_task *q, ks_err *err)
+/* PID, TASK and COMMAND of a task; one that could not be read (!read) keeps its address but shows
+ * no PID or COMMAND: PID 0 is the idle task, a real one. */
+static void put_task(struct table *t, const struct task_info *ti, uint64_t task, bool read)
+{
+    if (read)
+        put_u(t, "pid", ti->pid);
+    else
+        put_null_as(t, "pid", "?");
+    put_u(t, "task", task);
+    if (read)
+        put_s(t, "comm", ti->comm);
+    else
+        put_null_as(t, "comm", "(unreadable)");
+}
+
+/* A queued task that cannot be read keeps its place, priority and address but shows PID "?" and
+ * COMMAND (unreadable), as the running task does; the walk goes on. */
+static void queued_row(struct runq_ctx *c, struct table *t, struct kernel *k, const struct rq_task *q)
 {
     struct task_info ti;
+    ks_err err;
     char prio[24];
-    if (task_info_read(k, q->task, &ti, err))
-        return -1;
+    int rc = task_info_read(k, q->task, &ti, &err);
     snprintf(prio, sizeof prio, "%*s[%" PRIu64 "]", (int)q->depth * 2, "", q->prio);
     row_begin(t);
     put_s(t, "prio_shown", prio);
     put_u(t, "prio", q->prio);
-    put_u(t, "pid", ti.pid);
-    put_u(t, "task", ti.task);
-    put_s(t, "comm", ti.comm);
+    put_task(t, &ti, q->task, !rc);
     row_end(t);
-    return 0;
+    if (rc) {
+        cmd_fail_line(c->s, "runq", "queued task %#" PRIx64 ": %s", q->task, err.msg);
+        (*c->bad)++;
+    }
 }
 
 static void close_list(struct runq_ctx *c, struct table *t)
@@ -85,11 +105,11 @@ static int show_queued(struct kernel *k, const struct rq_task *q, void *arg)
     if (q->cls == RQ_CFS && !c->in_cfs)
         open_cfs(c);
     c->n++;
-    return queued_row(c->in_cfs ? &c->cfs : &c->rt, k, q, c->err);
+    queued_row(c, c->in_cfs ? &c->cfs : &c->rt, k, q);
+    return 0;
 }
 
-/* The running task. One that cannot be read keeps its address (rq->curr was read) but shows no PID
- * or COMMAND: PID 0 is the idle task, a real one. -1 with err: the caller says so and fails. */
+/* The running task (rq->curr was read). -1 with err when it cannot be: the caller says so. */
 static int show_current(struct table *r, struct kernel *k, const struct rq_info *rq, ks_err *err)
 {
     struct task_info ti;
@@ -98,23 +118,16 @@ static int show_current(struct table *r, struct kernel *k, const struct rq_info 
     table_set_style(&cur, STYLE_LABELS);
     row_begin(&cur);
     int rc = task_info_read(k, rq->curr, &ti, err);
-    if (rc) {
-        put_null_as(&cur, "pid", "?");
-        put_u(&cur, "task", rq->curr);
-        put_null_as(&cur, "comm", "(unreadable)");
-    } else {
-        put_u(&cur, "pid", ti.pid);
-        put_u(&cur, "task", ti.task);
-        put_s(&cur, "comm", ti.comm);
-    }
+    put_task(&cur, &ti, rq->curr, !rc);
     row_end(&cur);
     table_end(&cur, 0);
     return rc;
 }
 
-static int show_queues(struct table *r, struct kernel *k, const struct rq_info *rq, ks_err *err)
+static int show_queues(struct session *s, struct table *r, const struct rq_info *rq, unsigned *bad, ks_err *err)
 {
-    struct runq_ctx c = {.row = r, .rq = rq, .err = err};
+    struct kernel *k = &s->k;
+    struct runq_ctx c = {.s = s, .row = r, .rq = rq, .bad = bad, .err = err};
     table_text(r, "  RT PRIO_ARRAY: %" PRIx64 "\n", rq->rt_array);
     put_u(r, "rt_prio_array", rq->rt_array);
     table_begin_in(r, &c.rt, "rt", queued_cols);
@@ -126,7 +139,7 @@ static int show_queues(struct table *r, struct kernel *k, const struct rq_info *
     return rc;
 }
 
-/* *bad counts the CPUs whose running task could not be read (each said on its own error line). */
+/* *bad counts the tasks, running or queued, that could not be read (each said on its own error line). */
 static int show_cpu(struct session *s, struct table *t, unsigned cpu, unsigned *bad, ks_err *err)
 {
     struct rq_info rq;
@@ -140,7 +153,7 @@ static int show_cpu(struct session *s, struct table *t, unsigned cpu, unsigned *
         cmd_fail_line(s, "runq", "CPU %u: current task %#" PRIx64 ": %s", cpu, rq.curr, cur_err.msg);
         (*bad)++;
     }
-    int rc = show_queues(t, &s->k, &rq, err);
+    int rc = show_queues(s, t, &rq, bad, err);
     row_end(t);
     return rc;
 }
@@ -181,6 +194,7 @@ const struct command cmd_runq = {
     "as in the kernel. \"[no tasks queued]\" for an empty one.\n"
     "JSON: {\"runqueues\":[{\"cpu\",\"runqueue\",\"current\":{\"pid\",\"task\",\"comm\"},\"rt_prio_array\",\n"
     "\"rt\":[{\"prio\",\"pid\",\"task\",\"comm\"}],\"cfs_root\",\"cfs\":[...]}]}. A running task that cannot be\n"
-    "read shows PID \"?\" (JSON pid and comm null), with an error line and exit status 1.",
+    "read shows PID \"?\" (JSON pid and comm null), with an error line and exit status 1; so does a queued\n"
+    "task that cannot be read, in its place on its queue (the queues go on).",
     run_runq,
 };

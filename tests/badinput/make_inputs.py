@@ -136,7 +136,7 @@ def make_module_loop(dumps, unpacked, out):
 
 
 # issue 11's walkers on corrupt memory (offsets from gdb, addresses from truth/kallsyms).
-ISSUE11_CASES = ("mount-list-loop", "files-wild-fdt", "runq-cfs-cycle", "slab-wild-freelist", "runq-wild-curr")
+ISSUE11_CASES = ("mount-list-loop", "files-wild-fdt", "runq-cfs-cycle", "slab-wild-freelist", "runq-wild-curr", "runq-wild-queued")
 
 
 def kallsyms_addr(np, name):
@@ -164,6 +164,22 @@ def issue11_patch(name, raw, vmlinux, np, init_task, off):
         root = rq + o["cfs"] + o["timeline"]
         raw.put(root, root)
         raw.put(root + o["rb_left"], root)
+    elif name == "runq-wild-queued":
+        # CPU 0's CFS tree gets one queued task, PID 40 (its se.run_node the root and leftmost node,
+        # with no children), whose real_parent points at an address nothing maps: a queued task
+        # that cannot be read.
+        q = dict(zip(["se", "run_node", "rb_right", "real_parent"], gdb_offsets(vmlinux, [
+            ("struct task_struct", "se"), ("struct sched_entity", "run_node"), ("struct rb_node", "rb_right"),
+            ("struct task_struct", "real_parent")])))
+        rq = gdb_address(vmlinux, "runqueues") + raw.u32(gdb_address(vmlinux, "__per_cpu_offset"))
+        root = rq + o["cfs"] + o["timeline"]
+        task = raw.task_of(init_task, off, 40)
+        node = task + q["se"] + q["run_node"]
+        raw.put(node + o["rb_left"], 0)
+        raw.put(node + q["rb_right"], 0)
+        raw.put(root, node)
+        raw.put(root + o["rb_left"], node)                 # rb_root_cached.rb_leftmost
+        raw.put(task + q["real_parent"], 0xDEADB000)
     elif name == "runq-wild-curr":
         # CPU 0's rq->curr points at an address nothing maps: no PID may be shown for it.
         rq = gdb_address(vmlinux, "runqueues") + raw.u32(gdb_address(vmlinux, "__per_cpu_offset"))
