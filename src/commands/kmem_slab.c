@@ -53,8 +53,10 @@ static const struct column walk_cache_cols[] = {
     COL_TEXT(CT_UNSIGNED, "  SLABS", "nr_slabs", 2, 5),
     COL_TEXT(CT_KB, "  SSIZE", "slab_kb", 2, 4),
     COL_S("  NAME", "name", 2, 0),
+    COL_TEXT(CT_STR, "", "unreadable", 2, 0),
     COL_JSON(CT_UNSIGNED, "size"),
     COL_LIST("slabs"),
+    COL_ERROR("error"),
 };
 
 static const struct column slab_cols[] = {
@@ -175,54 +177,83 @@ static bool full_lists_note(struct kernel *k, struct table *t, const struct gath
 }
 
 struct walk_ctx {
+    struct session *s;
+    const char *cmd;
+    unsigned unreadable; /* caches whose slabs could not be walked, each said on its error line */
     struct table t;
     struct slab_pages pages; /* mem_map's slab pages, scanned once for every cache */
     const char *only;        /* a cache name, or NULL for all */
     bool found;
-    ks_err *err;
 };
+
+static void show_gathered(struct kernel *k, struct walk_ctx *w, const struct slab_cache_info *c, const struct gathered *g)
+{
+    struct table *t = &w->t, slabs;
+    row_begin(t);
+    put_u(t, "cache", c->cache);
+    put_u(t, "objsize", c->object_size);
+    put_u(t, "size", c->size);
+    put_u(t, "allocated", g->objects - g->free);
+    put_u(t, "total", g->objects);
+    put_u(t, "nr_slabs", g->n);
+    put_u(t, "slab_kb", (uint64_t)(KS_PAGE_SIZE << c->order) / 1024);
+    put_s(t, "name", c->name);
+    table_begin_in(t, &slabs, "slabs", slab_cols);
+    table_set_header(&slabs, HEADER_EACH_ROW);
+    bool told = false;
+    for (size_t i = 0; i < g->n; i++) {
+        if (!told && g->v[i].sl.where == SLAB_UNLISTED)
+            told = full_lists_note(k, &slabs, g);
+        show_slab(&slabs, &g->v[i], i ? &g->v[i - 1] : NULL);
+    }
+    if (!told)
+        full_lists_note(k, &slabs, g);
+    table_end(&slabs, 0);
+    row_end(t);
+}
+
+/* A cache whose slabs cannot be walked (a freelist pointing outside its slab) is its cache line
+ * with "?" counts and the error, then an error line; the other caches follow, as crash goes on. */
+static void show_unwalkable(struct walk_ctx *w, const struct slab_cache_info *c, const ks_err *e)
+{
+    struct table *t = &w->t;
+    row_begin(t);
+    put_u(t, "cache", c->cache);
+    put_u(t, "objsize", c->object_size);
+    put_u(t, "size", c->size);
+    put_null_as(t, "allocated", "?");
+    put_null_as(t, "total", "?");
+    put_null_as(t, "nr_slabs", "?");
+    put_u(t, "slab_kb", (uint64_t)(KS_PAGE_SIZE << c->order) / 1024);
+    put_s(t, "name", c->name);
+    put_unreadable(t, "unreadable", e);
+    put_null(t, "slabs");
+    put_error(t, "error", e);
+    row_end(t);
+    cmd_fail_line(w->s, w->cmd, "%s", e->msg);
+    w->unreadable++;
+}
 
 static int show_cache_slabs(struct kernel *k, const struct slab_cache_info *c, void *arg)
 {
     struct walk_ctx *w = arg;
     struct gathered g = {0};
+    ks_err err;
     if (w->only && strcmp(w->only, c->name))
         return 0;
     w->found = true;
-    int rc = for_each_cache_slab(k, c, &w->pages, gather_slab, &g, w->err);
-    if (!rc) {
-        struct table *t = &w->t, slabs;
-        row_begin(t);
-        put_u(t, "cache", c->cache);
-        put_u(t, "objsize", c->object_size);
-        put_u(t, "size", c->size);
-        put_u(t, "allocated", g.objects - g.free);
-        put_u(t, "total", g.objects);
-        put_u(t, "nr_slabs", g.n);
-        put_u(t, "slab_kb", (uint64_t)(KS_PAGE_SIZE << c->order) / 1024);
-        put_s(t, "name", c->name);
-        table_begin_in(t, &slabs, "slabs", slab_cols);
-        table_set_header(&slabs, HEADER_EACH_ROW);
-        bool told = false;
-        for (size_t i = 0; i < g.n; i++) {
-            if (!told && g.v[i].sl.where == SLAB_UNLISTED)
-                told = full_lists_note(k, &slabs, &g);
-            show_slab(&slabs, &g.v[i], i ? &g.v[i - 1] : NULL);
-        }
-        if (!told)
-            full_lists_note(k, &slabs, &g);
-        table_end(&slabs, 0);
-        row_end(t);
-    }
+    if (for_each_cache_slab(k, c, &w->pages, gather_slab, &g, &err))
+        show_unwalkable(w, c, &err);
+    else
+        show_gathered(k, w, c, &g);
     gathered_free(&g);
-    return rc < 0 ? -1 : 0;
+    return 0;
 }
 
 int kmem_slab_objects(struct session *s, const char *cmd, int argc, char **argv)
 {
-    struct walk_ctx w = {.only = argc > 0 ? argv[0] : NULL};
+    struct walk_ctx w = {.s = s, .cmd = cmd, .only = argc > 0 ? argv[0] : NULL};
     ks_err err;
-    w.err = &err;
     if (argc > 1)
         return cmd_fail(s, cmd, "usage: kmem -S [CACHE]");
     table_begin(s, &w.t, "caches", walk_cache_cols);
@@ -233,5 +264,7 @@ int kmem_slab_objects(struct session *s, const char *cmd, int argc, char **argv)
     slab_pages_free(&w.pages);
     if (!rc && w.only && !w.found)
         rc = ks_fail_kind(&err, KS_E_BAD_ARG, "no slab cache named %s", w.only);
-    return table_end(&w.t, rc) ? cmd_fail_err(s, cmd, &err) : 0;
+    if (table_end(&w.t, rc))
+        return cmd_fail_err(s, cmd, &err);
+    return w.unreadable ? 1 : 0;
 }
