@@ -344,7 +344,7 @@ static void name_slab_caches(struct kernel *k, struct census_owners *o, struct n
         if (kread_member(k, o->v[i].id, "struct kmem_cache", "name", &at, &err) || kread_string(k, at, name, sizeof name, &err))
             name_failed(&o->v[i], &err, n);
         else
-            census_owner_name(&o->v[i], "%s", name);
+            census_owner_name(&o->v[i], name);
     }
 }
 
@@ -356,7 +356,7 @@ static void name_files(struct kernel *k, struct census_owners *o, struct naming 
         if (census_file_name(k, o->v[i].id, name, sizeof name, &err))
             name_failed(&o->v[i], &err, n);
         else
-            census_owner_name(&o->v[i], "%s", name);
+            census_owner_name(&o->v[i], name);
     }
 }
 

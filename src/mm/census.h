@@ -86,8 +86,8 @@ int census_pcp_count(struct kernel *k, uint64_t *pages, ks_err *err);
 int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz, ks_err *err);
 /* The owner with this id (added with pages 0 if new). */
 struct census_owner *census_owner(struct census_owners *o, uint64_t id);
-/* Name the owner (printf-style); a name given before is replaced. */
-void census_owner_name(struct census_owner *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Name the owner (a copy of name, whole); a name given before is replaced. */
+void census_owner_name(struct census_owner *o, const char *name);
 /* The owner's name could not be read: it keeps its pages, with the error (copied). */
 void census_owner_unreadable(struct census_owner *o, const ks_err *e);
 void census_owners_free(struct census_owners *o);

@@ -1,5 +1,4 @@
 /* The census's walks: frames struct page alone does not explain, found from their owners. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +33,10 @@ struct census_owner *census_owner(struct census_owners *o, uint64_t id)
     return w;
 }
 
-void census_owner_name(struct census_owner *o, const char *fmt, ...)
+void census_owner_name(struct census_owner *o, const char *name)
 {
-    strbuf sb;
-    va_list ap;
-    sb_init(&sb);
-    va_start(ap, fmt);
-    sb_vprintf(&sb, fmt, ap);
-    va_end(ap);
     free(o->name);
-    o->name = sb_steal(&sb);
+    o->name = xstrdup(name);
 }
 
 void census_owner_unreadable(struct census_owner *o, const ks_err *e)
@@ -257,7 +250,9 @@ static int tag_mm_tables(struct kernel *k, struct pt_tag_walk *w, uint64_t mm, c
         return -1;
     struct census_owner *o = census_owner(&w->c->pagetables, mm);
     o->pid = ti->pid;
-    census_owner_name(o, "%s%s", ti->comm, suffix);
+    char name[sizeof ti->comm + 32];
+    snprintf(name, sizeof name, "%s%s", ti->comm, suffix);
+    census_owner_name(o, name);
     o->pages += mm_tables(k, w->c, pgd);
     return 0;
 }
@@ -347,7 +342,7 @@ static int tag_task_stack(struct kernel *k, const struct task_info *ti, void *ar
     if (added) {
         struct census_owner *o = census_owner(&w->c->stacks, ti->task);
         o->pid = ti->pid;
-        census_owner_name(o, "%s", ti->comm);
+        census_owner_name(o, ti->comm);
         o->pages += added;
     }
     return 0;
@@ -370,7 +365,9 @@ static int tag_irq_stacks(struct kernel *k, struct stack_walk *w)
             if (!added)
                 continue;
             struct census_owner *o = census_owner(&w->c->stacks, ts.s[i].begin);
-            census_owner_name(o, "%s stack CPU%u", stack_type_name(ts.s[i].type), cpu);
+            char name[64];
+            snprintf(name, sizeof name, "%s stack CPU%u", stack_type_name(ts.s[i].type), cpu);
+            census_owner_name(o, name);
             o->pages += added;
         }
     }
