@@ -10,17 +10,50 @@
 static const struct column cache_cols[] = {
     COL_ADDR("CACHE", "cache", 0, 8),        COL_U("     OBJSIZE", "objsize", 2, 7), COL_U("  ALLOCATED", "allocated", 2, 9),
     COL_U("     TOTAL", "total", 2, 8),      COL_U("  SLABS", "slabs", 2, 5),        COL_TEXT(CT_KB, "  SSIZE", "slab_kb", 2, 4),
-    COL_S("  NAME", "name", 2, 0),           COL_JSON(CT_UNSIGNED, "size"),          COL_JSON(CT_UNSIGNED, "objects_per_slab"),
-    COL_JSON(CT_UNSIGNED, "pages_per_slab"),
+    COL_S("  NAME", "name", 2, 0),           COL_TEXT(CT_STR, "", "unreadable", 2, 0), COL_JSON(CT_UNSIGNED, "size"),
+    COL_JSON(CT_UNSIGNED, "objects_per_slab"), COL_JSON(CT_UNSIGNED, "pages_per_slab"), COL_ERROR("error"),
+};
+
+/* Caches that could not be read (kmem -s) or walked (kmem -S): each its cache line with "?" counts
+ * and "(unreadable: KIND at ADDRESS)", and an error line; the other caches follow, as crash goes on. */
+struct unreadable_caches {
+    struct session *s;
+    const char *cmd;
+    unsigned n;
+};
+
+static void cache_unreadable(struct table *t, struct unreadable_caches *u, const ks_err *e)
+{
+    put_unreadable(t, "unreadable", e);
+    put_error(t, "error", e);
+    row_end(t);
+    cmd_fail_line(u->s, u->cmd, "%s", e->msg);
+    u->n++;
+}
+
+struct list_ctx {
+    struct table t;
+    struct unreadable_caches bad;
 };
 
 static int show_cache(struct kernel *k, const struct slab_cache_info *c, void *arg)
 {
-    struct table *t = arg;
+    struct list_ctx *x = arg;
+    struct table *t = &x->t;
     (void)k;
     row_begin(t);
     put_u(t, "cache", c->cache);
     put_s(t, "name", c->name);
+    if (c->error) {
+        put_u(t, "objsize", c->object_size);
+        put_u(t, "size", c->size);
+        put_null_as(t, "allocated", "?");
+        put_null_as(t, "total", "?");
+        put_null_as(t, "slabs", "?");
+        put_u(t, "slab_kb", (uint64_t)(KS_PAGE_SIZE << c->order) / 1024);
+        cache_unreadable(t, &x->bad, c->error);
+        return 0;
+    }
     put_u(t, "objsize", c->object_size);
     put_u(t, "size", c->size);
     put_u(t, "allocated", c->total_objects - KS_MIN(c->free_objects, c->total_objects));
@@ -35,11 +68,13 @@ static int show_cache(struct kernel *k, const struct slab_cache_info *c, void *a
 
 int kmem_slabs(struct session *s, const char *cmd)
 {
-    struct table t;
+    struct list_ctx x = {.bad = {s, cmd, 0}};
     ks_err err;
-    table_begin(s, &t, "caches", cache_cols);
-    table_print_header(&t);
-    return table_end(&t, for_each_slab_cache(&s->k, show_cache, &t, &err)) ? cmd_fail_err(s, cmd, &err) : 0;
+    table_begin(s, &x.t, "caches", cache_cols);
+    table_print_header(&x.t);
+    if (table_end(&x.t, for_each_slab_cache_partial(&s->k, show_cache, &x, &err)))
+        return cmd_fail_err(s, cmd, &err);
+    return x.bad.n ? 1 : 0;
 }
 
 /* ---- kmem -S [CACHE]: every slab of a cache, every object allocated or free ---- */
@@ -177,9 +212,7 @@ static bool full_lists_note(struct kernel *k, struct table *t, const struct gath
 }
 
 struct walk_ctx {
-    struct session *s;
-    const char *cmd;
-    unsigned unreadable; /* caches whose slabs could not be walked, each said on its error line */
+    struct unreadable_caches bad;
     struct table t;
     struct slab_pages pages; /* mem_map's slab pages, scanned once for every cache */
     const char *only;        /* a cache name, or NULL for all */
@@ -212,8 +245,7 @@ static void show_gathered(struct kernel *k, struct walk_ctx *w, const struct sla
     row_end(t);
 }
 
-/* A cache whose slabs cannot be walked (a freelist pointing outside its slab) is its cache line
- * with "?" counts and the error, then an error line; the other caches follow, as crash goes on. */
+/* A cache that cannot be read or whose slabs cannot be walked (a freelist pointing outside its slab). */
 static void show_unwalkable(struct walk_ctx *w, const struct slab_cache_info *c, const ks_err *e)
 {
     struct table *t = &w->t;
@@ -226,12 +258,8 @@ static void show_unwalkable(struct walk_ctx *w, const struct slab_cache_info *c,
     put_null_as(t, "nr_slabs", "?");
     put_u(t, "slab_kb", (uint64_t)(KS_PAGE_SIZE << c->order) / 1024);
     put_s(t, "name", c->name);
-    put_unreadable(t, "unreadable", e);
     put_null(t, "slabs");
-    put_error(t, "error", e);
-    row_end(t);
-    cmd_fail_line(w->s, w->cmd, "%s", e->msg);
-    w->unreadable++;
+    cache_unreadable(t, &w->bad, e);
 }
 
 static int show_cache_slabs(struct kernel *k, const struct slab_cache_info *c, void *arg)
@@ -239,10 +267,12 @@ static int show_cache_slabs(struct kernel *k, const struct slab_cache_info *c, v
     struct walk_ctx *w = arg;
     struct gathered g = {0};
     ks_err err;
-    if (w->only && strcmp(w->only, c->name))
-        return 0;
+    if (w->only && (c->error || strcmp(w->only, c->name)))
+        return 0; /* a cache whose name cannot be read is no cache asked for by name */
     w->found = true;
-    if (for_each_cache_slab(k, c, &w->pages, gather_slab, &g, &err))
+    if (c->error)
+        show_unwalkable(w, c, c->error);
+    else if (for_each_cache_slab(k, c, &w->pages, gather_slab, &g, &err))
         show_unwalkable(w, c, &err);
     else
         show_gathered(k, w, c, &g);
@@ -252,7 +282,7 @@ static int show_cache_slabs(struct kernel *k, const struct slab_cache_info *c, v
 
 int kmem_slab_objects(struct session *s, const char *cmd, int argc, char **argv)
 {
-    struct walk_ctx w = {.s = s, .cmd = cmd, .only = argc > 0 ? argv[0] : NULL};
+    struct walk_ctx w = {.bad = {s, cmd, 0}, .only = argc > 0 ? argv[0] : NULL};
     ks_err err;
     if (argc > 1)
         return cmd_fail(s, cmd, "usage: kmem -S [CACHE]");
@@ -260,11 +290,11 @@ int kmem_slab_objects(struct session *s, const char *cmd, int argc, char **argv)
     table_set_header(&w.t, HEADER_EACH_ROW);
     int rc = slab_pages_scan(&s->k, &w.pages, &err);
     if (!rc)
-        rc = for_each_slab_cache(&s->k, show_cache_slabs, &w, &err);
+        rc = for_each_slab_cache_partial(&s->k, show_cache_slabs, &w, &err);
     slab_pages_free(&w.pages);
     if (!rc && w.only && !w.found)
         rc = ks_fail_kind(&err, KS_E_BAD_ARG, "no slab cache named %s", w.only);
     if (table_end(&w.t, rc))
         return cmd_fail_err(s, cmd, &err);
-    return w.unreadable ? 1 : 0;
+    return w.bad.n ? 1 : 0;
 }

@@ -52,11 +52,13 @@ static int read_cache(struct kernel *k, uint64_t cache, struct slab_cache_info *
     uint64_t name, oo, node_off;
     memset(c, 0, sizeof *c);
     c->cache = cache;
-    if (kread_member(k, cache, C, "name", &name, err) || kread_string(k, name, c->name, sizeof c->name, err) ||
-        kread_member(k, cache, C, "object_size", &c->object_size, err) || kread_member(k, cache, C, "size", &c->size, err) ||
+    /* The sizes first: a cache whose name cannot be read is still shown with them (partial walks). */
+    if (kread_member(k, cache, C, "object_size", &c->object_size, err) || kread_member(k, cache, C, "size", &c->size, err) ||
         kread_member(k, cache, C, "oo.x", &oo, err) || kmember_off(k, C, "node", &node_off, err))
         return -1;
     c->order = oo >> OO_SHIFT;
+    if (kread_member(k, cache, C, "name", &name, err) || kread_string(k, name, c->name, sizeof c->name, err))
+        return ks_wrap(err, "name of cache %#llx", (unsigned long long)cache);
     c->objects_per_slab = oo & ((1u << OO_SHIFT) - 1);
     struct ktype *nt = NULL;
     const struct member_ref *r = kmember_ref(k, C, "node", err);
@@ -71,7 +73,8 @@ static int read_cache(struct kernel *k, uint64_t cache, struct slab_cache_info *
     return 0;
 }
 
-int for_each_slab_cache(struct kernel *k, int (*fn)(struct kernel *, const struct slab_cache_info *, void *), void *arg, ks_err *err)
+static int walk_caches(struct kernel *k, int (*fn)(struct kernel *, const struct slab_cache_info *, void *), void *arg, bool partial,
+                       ks_err *err)
 {
     uint64_t head, link_off, pos;
     if (slub_kernel(k, err) || ksym_addr(k, "slab_caches", &head, err) || kmember_off(k, "struct kmem_cache", "list", &link_off, err) ||
@@ -82,18 +85,33 @@ int for_each_slab_cache(struct kernel *k, int (*fn)(struct kernel *, const struc
     u64set_init(&seen);
     for (unsigned n = 0; pos != head && !rc; n++) {
         struct slab_cache_info c;
+        ks_err cache_err;
         if (n == MAX_CACHES || !u64set_add(&seen, pos)) {
             rc = ks_fail_kind(err, KS_E_CORRUPT, "slab_caches loops (cache %#llx reached twice)",
                               (unsigned long long)(pos - link_off));
             break;
         }
-        if (read_cache(k, pos - link_off, &c, err)) { rc = -1; break; }
+        if (read_cache(k, pos - link_off, &c, partial ? &cache_err : err)) {
+            if (!partial) { rc = -1; break; }
+            c.error = &cache_err;
+        }
         int stop = fn(k, &c, arg);
         if (stop) { rc = stop < 0 ? -1 : 0; break; }
         if (kread_ulong(k, pos, &pos, err)) rc = -1;
     }
     u64set_free(&seen);
     return rc;
+}
+
+int for_each_slab_cache(struct kernel *k, int (*fn)(struct kernel *, const struct slab_cache_info *, void *), void *arg, ks_err *err)
+{
+    return walk_caches(k, fn, arg, false, err);
+}
+
+int for_each_slab_cache_partial(struct kernel *k, int (*fn)(struct kernel *, const struct slab_cache_info *, void *), void *arg,
+                                ks_err *err)
+{
+    return walk_caches(k, fn, arg, true, err);
 }
 
 /* Is object o on the slab's freelist (1, else 0)? SLUB chains free objects through a pointer at

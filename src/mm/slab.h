@@ -15,10 +15,17 @@ struct slab_cache_info {
     char name[64];
     uint64_t object_size, size, order, objects_per_slab;
     uint64_t total_objects, free_objects, nr_slabs;
+    const ks_err *error; /* for_each_slab_cache_partial: why the cache could not be read (what was read kept) */
 };
 
+/* Each cache on slab_caches; fn returns non-zero to stop. A cache that cannot be read ends the walk
+ * with its error. */
 int for_each_slab_cache(struct kernel *k, int (*fn)(struct kernel *k, const struct slab_cache_info *c, void *arg), void *arg,
                         ks_err *err);
+/* The same, but a cache that cannot be read (a wild name, a node list that does not end) is given to
+ * fn with error set, and the walk goes on while the list itself can be followed. */
+int for_each_slab_cache_partial(struct kernel *k, int (*fn)(struct kernel *k, const struct slab_cache_info *c, void *arg),
+                                void *arg, ks_err *err);
 /* Is the page a slab page, and if so which cache, which object holds addr, and is it free? */
 struct slab_object {
     uint64_t cache, slab, object;

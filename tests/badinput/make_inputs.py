@@ -136,7 +136,8 @@ def make_module_loop(dumps, unpacked, out):
 
 
 # issue 11's walkers on corrupt memory (offsets from gdb, addresses from truth/kallsyms).
-ISSUE11_CASES = ("mount-list-loop", "files-wild-fdt", "runq-cfs-cycle", "slab-wild-freelist", "runq-wild-curr", "runq-wild-queued")
+ISSUE11_CASES = ("mount-list-loop", "files-wild-fdt", "runq-cfs-cycle", "slab-wild-freelist", "runq-wild-curr", "runq-wild-queued",
+                 "slab-wild-name")
 
 
 def kallsyms_addr(np, name):
@@ -164,6 +165,19 @@ def issue11_patch(name, raw, vmlinux, np, init_task, off):
         root = rq + o["cfs"] + o["timeline"]
         raw.put(root, root)
         raw.put(root + o["rb_left"], root)
+    elif name == "slab-wild-name":
+        # The cred_jar cache (truth/slabinfo) on slab_caches gets a name pointer nothing maps.
+        link, name_off = gdb_offsets(vmlinux, [("struct kmem_cache", "list"), ("struct kmem_cache", "name")])
+        head = gdb_address(vmlinux, "slab_caches")
+        pos = raw.u32(head)
+        while pos != head:
+            raw.f.seek(raw.u32(pos - link + name_off) - PAGE_OFFSET)
+            if raw.f.read(9) == b"cred_jar\0":
+                raw.put(pos - link + name_off, 0xDEADB000)
+                break
+            pos = raw.u32(pos)
+        else:
+            raise KeyError("cred_jar")
     elif name == "runq-wild-queued":
         # CPU 0's CFS tree gets one queued task, PID 40 (its se.run_node the root and leftmost node,
         # with no children), whose real_parent points at an address nothing maps: a queued task
