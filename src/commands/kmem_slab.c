@@ -8,10 +8,12 @@
 #include "kmem.h"
 
 static const struct column cache_cols[] = {
-    COL_ADDR("CACHE", "cache", 0, 8),        COL_U("     OBJSIZE", "objsize", 2, 7), COL_U("  ALLOCATED", "allocated", 2, 9),
-    COL_U("     TOTAL", "total", 2, 8),      COL_U("  SLABS", "slabs", 2, 5),        COL_TEXT(CT_KB, "  SSIZE", "slab_kb", 2, 4),
-    COL_S("  NAME", "name", 2, 0),           COL_TEXT(CT_STR, "", "unreadable", 2, 0), COL_JSON(CT_UNSIGNED, "size"),
-    COL_JSON(CT_UNSIGNED, "objects_per_slab"), COL_JSON(CT_UNSIGNED, "pages_per_slab"), COL_ERROR("error"),
+    COL_ADDR("CACHE", "cache", 0, 8),        COL_U("     OBJSIZE", "objsize", 2, 7),
+    COL_U("  ALLOCATED", "allocated", 2, 9), COL_U("     TOTAL", "total", 2, 8),
+    COL_U("  SLABS", "slabs", 2, 5),         COL_TEXT(CT_KB, "  SSIZE", "slab_kb", 2, 4),
+    COL_S("  NAME", "name", 2, 0),           COL_TEXT(CT_STR, "", "unreadable", 2, 0),
+    COL_JSON(CT_UNSIGNED, "size"),           COL_JSON(CT_UNSIGNED, "objects_per_slab"),
+    COL_JSON(CT_UNSIGNED, "pages_per_slab"), COL_ERROR("error"),
 };
 
 /* Caches that could not be read (kmem -s) or walked (kmem -S): each its cache line with "?" counts

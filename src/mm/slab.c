@@ -73,8 +73,8 @@ static int read_cache(struct kernel *k, uint64_t cache, struct slab_cache_info *
     return 0;
 }
 
-static int walk_caches(struct kernel *k, int (*fn)(struct kernel *, const struct slab_cache_info *, void *), void *arg, bool partial,
-                       ks_err *err)
+static int walk_caches(struct kernel *k, int (*fn)(struct kernel *, const struct slab_cache_info *, void *), void *arg,
+                       bool partial, ks_err *err)
 {
     uint64_t head, link_off, pos;
     if (slub_kernel(k, err) || ksym_addr(k, "slab_caches", &head, err) || kmember_off(k, "struct kmem_cache", "list", &link_off, err) ||
@@ -92,7 +92,10 @@ static int walk_caches(struct kernel *k, int (*fn)(struct kernel *, const struct
             break;
         }
         if (read_cache(k, pos - link_off, &c, partial ? &cache_err : err)) {
-            if (!partial) { rc = -1; break; }
+            if (!partial) {
+                rc = -1;
+                break;
+            }
             c.error = &cache_err;
         }
         int stop = fn(k, &c, arg);
@@ -103,7 +106,8 @@ static int walk_caches(struct kernel *k, int (*fn)(struct kernel *, const struct
     return rc;
 }
 
-int for_each_slab_cache(struct kernel *k, int (*fn)(struct kernel *, const struct slab_cache_info *, void *), void *arg, ks_err *err)
+int for_each_slab_cache(struct kernel *k, int (*fn)(struct kernel *, const struct slab_cache_info *, void *), void *arg,
+                        ks_err *err)
 {
     return walk_caches(k, fn, arg, false, err);
 }
