@@ -309,8 +309,9 @@ LONG_NAME = "long-" + "0123456789" * 19 + "-end"   # 199 bytes, one path compone
 def make_v510_dentry(name, dumps, unpacked, out):
     """v510-np-256m with the shmfile workload's fd 3 (/tmp/ksleuth-shared, truth/pid/PID/fd; its 32
     page-cache pages a census owner) patched: dentry-loop — its dentry's d_parent is fd 0's dentry
-    (/dev/null) and that one's d_parent is it, a chain that never reaches a root from either file;
-    long-file-name — its d_name is LONG_NAME, written into empty_zero_page (nothing reads it back)."""
+    (/dev/null) and that one's d_parent is it, a chain that never reaches a root from either file,
+    and the task's working directory's dentry is wild; long-file-name — its d_name is LONG_NAME,
+    written into empty_zero_page (nothing reads it back); mount-wild-devname — see below."""
     sample = os.path.join(dumps, "v510-np-256m")
     vmlinux = os.path.join(sample, "vmlinux")
     keys = ["tasks", "pid", "files", "fdt", "fd", "dentry", "d_parent", "d_name", "d_len"]
@@ -335,6 +336,9 @@ def make_v510_dentry(name, dumps, unpacked, out):
     elif name == "dentry-loop":
         core.put(shared + off["d_parent"], null)
         core.put(null + off["d_parent"], shared)
+        # and its working directory's dentry is an address nothing maps (files: CWD unreadable).
+        fs_off, pwd_off = gdb_offsets(vmlinux, [("struct task_struct", "fs"), ("struct fs_struct", "pwd.dentry")])
+        core.put(core.u32(core.task_of(init_task, off, pid) + fs_off) + pwd_off, 0xDEADB000)
     else:
         page = gdb_address(vmlinux, "empty_zero_page")
         for i in range(0, len(LONG_NAME), 4):
