@@ -341,10 +341,12 @@ static void name_slab_caches(struct kernel *k, struct census_owners *o, struct n
     for (size_t i = 0; i < o->n; i++) {
         uint64_t at;
         ks_err err;
-        if (kread_member(k, o->v[i].id, "struct kmem_cache", "name", &at, &err) || kread_string(k, at, name, sizeof name, &err))
+        if (kread_member(k, o->v[i].id, "struct kmem_cache", "name", &at, &err) || kread_string(k, at, name, sizeof name, &err)) {
+            ks_wrap(&err, "name of cache %#" PRIx64, o->v[i].id);
             name_failed(&o->v[i], &err, n);
-        else
+        } else {
             census_owner_name(&o->v[i], name);
+        }
     }
 }
 
