@@ -95,7 +95,7 @@ const struct command cmd_mount = {
     "mounted: d_path() of its root).\n"
     "A mount that cannot be read is one row: MOUNT, SUPERBLK if read (else \"?\"), DIRNAME \"(unreadable:\n"
     "KIND at ADDRESS)\", with an error line; the list goes on and the command ends with exit status 1.\n"
-    "JSON: its unread members null, and \"error\":{\"message\",\"kind\",\"address\",\"address_space\"}.\n"
-    "JSON: {\"mounts\":[{\"mount\",\"superblock\",\"type\",\"devname\",\"dirname\"}]}",
+    "JSON: {\"mounts\":[{\"mount\",\"superblock\",\"type\",\"devname\",\"dirname\"}]}; an unreadable mount's\n"
+    "unread members are null and it has \"error\":{\"message\",\"kind\",\"address\",\"address_space\"}.",
     run_mount,
 };

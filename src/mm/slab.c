@@ -57,9 +57,9 @@ static int read_cache(struct kernel *k, uint64_t cache, struct slab_cache_info *
         kread_member(k, cache, C, "oo.x", &oo, err) || kmember_off(k, C, "node", &node_off, err))
         return -1;
     c->order = oo >> OO_SHIFT;
+    c->objects_per_slab = oo & ((1u << OO_SHIFT) - 1);
     if (kread_member(k, cache, C, "name", &name, err) || kread_string(k, name, c->name, sizeof c->name, err))
         return ks_wrap(err, "name of cache %#llx", (unsigned long long)cache);
-    c->objects_per_slab = oo & ((1u << OO_SHIFT) - 1);
     struct ktype *nt = NULL;
     const struct member_ref *r = kmember_ref(k, C, "node", err);
     if (!r) return -1;

@@ -1,8 +1,8 @@
 /*
  * The output model on a small table rendered both ways, checked to the byte: header fragments,
  * gaps, right and left alignment, a mark column, text-only and JSON-only columns, JSON escaping,
- * null, fixed-point numbers, a nested list with its own header, a label-style record, and a
- * failing command (no JSON document).
+ * null, fixed-point numbers, a nested list with its own header, a label-style record, a
+ * failing command (no JSON document), and rows of a walk that steps past what it cannot read.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -347,11 +347,61 @@ static void test_rendered(void)
     free(json);
 }
 
+/* A listing that goes on past entries it cannot read: the marker for people, null and the error
+ * object for programs (put_unreadable, put_error). */
+static const struct column fd_cols[] = {
+    COL_U(" FD", "fd", 0, 3),
+    COL_S("  PATH", "path", 2, 0),
+    COL_ERROR("error"),
+};
+
+static char *render_unreadable(bool json)
+{
+    struct capture cap;
+    struct session *s = capture_begin(&cap, json);
+    struct table t;
+    ks_err wild, loop;
+    ks_fail_at(&wild, KS_E_NOT_MAPPED, KS_AS_KVIRT, 0xdeadb000, "fd 2: not mapped");
+    ks_fail_kind(&loop, KS_E_CORRUPT, "fd 3: a loop");
+    table_begin(s, &t, "files", fd_cols);
+    row_begin(&t);
+    put_u(&t, "fd", 1);
+    put_s(&t, "path", "/a");
+    row_end(&t);
+    for (unsigned fd = 2; fd <= 3; fd++) {
+        row_begin(&t);
+        put_u(&t, "fd", fd);
+        put_unreadable(&t, "path", fd == 2 ? &wild : &loop);
+        put_error(&t, "error", fd == 2 ? &wild : &loop);
+        row_end(&t);
+    }
+    table_end(&t, 0);
+    return capture_end(&cap);
+}
+
+static void test_unreadable(void)
+{
+    char *text = render_unreadable(false);
+    CHECK_STR(text, " FD  PATH\n"
+                    "  1  /a\n"
+                    "  2  (unreadable: not_mapped at deadb000)\n"
+                    "  3  (unreadable: corrupt)\n");
+    free(text);
+    char *json = render_unreadable(true);
+    CHECK_STR(json, "{\"files\":[{\"fd\":1,\"path\":\"/a\"},"
+                    "{\"fd\":2,\"path\":null,\"error\":{\"message\":\"fd 2: not mapped\",\"kind\":\"not_mapped\","
+                    "\"address\":\"0xdeadb000\",\"address_space\":\"kernel_virtual\"}},"
+                    "{\"fd\":3,\"path\":null,\"error\":{\"message\":\"fd 3: a loop\",\"kind\":\"corrupt\","
+                    "\"address\":null,\"address_space\":\"none\"}}]}\n");
+    free(json);
+}
+
 int main(void)
 {
     test_table();
     test_record();
     test_forms();
     test_rendered();
+    test_unreadable();
     return check_summary();
 }
