@@ -206,21 +206,32 @@ static int open_file_read(struct kernel *k, unsigned fd, uint64_t file, struct o
     return 0;
 }
 
-int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel *k, const struct open_file *f, void *arg),
-                       void *arg, ks_err *err)
+/* files->fdt's array and size; 1 for a task without a files_struct (an exited one). */
+static int fd_table(struct kernel *k, uint64_t task, uint64_t *max_fds, uint64_t *fd_array, ks_err *err)
 {
-    uint64_t files, fdt, max_fds, fd_array;
+    uint64_t files, fdt;
     if (kread_member(k, task, "struct task_struct", "files", &files, err))
         return -1;
     if (!files)
-        return 0;
+        return 1;
     if (kread_member(k, files, "struct files_struct", "fdt", &fdt, err) ||
-        kread_member(k, fdt, "struct fdtable", "max_fds", &max_fds, err) ||
-        kread_member(k, fdt, "struct fdtable", "fd", &fd_array, err))
+        kread_member(k, fdt, "struct fdtable", "max_fds", max_fds, err) ||
+        kread_member(k, fdt, "struct fdtable", "fd", fd_array, err))
         return -1;
-    if (max_fds > VFS_MAX_FDS)
+    if (*max_fds > VFS_MAX_FDS)
         return ks_fail_at(err, KS_E_CORRUPT, KS_AS_KVIRT, fdt, "fdtable %#" PRIx64 ": max_fds %" PRIu64 " is not believable", fdt,
-                          max_fds);
+                          *max_fds);
+    return 0;
+}
+
+int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel *k, const struct open_file *f, void *arg),
+                       void *arg, ks_err *err)
+{
+    uint64_t max_fds, fd_array;
+    int none = fd_table(k, task, &max_fds, &fd_array, err);
+    if (none)
+        return none < 0 ? -1 : 0;
+    unsigned unreadable = 0;
     for (unsigned fd = 0; fd < max_fds; fd++) {
         uint64_t file;
         struct open_file f;
@@ -229,8 +240,13 @@ int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel 
             return ks_wrap(err, "fd table of task %#" PRIx64, task);
         if (!file)
             continue;
-        if (open_file_read(k, fd, file, &f, &file_err))
+        if (open_file_read(k, fd, file, &f, &file_err)) {
+            if (++unreadable > VFS_MAX_UNREADABLE)
+                return ks_fail_at(err, KS_E_CORRUPT, KS_AS_KVIRT, fd_array,
+                                  "fd array %#" PRIx64 ": more than %d open files cannot be read (a wild array?)", fd_array,
+                                  VFS_MAX_UNREADABLE);
             f.error = &file_err;
+        }
         int stop = fn(k, &f, arg);
         if (stop)
             return stop < 0 ? -1 : 0;

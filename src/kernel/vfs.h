@@ -20,6 +20,9 @@
 #define VFS_MAX_FDS    (1u << 20)
 #define VFS_MAX_MOUNTS 100000u
 #define VFS_PATH_MAX   4096
+/* Past this many open files that cannot be read, the fd array itself is taken for wild: the walk
+ * ends with an error rather than a row (and an error line) for each of up to VFS_MAX_FDS. */
+#define VFS_MAX_UNREADABLE 32
 
 /* The path of dentry seen through vfsmnt (a struct vfsmount *), into out (VFS_PATH_MAX bytes). */
 int d_path(struct kernel *k, uint64_t dentry, uint64_t vfsmnt, char *out, size_t outsz, ks_err *err);
@@ -40,7 +43,8 @@ struct open_file {
 /* Each open file of the task, in fd order; fn returns non-zero to stop. A file that cannot be read
  * is still given to fn, with error set and what was read before it (crash goes on past a bad fd):
  * fn decides whether that stops the walk. A task without a files_struct (an exited one) has no
- * files; a file table that cannot be read is an error. */
+ * files; a file table that cannot be read, or more than VFS_MAX_UNREADABLE files that cannot, is an
+ * error. */
 int for_each_open_file(struct kernel *k, uint64_t task, int (*fn)(struct kernel *k, const struct open_file *f, void *arg),
                        void *arg, ks_err *err);
 /* The task's root (cwd false) or working directory (task->fs->root or ->pwd) as a path; "(none)"

@@ -137,7 +137,7 @@ def make_module_loop(dumps, unpacked, out):
 
 # issue 11's walkers on corrupt memory (offsets from gdb, addresses from truth/kallsyms).
 ISSUE11_CASES = ("mount-list-loop", "files-wild-fdt", "runq-cfs-cycle", "slab-wild-freelist", "runq-wild-curr", "runq-wild-queued",
-                 "slab-wild-name")
+                 "slab-wild-name", "files-wild-fd-array")
 
 
 def kallsyms_addr(np, name):
@@ -165,6 +165,16 @@ def issue11_patch(name, raw, vmlinux, np, init_task, off):
         root = rq + o["cfs"] + o["timeline"]
         raw.put(root, root)
         raw.put(root + o["rb_left"], root)
+    elif name == "files-wild-fd-array":
+        # PID 40's fd array is empty_zero_page filled with a pointer nothing maps, and max_fds 1024:
+        # a thousand files that cannot be read, where the walk must give up, not list them all.
+        max_off, fd_off = gdb_offsets(vmlinux, [("struct fdtable", "max_fds"), ("struct fdtable", "fd")])
+        fdt = raw.u32(raw.u32(raw.task_of(init_task, off, 40) + o["files"]) + o["fdt"])
+        page = gdb_address(vmlinux, "empty_zero_page")
+        for i in range(1024):
+            raw.put(page + 4 * i, 0xDEADB000)
+        raw.put(fdt + max_off, 1024)
+        raw.put(fdt + fd_off, page)
     elif name == "slab-wild-name":
         # The cred_jar cache (truth/slabinfo) on slab_caches gets a name pointer nothing maps.
         link, name_off = gdb_offsets(vmlinux, [("struct kmem_cache", "list"), ("struct kmem_cache", "name")])
