@@ -24,6 +24,19 @@ struct unreadable_caches {
     unsigned n;
 };
 
+/* The cache line's cells that were read, "?" for the counts (count_key: its slab count's key). */
+static void put_cache_uncounted(struct table *t, const struct slab_cache_info *c, const char *count_key)
+{
+    put_u(t, "cache", c->cache);
+    put_u(t, "objsize", c->object_size);
+    put_u(t, "size", c->size);
+    put_null_as(t, "allocated", "?");
+    put_null_as(t, "total", "?");
+    put_null_as(t, count_key, "?");
+    put_u(t, "slab_kb", (uint64_t)(KS_PAGE_SIZE << c->order) / 1024);
+    put_s(t, "name", c->name);
+}
+
 static void cache_unreadable(struct table *t, struct unreadable_caches *u, const ks_err *e)
 {
     put_unreadable(t, "unreadable", e);
@@ -44,18 +57,13 @@ static int show_cache(struct kernel *k, const struct slab_cache_info *c, void *a
     struct table *t = &x->t;
     (void)k;
     row_begin(t);
-    put_u(t, "cache", c->cache);
-    put_s(t, "name", c->name);
     if (c->error) {
-        put_u(t, "objsize", c->object_size);
-        put_u(t, "size", c->size);
-        put_null_as(t, "allocated", "?");
-        put_null_as(t, "total", "?");
-        put_null_as(t, "slabs", "?");
-        put_u(t, "slab_kb", (uint64_t)(KS_PAGE_SIZE << c->order) / 1024);
+        put_cache_uncounted(t, c, "slabs");
         cache_unreadable(t, &x->bad, c->error);
         return 0;
     }
+    put_u(t, "cache", c->cache);
+    put_s(t, "name", c->name);
     put_u(t, "objsize", c->object_size);
     put_u(t, "size", c->size);
     put_u(t, "allocated", c->total_objects - KS_MIN(c->free_objects, c->total_objects));
@@ -252,14 +260,7 @@ static void show_unwalkable(struct walk_ctx *w, const struct slab_cache_info *c,
 {
     struct table *t = &w->t;
     row_begin(t);
-    put_u(t, "cache", c->cache);
-    put_u(t, "objsize", c->object_size);
-    put_u(t, "size", c->size);
-    put_null_as(t, "allocated", "?");
-    put_null_as(t, "total", "?");
-    put_null_as(t, "nr_slabs", "?");
-    put_u(t, "slab_kb", (uint64_t)(KS_PAGE_SIZE << c->order) / 1024);
-    put_s(t, "name", c->name);
+    put_cache_uncounted(t, c, "nr_slabs");
     put_null(t, "slabs");
     cache_unreadable(t, &w->bad, e);
 }
