@@ -269,16 +269,18 @@ bool page_is_slab(struct kernel *k, const struct page_info *pi)
     return bit >= 0 && bit < 64 && (pi->flags >> bit & 1);
 }
 
-void page_flag_names(struct kernel *k, uint64_t flags, char *out, size_t outsz)
+/* Each bit's name, once per kernel: the first PG_ enumerator of a bit is its own, later ones are
+ * aliases. */
+static void find_flag_names(struct kernel *k)
 {
+    const char **name_of_bit = k->pageflags.name;
+    k->pageflags.ready = true;
+    memset(k->pageflags.name, 0, sizeof k->pageflags.name);
     struct ktype *e = kt_strip(kdwarf_type(k->dwarf, "enum pageflags"));
-    const char *name_of_bit[64] = {0};
     int64_t nr = 0;
-    size_t n = 0;
-    out[0] = 0;
     if (!e)
         return;
-    /* __NR_PAGEFLAGS ends enum pageflags: found there without a lookup by name per struct page. */
+    /* __NR_PAGEFLAGS ends enum pageflags: found there without a lookup by name. */
     bool found = false;
     for (unsigned i = e->nenums; i-- > 0 && !found;)
         if (e->enums[i].name[0] == '_' && !strcmp(e->enums[i].name, "__NR_PAGEFLAGS")) {
@@ -287,20 +289,35 @@ void page_flag_names(struct kernel *k, uint64_t flags, char *out, size_t outsz)
         }
     if (!found && !kdwarf_enumerator(k->dwarf, "__NR_PAGEFLAGS", &nr))
         return;
-    /* One pass over the enumerators: the first PG_ name of a set bit is its own; later ones are
-     * aliases. (Once per struct page in kmem -p, so no pass per bit.) */
-    uint64_t wanted = nr >= 64 ? flags : flags & ((1ull << nr) - 1);
-    int unnamed = __builtin_popcountll(wanted);
-    for (unsigned i = 0; i < e->nenums && unnamed; i++) {
+    for (unsigned i = 0; i < e->nenums; i++) {
         int64_t bit = e->enums[i].value;
-        if (bit < 0 || bit >= nr || bit >= 64 || !(flags >> bit & 1) || name_of_bit[bit])
-            continue;
-        if (!strncmp(e->enums[i].name, "PG_", 3)) {
+        if (bit >= 0 && bit < nr && bit < 64 && !name_of_bit[bit] && !strncmp(e->enums[i].name, "PG_", 3))
             name_of_bit[bit] = e->enums[i].name + 3;
-            unnamed--;
-        }
     }
-    for (int bit = 0; bit < 64; bit++)
-        if (name_of_bit[bit])
-            n += (size_t)snprintf(out + n, n < outsz ? outsz - n : 0, "%s%s", n ? "," : "", name_of_bit[bit]);
+}
+
+/* text at position n of a string kept to outsz - 1 characters, as snprintf would cut it; the
+ * position after it, as if nothing had been cut. */
+static size_t append_cut(char *out, size_t outsz, size_t n, const char *text, size_t len)
+{
+    if (n + 1 < outsz)
+        memcpy(out + n, text, KS_MIN(len, outsz - 1 - n));
+    return n + len;
+}
+
+void page_flag_names(struct kernel *k, uint64_t flags, char *out, size_t outsz)
+{
+    if (!k->pageflags.ready)
+        find_flag_names(k);
+    size_t n = 0;
+    /* Once per struct page in kmem -p: joined by hand, not by snprintf. */
+    for (uint64_t left = flags; left; left &= left - 1) {
+        const char *name = k->pageflags.name[__builtin_ctzll(left)];
+        if (!name)
+            continue;
+        if (n)
+            n = append_cut(out, outsz, n, ",", 1);
+        n = append_cut(out, outsz, n, name, strlen(name));
+    }
+    out[KS_MIN(n, outsz - 1)] = 0;
 }

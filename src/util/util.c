@@ -181,6 +181,54 @@ char *sb_steal(strbuf *sb)
     return s;
 }
 
+void sb_fill(strbuf *sb, char c, size_t n)
+{
+    sb_grow(sb, n);
+    memset(sb->buf + sb->len, c, n);
+    sb->len += n;
+    sb->buf[sb->len] = 0;
+}
+
+/* Digits are made from the right, then moved to the front of buf. */
+static size_t digits_out(char *buf, const char *from, const char *end)
+{
+    size_t n = (size_t)(end - from);
+    memmove(buf, from, n);
+    buf[n] = 0;
+    return n;
+}
+
+size_t fmt_u64(char *buf, uint64_t v)
+{
+    char tmp[KS_NUM_MAX];
+    char *p = tmp + sizeof tmp;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return digits_out(buf, p, tmp + sizeof tmp);
+}
+
+size_t fmt_i64(char *buf, int64_t v)
+{
+    if (v >= 0)
+        return fmt_u64(buf, (uint64_t)v);
+    buf[0] = '-';
+    return 1 + fmt_u64(buf + 1, -(uint64_t)v); /* INT64_MIN's magnitude is a uint64_t */
+}
+
+size_t fmt_x64(char *buf, uint64_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char tmp[KS_NUM_MAX];
+    char *p = tmp + sizeof tmp;
+    do {
+        *--p = hex[v & 15];
+        v >>= 4;
+    } while (v);
+    return digits_out(buf, p, tmp + sizeof tmp);
+}
+
 bool parse_u64(const char *s, int default_base, uint64_t *out)
 {
     if (!s || !*s) return false;

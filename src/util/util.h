@@ -89,6 +89,16 @@ void sb_putn(strbuf *sb, const char *s, size_t n);
 void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(strbuf *sb, const char *fmt, va_list ap);
 char *sb_steal(strbuf *sb);
+/* n copies of c (padding a table's cell). */
+void sb_fill(strbuf *sb, char c, size_t n);
+
+/* Integers as printf's %PRIu64, %PRId64 and %PRIx64 write them, without parsing a format: a table of
+ * a million rows spends most of its time there. buf holds KS_NUM_MAX bytes; returns the length (the
+ * text is NUL-terminated). */
+#define KS_NUM_MAX 21
+size_t fmt_u64(char *buf, uint64_t v);
+size_t fmt_i64(char *buf, int64_t v);
+size_t fmt_x64(char *buf, uint64_t v);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
