@@ -60,10 +60,13 @@ struct kernel {
         struct pfn_range *ranges;            /* frames that have a struct page, merged */
         size_t nranges;
     } memmap;
-    struct {                     /* enum pageflags' PG_ names by bit, found on first use (mm/page.c) */
-        bool ready;
-        const char *name[64];    /* without "PG_"; NULL: no name, or at or past __NR_PAGEFLAGS */
-    } pageflags;
+    struct {                     /* struct page as walks over a million frames read it, found on first use
+                                  * (mm/page.c) */
+        bool refs_ready, names_ready;
+        uint64_t size;                       /* sizeof(struct page) */
+        const struct member_ref *ref[8];     /* the members every walk decodes (page.c's page_fields) */
+        const char *flag_name[64];           /* enum pageflags' PG_ names by bit, without "PG_" */
+    } page_layout;
     struct kmodules *modules;    /* loaded modules, read on first use (kernel/module.c) */
     struct disasm *disasm;       /* the instruction decoder, opened on first use (dis) */
     struct u64set *task_set;     /* every task's address, gathered once (mm/task.c: task_is_known) */
