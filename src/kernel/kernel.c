@@ -320,7 +320,12 @@ static int read_int_at(struct kernel *k, uint64_t addr, struct ktype *mt, const 
 int kread_member(struct kernel *k, uint64_t obj, const char *type, const char *path, uint64_t *v, ks_err *err)
 {
     const struct member_ref *r = kmember_ref(k, type, path, err);
-    return r ? read_int_at(k, obj + r->offset, r->type, r->member, v, err) : -1;
+    return r ? kread_ref(k, obj, r, v, err) : -1;
+}
+
+int kread_ref(struct kernel *k, uint64_t obj, const struct member_ref *r, uint64_t *v, ks_err *err)
+{
+    return read_int_at(k, obj + r->offset, r->type, r->member, v, err);
 }
 
 int kvar_addr(struct kernel *k, const char *var, const char *path, uint64_t *addr, struct ktype **type, ks_err *err)

@@ -258,7 +258,10 @@ bool page_is_buddy(struct kernel *k, const struct page_info *pi)
 int page_compound_head(struct kernel *k, uint64_t page, uint64_t *head, ks_err *err)
 {
     uint64_t v;
-    if (kread_member(k, page, "struct page", "compound_head", &v, err))
+    const struct member_ref **r = &k->page_layout.compound_head; /* asked per frame by the census */
+    if (!*r && !(*r = kmember_ref(k, "struct page", "compound_head", err)))
+        return -1;
+    if (kread_ref(k, page, *r, &v, err))
         return -1;
     *head = v & 1 ? v - 1 : page;
     return 0;
