@@ -354,9 +354,24 @@ static void test_rendered(void)
 /* Edge values and a spread between them (a fixed sequence: a failure can be rerun). */
 static size_t sample_values(uint64_t *v, size_t max)
 {
-    static const uint64_t edges[] = {0,          1,          9,          10,         15,          16,
-                                     99,         100,        255,        256,        4095,        0xdeadbeef,
-                                     UINT32_MAX, 1ull << 32, INT64_MAX,  1ull << 63, UINT64_MAX - 1, UINT64_MAX};
+    static const uint64_t edges[] = {0,
+                                     1,
+                                     9,
+                                     10,
+                                     15,
+                                     16,
+                                     99,
+                                     100,
+                                     255,
+                                     256,
+                                     4095,
+                                     0xdeadbeef,
+                                     UINT32_MAX,
+                                     1ull << 32,
+                                     INT64_MAX,
+                                     1ull << 63,
+                                     UINT64_MAX - 1,
+                                     UINT64_MAX};
     size_t n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(edges) && n < max; i++)
         v[n++] = edges[i];
