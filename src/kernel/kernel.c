@@ -249,10 +249,23 @@ static struct member_lookup *member_resolve(struct kernel *k, const char *type, 
     return l;
 }
 
+/* "type\x01path" in key, cut to size - 1 characters as snprintf would: joined by hand, since walks
+ * over every struct page ask once per member per page. */
+static void member_key(char *key, size_t size, const char *type, const char *path)
+{
+    size_t n = 0;
+    for (const char *part[] = {type, "\x01", path}, **p = part; p < part + 3; p++) {
+        size_t len = strlen(*p), fits = KS_MIN(len, size - 1 - n);
+        memcpy(key + n, *p, fits);
+        n += fits;
+    }
+    key[n] = 0;
+}
+
 const struct member_ref *kmember_ref(struct kernel *k, const char *type, const char *path, ks_err *err)
 {
     char key[256];
-    snprintf(key, sizeof key, "%s\x01%s", type, path);
+    member_key(key, sizeof key, type, path);
     uint64_t v;
     struct member_lookup *l;
     if (hm_get(&k->members, key, &v)) {
@@ -307,7 +320,12 @@ static int read_int_at(struct kernel *k, uint64_t addr, struct ktype *mt, const 
 int kread_member(struct kernel *k, uint64_t obj, const char *type, const char *path, uint64_t *v, ks_err *err)
 {
     const struct member_ref *r = kmember_ref(k, type, path, err);
-    return r ? read_int_at(k, obj + r->offset, r->type, r->member, v, err) : -1;
+    return r ? kread_ref(k, obj, r, v, err) : -1;
+}
+
+int kread_ref(struct kernel *k, uint64_t obj, const struct member_ref *r, uint64_t *v, ks_err *err)
+{
+    return read_int_at(k, obj + r->offset, r->type, r->member, v, err);
 }
 
 int kvar_addr(struct kernel *k, const char *var, const char *path, uint64_t *addr, struct ktype **type, ks_err *err)

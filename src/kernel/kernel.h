@@ -60,6 +60,14 @@ struct kernel {
         struct pfn_range *ranges;            /* frames that have a struct page, merged */
         size_t nranges;
     } memmap;
+    struct {                     /* struct page as walks over a million frames read it, found on first use
+                                  * (mm/page.c) */
+        bool refs_ready, names_ready;
+        uint64_t size;                       /* sizeof(struct page) */
+        const struct member_ref *ref[8];     /* the members every walk decodes (page.c's page_fields) */
+        const struct member_ref *compound_head;
+        const char *flag_name[64];           /* enum pageflags' PG_ names by bit, without "PG_" */
+    } page_layout;
     struct kmodules *modules;    /* loaded modules, read on first use (kernel/module.c) */
     struct disasm *disasm;       /* the instruction decoder, opened on first use (dis) */
     struct u64set *task_set;     /* every task's address, gathered once (mm/task.c: task_is_known) */
@@ -129,6 +137,8 @@ int kread_string(struct kernel *k, uint64_t vaddr, char *out, size_t max, ks_err
 /* Typed access: "struct mm_struct" + "pgd" -> offset; reading a member as an integer of its size. */
 int kmember_off(struct kernel *k, const char *type, const char *path, uint64_t *off, ks_err *err);
 int kread_member(struct kernel *k, uint64_t obj, const char *type, const char *path, uint64_t *v, ks_err *err);
+/* The same through a member already resolved (kmember_ref), for walks that read it per object. */
+int kread_ref(struct kernel *k, uint64_t obj, const struct member_ref *r, uint64_t *v, ks_err *err);
 uint64_t ktype_size(struct kernel *k, const char *type);
 /* A global variable (its DWARF type) and optionally a member path inside it: address and type. */
 int kvar_addr(struct kernel *k, const char *var, const char *path, uint64_t *addr, struct ktype **type, ks_err *err);

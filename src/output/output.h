@@ -142,6 +142,8 @@ struct table {
     bool header_shown;
     bool has[TABLE_MAX_COLS];    /* which cells of the current text line are filled */
     strbuf cell[TABLE_MAX_COLS]; /* the text of each filled cell */
+    strbuf line;                 /* text: the line being joined, kept from row to row */
+    size_t next_col;             /* where put_* looks for a key first: rows are put in column order */
 };
 
 /* A top-level list {"key":[...]} shown as columns; a top-level object {...} shown as labels. */

@@ -22,6 +22,7 @@ static void init_table(struct table *t, struct session *s, enum table_shape shap
     t->header = HEADER_ONCE;
     for (size_t i = 0; i < ncols; i++)
         sb_init(&t->cell[i]);
+    sb_init(&t->line);
 }
 
 void table_open(struct session *s, struct table *t, const char *key, enum table_shape shape, const struct column *cols,
@@ -127,23 +128,21 @@ static void flush_line(struct table *t)
         return;
     if (header_due(t))
         table_print_header(t);
-    strbuf line;
-    sb_init(&line);
+    strbuf *line = &t->line;
+    sb_reset(line);
     for (size_t i = 0; i < t->ncols; i++) {
         if (!t->has[i])
             continue;
-        if ((t->cols[i].flags & COL_BREAK) && line.len)
-            sb_putc(&line, '\n');
-        for (int g = 0; g < t->cols[i].gap; g++)
-            sb_putc(&line, ' ');
+        if ((t->cols[i].flags & COL_BREAK) && line->len)
+            sb_putc(line, '\n');
+        sb_fill(line, ' ', t->cols[i].gap > 0 ? (size_t)t->cols[i].gap : 0);
         if (t->style == STYLE_LABELS)
-            sb_puts(&line, t->cols[i].title);
-        sb_putn(&line, t->cell[i].buf ? t->cell[i].buf : "", t->cell[i].len);
+            sb_puts(line, t->cols[i].title);
+        sb_putn(line, t->cell[i].buf ? t->cell[i].buf : "", t->cell[i].len);
         t->has[i] = false;
     }
-    sb_putc(&line, '\n');
-    fputs(line.buf, t->s->out);
-    sb_free(&line);
+    sb_putc(line, '\n');
+    fputs(line->buf, t->s->out); /* not fwrite: a cell holding a NUL ended the line there, and still does */
 }
 
 void table_flush(struct table *t)
@@ -211,24 +210,32 @@ int table_end(struct table *t, int rc)
         table_print_header(t);
     for (size_t i = 0; i < t->ncols; i++)
         sb_free(&t->cell[i]);
+    sb_free(&t->line);
     return rc;
 }
 
 /* ---- values ---- */
 
+static bool column_is(const struct column *c, const char *key)
+{
+    return c->key && (c->key == key || !strcmp(c->key, key));
+}
+
+/* Commands put a row's values in column order: the search starts after the last column found. */
 static int find_column(const struct table *t, const char *key)
 {
-    for (size_t i = 0; i < t->ncols; i++)
-        if (t->cols[i].key && !strcmp(t->cols[i].key, key))
+    for (size_t n = 0, i = t->next_col; n < t->ncols; n++, i = i + 1 < t->ncols ? i + 1 : 0)
+        if (column_is(&t->cols[i], key))
             return (int)i;
     return -1;
 }
 
-static const struct column *column_of(const struct table *t, const char *key, size_t *index)
+static const struct column *column_of(struct table *t, const char *key, size_t *index)
 {
     int i = find_column(t, key);
     if (i >= 0) {
         *index = (size_t)i;
+        t->next_col = (size_t)i + 1 < t->ncols ? (size_t)i + 1 : 0;
         return &t->cols[i];
     }
     /* A command naming a column it did not describe is a bug in that command, not in the dump. */

@@ -52,8 +52,20 @@ void json_str(struct json *j, const char *key, const char *v)
     if (v) put_string(&j->sb, v); else sb_puts(&j->sb, "null");
 }
 
-void json_int(struct json *j, const char *key, int64_t v) { prefix(j, key); sb_printf(&j->sb, "%" PRId64, v); }
-void json_uint(struct json *j, const char *key, uint64_t v) { prefix(j, key); sb_printf(&j->sb, "%" PRIu64, v); }
+/* Numbers without printf: a million-row document holds millions of them. */
+void json_int(struct json *j, const char *key, int64_t v)
+{
+    char buf[KS_NUM_MAX];
+    prefix(j, key);
+    sb_putn(&j->sb, buf, fmt_i64(buf, v));
+}
+
+void json_uint(struct json *j, const char *key, uint64_t v)
+{
+    char buf[KS_NUM_MAX];
+    prefix(j, key);
+    sb_putn(&j->sb, buf, fmt_u64(buf, v));
+}
 void json_milli(struct json *j, const char *key, int64_t v)
 {
     prefix(j, key);
@@ -71,9 +83,11 @@ void json_null(struct json *j, const char *key) { prefix(j, key); sb_puts(&j->sb
 
 void json_hex(struct json *j, const char *key, uint64_t v)
 {
-    char buf[24];
-    snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    json_str(j, key, buf);
+    char buf[KS_NUM_MAX];
+    prefix(j, key);
+    sb_puts(&j->sb, "\"0x");
+    sb_putn(&j->sb, buf, fmt_x64(buf, v));
+    sb_putc(&j->sb, '"');
 }
 
 void json_err_fields(struct json *j, const ks_err *e)

@@ -134,7 +134,7 @@ void sb_init(strbuf *sb) { sb->buf = NULL; sb->len = sb->cap = 0; }
 void sb_free(strbuf *sb) { free(sb->buf); sb_init(sb); }
 void sb_reset(strbuf *sb) { sb->len = 0; if (sb->buf) sb->buf[0] = 0; }
 
-static void sb_grow(strbuf *sb, size_t extra)
+void sb_reserve(strbuf *sb, size_t extra)
 {
     if (sb->len + extra + 1 <= sb->cap) return;
     size_t cap = sb->cap ? sb->cap : 64;
@@ -143,17 +143,6 @@ static void sb_grow(strbuf *sb, size_t extra)
     sb->cap = cap;
 }
 
-void sb_putn(strbuf *sb, const char *s, size_t n)
-{
-    sb_grow(sb, n);
-    memcpy(sb->buf + sb->len, s, n);
-    sb->len += n;
-    sb->buf[sb->len] = 0;
-}
-
-void sb_putc(strbuf *sb, char c) { sb_putn(sb, &c, 1); }
-void sb_puts(strbuf *sb, const char *s) { sb_putn(sb, s, strlen(s)); }
-
 void sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
 {
     va_list ap2;
@@ -161,7 +150,7 @@ void sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     if (n <= 0) return;
-    sb_grow(sb, (size_t)n);
+    sb_reserve(sb, (size_t)n);
     vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
     sb->len += (size_t)n;
 }
@@ -179,6 +168,46 @@ char *sb_steal(strbuf *sb)
     char *s = sb->buf ? sb->buf : xstrdup("");
     sb_init(sb);
     return s;
+}
+
+/* Digits are made from the right, then moved to the front of buf. */
+static size_t digits_out(char *buf, const char *from, const char *end)
+{
+    size_t n = (size_t)(end - from);
+    memmove(buf, from, n);
+    buf[n] = 0;
+    return n;
+}
+
+size_t fmt_u64(char *buf, uint64_t v)
+{
+    char tmp[KS_NUM_MAX];
+    char *p = tmp + sizeof tmp;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return digits_out(buf, p, tmp + sizeof tmp);
+}
+
+size_t fmt_i64(char *buf, int64_t v)
+{
+    if (v >= 0)
+        return fmt_u64(buf, (uint64_t)v);
+    buf[0] = '-';
+    return 1 + fmt_u64(buf + 1, -(uint64_t)v); /* INT64_MIN's magnitude is a uint64_t */
+}
+
+size_t fmt_x64(char *buf, uint64_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char tmp[KS_NUM_MAX];
+    char *p = tmp + sizeof tmp;
+    do {
+        *--p = hex[v & 15];
+        v >>= 4;
+    } while (v);
+    return digits_out(buf, p, tmp + sizeof tmp);
 }
 
 bool parse_u64(const char *s, int default_base, uint64_t *out)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define KS_ERR_MAX 512
 
@@ -83,12 +84,37 @@ typedef struct strbuf {
 void sb_init(strbuf *sb);
 void sb_free(strbuf *sb);
 void sb_reset(strbuf *sb);
-void sb_putc(strbuf *sb, char c);
-void sb_puts(strbuf *sb, const char *s);
-void sb_putn(strbuf *sb, const char *s, size_t n);
+/* Room for extra more bytes and the NUL. */
+void sb_reserve(strbuf *sb, size_t extra);
+/* Inline: a table of a million rows makes ten million of these calls. */
+static inline void sb_putn(strbuf *sb, const char *s, size_t n)
+{
+    if (sb->len + n + 1 > sb->cap) sb_reserve(sb, n);
+    memcpy(sb->buf + sb->len, s, n);
+    sb->len += n;
+    sb->buf[sb->len] = 0;
+}
+static inline void sb_putc(strbuf *sb, char c) { sb_putn(sb, &c, 1); }
+static inline void sb_puts(strbuf *sb, const char *s) { sb_putn(sb, s, strlen(s)); }
 void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(strbuf *sb, const char *fmt, va_list ap);
 char *sb_steal(strbuf *sb);
+/* n copies of c (padding a table's cell). */
+static inline void sb_fill(strbuf *sb, char c, size_t n)
+{
+    if (sb->len + n + 1 > sb->cap) sb_reserve(sb, n);
+    memset(sb->buf + sb->len, c, n);
+    sb->len += n;
+    sb->buf[sb->len] = 0;
+}
+
+/* Integers as printf's %PRIu64, %PRId64 and %PRIx64 write them, without parsing a format: a table of
+ * a million rows spends most of its time there. buf holds KS_NUM_MAX bytes; returns the length (the
+ * text is NUL-terminated). */
+#define KS_NUM_MAX 21
+size_t fmt_u64(char *buf, uint64_t v);
+size_t fmt_i64(char *buf, int64_t v);
+size_t fmt_x64(char *buf, uint64_t v);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);

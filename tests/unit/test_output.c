@@ -2,9 +2,11 @@
  * The output model on a small table rendered both ways, checked to the byte: header fragments,
  * gaps, right and left alignment, a mark column, text-only and JSON-only columns, JSON escaping,
  * null, fixed-point numbers, a nested list with its own header, a label-style record, a
- * failing command (no JSON document), and rows of a walk that steps past what it cannot read.
+ * failing command (no JSON document), and rows of a walk that steps past what it cannot read. Numbers are written without printf: each is checked against
+ * what snprintf writes for the same value, width, padding and prefix.
  */
 #define _GNU_SOURCE
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +349,167 @@ static void test_rendered(void)
     free(json);
 }
 
+/* ---- numbers, checked against snprintf ---- */
+
+/* Edge values and a spread between them (a fixed sequence: a failure can be rerun). */
+static size_t sample_values(uint64_t *v, size_t max)
+{
+    static const uint64_t edges[] = {0,
+                                     1,
+                                     9,
+                                     10,
+                                     15,
+                                     16,
+                                     99,
+                                     100,
+                                     255,
+                                     256,
+                                     4095,
+                                     0xdeadbeef,
+                                     UINT32_MAX,
+                                     1ull << 32,
+                                     INT64_MAX,
+                                     1ull << 63,
+                                     UINT64_MAX - 1,
+                                     UINT64_MAX};
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(edges) && n < max; i++)
+        v[n++] = edges[i];
+    for (uint64_t x = 1; n < max; n++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        v[n] = x >> (x % 61); /* every magnitude */
+    }
+    return n;
+}
+
+static void test_fmt(void)
+{
+    uint64_t v[200];
+    size_t n = sample_values(v, ARRAY_SIZE(v));
+    for (size_t i = 0; i < n; i++) {
+        char got[KS_NUM_MAX], want[64];
+        size_t len = fmt_u64(got, v[i]);
+        snprintf(want, sizeof want, "%" PRIu64, v[i]);
+        CHECK_STR(got, want);
+        CHECK(len == strlen(want));
+        len = fmt_x64(got, v[i]);
+        snprintf(want, sizeof want, "%" PRIx64, v[i]);
+        CHECK_STR(got, want);
+        CHECK(len == strlen(want));
+        len = fmt_i64(got, (int64_t)v[i]); /* the upper half: negative numbers, INT64_MIN and -1 included */
+        snprintf(want, sizeof want, "%" PRId64, (int64_t)v[i]);
+        CHECK_STR(got, want);
+        CHECK(len == strlen(want));
+    }
+}
+
+/* One cell in a table of one column, for people or programs; the bytes printed (caller frees). */
+static char *one_cell(struct column c, bool json, bool is_signed, uint64_t u)
+{
+    struct capture cap;
+    struct session *s = capture_begin(&cap, json);
+    c.key = "v";
+    struct table t;
+    table_open(s, &t, "t", SHAPE_LIST, &c, 1);
+    table_set_header(&t, HEADER_NONE);
+    row_begin(&t);
+    if (is_signed)
+        put_i(&t, "v", (int64_t)u);
+    else
+        put_u(&t, "v", u);
+    row_end(&t);
+    table_end(&t, 0);
+    return capture_end(&cap);
+}
+
+/* What a number cell was before it was written by hand: the prefix and the number by snprintf
+ * (hex zero-filled to the width with COL_ZERO), padded to the width by "%*s". */
+static void cell_by_snprintf(char *out, size_t n, const struct column *c, bool is_signed, uint64_t u)
+{
+    char num[128];
+    const char *prefix = c->prefix ? c->prefix : "";
+    if (is_signed)
+        snprintf(num, sizeof num, "%s%" PRId64, prefix, (int64_t)u);
+    else if (c->type == CT_HEX)
+        snprintf(num, sizeof num, "%s%0*" PRIx64, prefix, c->flags & COL_ZERO ? c->width : 0, u);
+    else
+        snprintf(num, sizeof num, "%s%" PRIu64, prefix, u);
+    snprintf(out, n, "%*s%s\n", c->width, num, c->type == CT_KB ? "k" : "");
+}
+
+static void check_number_cells(const struct column *c, const uint64_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int is_signed = 0; is_signed < 2; is_signed++) {
+            char want[256];
+            cell_by_snprintf(want, sizeof want, c, is_signed, v[i]);
+            char *got = one_cell(*c, false, is_signed, v[i]);
+            CHECK_STR(got, want);
+            free(got);
+        }
+}
+
+static void test_number_cells(void)
+{
+    uint64_t v[60];
+    size_t n = sample_values(v, ARRAY_SIZE(v));
+    static const int widths[] = {0, 1, 3, 8, 16, 25, -1, -3, -8, -25};
+    for (size_t w = 0; w < ARRAY_SIZE(widths); w++) {
+        struct column cols[] = {
+            COL_U("", NULL, 0, widths[w]),
+            COL_X("", NULL, 0, widths[w]),
+            COL_KB("", NULL, 0, widths[w]),
+            COL_MORE(CT_HEX, "", NULL, 0, widths[w], COL_ZERO, NULL),
+            {.type = CT_UNSIGNED, .title = "", .width = widths[w], .prefix = "#"},
+            {.type = CT_HEX, .title = "", .width = widths[w], .flags = COL_ZERO, .prefix = "0x"},
+        };
+        for (size_t c = 0; c < ARRAY_SIZE(cols); c++)
+            check_number_cells(&cols[c], v, n);
+    }
+}
+
+/* Quoted strings, padded either way, and JSON numbers against snprintf. */
+static void test_quoted_and_json(void)
+{
+    static const int widths[] = {0, 2, 5, 12, -2, -5, -12};
+    static const char *const strings[] = {"", "a", "workload"};
+    for (size_t w = 0; w < ARRAY_SIZE(widths); w++)
+        for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
+            struct capture cap;
+            struct session *s = capture_begin(&cap, false);
+            struct column c = COLUMN(CT_STR, "", "v", 0, widths[w], 0, COL_QUOTED);
+            struct table t;
+            table_open(s, &t, "t", SHAPE_LIST, &c, 1);
+            table_set_header(&t, HEADER_NONE);
+            row_begin(&t);
+            put_s(&t, "v", strings[i]);
+            row_end(&t);
+            table_end(&t, 0);
+            char *got = capture_end(&cap), quoted[32], want[64];
+            snprintf(quoted, sizeof quoted, "\"%s\"", strings[i]);
+            snprintf(want, sizeof want, "%*s\n", widths[w], quoted);
+            CHECK_STR(got, want);
+            free(got);
+        }
+    uint64_t v[60];
+    size_t n = sample_values(v, ARRAY_SIZE(v));
+    for (size_t i = 0; i < n; i++) {
+        char want[128];
+        char *got = one_cell((struct column)COL_U("", NULL, 0, 0), true, false, v[i]);
+        snprintf(want, sizeof want, "{\"t\":[{\"v\":%" PRIu64 "}]}\n", v[i]);
+        CHECK_STR(got, want);
+        free(got);
+        got = one_cell((struct column)COL_I("", NULL, 0, 0), true, true, v[i]);
+        snprintf(want, sizeof want, "{\"t\":[{\"v\":%" PRId64 "}]}\n", (int64_t)v[i]);
+        CHECK_STR(got, want);
+        free(got);
+        got = one_cell((struct column)COL_X("", NULL, 0, 0), true, false, v[i]);
+        snprintf(want, sizeof want, "{\"t\":[{\"v\":\"0x%" PRIx64 "\"}]}\n", v[i]);
+        CHECK_STR(got, want);
+        free(got);
+    }
+}
+
 /* A listing that goes on past entries it cannot read: the marker for people, null and the error
  * object for programs (put_unreadable, put_error). */
 static const struct column fd_cols[] = {
@@ -398,6 +561,9 @@ static void test_unreadable(void)
 
 int main(void)
 {
+    test_fmt();
+    test_number_cells();
+    test_quoted_and_json();
     test_table();
     test_record();
     test_forms();
