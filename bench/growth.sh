@@ -34,7 +34,7 @@ row() {
     many=$(for _ in $(seq "$repeats"); do printf '%s; ' "$cmd"; done)
     measure "$build/ksleuth" "$vmlinux" "$dump/dump.kdump" -c "$many"
     extra=$(echo "($cpu - $base) * 1000 / $repeats" | bc -l)
-    local key=${cmd%% [0-9]*}
+    local key="${dump%-*} ${cmd%% [0-9]*}"     # one series per kind of dump and command
     if [ -n "${last_units[$key]:-}" ]; then
         marginal=$(printf '%8.2f us' "$(echo "($extra - ${last_extra[$key]}) * 1000 / ($units - ${last_units[$key]})" | bc -l)")
     fi
