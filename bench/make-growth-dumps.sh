@@ -5,7 +5,7 @@
 #     defaults: "1000 4000 16000 64000" VMAs (vma-N: one manyvma process, no extra tasks) and
 #     "50 200 800" tasks (task-M: manyvma 1000 plus M sleeping processes).
 # Each is a 512 MB guest of Debian's 686-pae kernel (bench/make-debian-dump.sh), captured as QEMU's
-# kdump-compressed file (zero pages left out: ~40-300 MB each); about a minute each under TCG.
+# kdump-compressed file (zero pages left out: 22-32 MB each); under half a minute each under TCG.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 for n in ${1:-1000 4000 16000 64000}; do
