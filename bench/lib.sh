@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2154  # it sets wall cpu rss status, the caller n scratch
 # Shared by bench/run.sh and bench/growth.sh (sourced, not run). The caller sets n (runs per figure)
 # and scratch (a private temporary directory), and exports KSLEUTH_CACHE_DIR.
 
@@ -8,7 +9,7 @@
 measure() {
     local cold=0 w c r shared=$KSLEUTH_CACHE_DIR
     if [ "$1" = cold ]; then cold=1; shift; fi
-    wall= cpu= rss=0
+    wall='' cpu='' rss=0
     for _ in $(seq "$n"); do
         if [ $cold = 1 ]; then export KSLEUTH_CACHE_DIR=$scratch/cold; rm -rf "$KSLEUTH_CACHE_DIR"; fi
         status=0
