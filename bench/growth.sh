@@ -54,6 +54,9 @@ for v in $(sizes vma); do
     d=$dumps/vma-$v
     pid=$(manyvma_pid "$d/truth/workloads")
     vmas=$(awk -v p="$pid" '$1 == p {print $2}' "$d/truth/vma-counts")
+    # A bench of a walk that stops early would measure nothing: ksleuth's vm must list them all.
+    listed=$("$build/ksleuth" "$vmlinux" "$d/dump.kdump" -c "vm $pid" | grep -cE '^[0-9a-f]{8} +[0-9a-f]+ +[0-9a-f]+ ' || true)
+    [ "$listed" = "$vmas" ] || echo "WARNING: vm $pid lists $listed VMAs, the guest's maps $vmas"
     for c in "vm $pid" "vm -m $pid" "ps -m"; do
         row "$d" "$vmas" $((repeats * largest / v)) "$c"
     done
