@@ -126,7 +126,7 @@ sample_elf() {
     "$top/dumps/recipe/crash-alias.sh" "$top/dumps/$1/vmlinux" "$scratch/$1.crash"
 }
 
-if [ -n "$debian" ] && [ -z "$crash" ]; then
+if [ -n "$debian" ] && { [ -z "$crash" ] || [ "$part" = 1 ]; }; then
     echo
     echo "== Debian 686-pae vmlinux (317 MB) + $debian/dump.elf (256 MB guest), ksleuth alone, best of $n"
     line "-c sys, type cache built (debian-256m)" cold "$fetched/vmlinux-686-pae" "$debian/dump.elf" sys
