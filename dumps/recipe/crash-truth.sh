@@ -17,14 +17,7 @@ if [ ! -x "$work/x/usr/bin/crash" ]; then
         libzstd1:i386 >/dev/null
     (cd "$work" && apt-get download crash:i386 && dpkg-deb -x crash_*_i386.deb x)
 fi
-vmlinux=$sample/vmlinux
-text=$(readelf -SW "$vmlinux" | awk '{for (i = 1; i < NF; i++) if ($i == ".text") print $(i + 2)}')
-alias_args=()
-for s in open fork read; do
-    addr=$(nm "$vmlinux" | awk -v n="__ia32_sys_$s" '$3 == n {print $1}')
-    alias_args+=(--add-symbol "sys_$s=.text:0x$(printf '%x' $((0x$addr - 0x$text))),function,global")
-done
-objcopy "${alias_args[@]}" "$vmlinux" "$work/vmlinux.crash"
+"$(dirname "$(realpath "$0")")/crash-alias.sh" "$sample/vmlinux" "$work/vmlinux.crash"
 [ -n "$capture" ] || exit 0
 name=$(basename "$capture" .gz)
 case "$capture" in *.gz) gunzip -c "$sample/$capture" > "$work/$name" ;; *) cp "$sample/$capture" "$work/$name" ;; esac
