@@ -46,19 +46,15 @@ static void load_symbols(struct symtab *st, Elf *elf, Elf_Scn *scn, const GElf_S
         st->syms[st->nsyms++] = (struct ksym){ xstrdup(name), s.st_value, s.st_size, nm_type(&s, elf) };
     }
     qsort(st->syms, st->nsyms, sizeof *st->syms, cmp_sym);
-    for (size_t i = 0; i < st->nsyms; i++) {
-        /* Prefer a global over a local of the same name. */
-        uint64_t prev;
-        if (hm_get(&st->by_name, st->syms[i].name, &prev)) {
-            if (st->syms[prev].type >= 'a' && st->syms[i].type < 'a') {
-                hm_free(&st->by_name);   /* rare: rebuild without the local */
-                hm_init(&st->by_name);
-                for (size_t j = 0; j <= i; j++)
-                    if (j == i || strcmp(st->syms[j].name, st->syms[i].name)) hm_put(&st->by_name, st->syms[j].name, j);
-            }
-            continue;
+    /* A name given to a global and to locals (static functions in other files) means the global:
+     * globals go in first, then each local whose name no global has. hm_put keeps the first entry,
+     * so among equals the lowest address wins. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < st->nsyms; i++) {
+            bool local = st->syms[i].type >= 'a';
+            if (local == (pass == 1))
+                hm_put(&st->by_name, st->syms[i].name, i);
         }
-        hm_put(&st->by_name, st->syms[i].name, i);
     }
 }
 
