@@ -333,17 +333,20 @@ int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *s
     symtab_build_id_hex(st, id, sizeof id);
     if (!o->no_cache && path[0] && try_cache(kd, path, id) == 0)
         return 0;
+    ks_err why;
+    bool fallback = false;
     if (!o->no_cache && path[0]) {
-        ks_err why;
         if (stream_cache(kd, path, id, o->progress, &why) == 0)
             return 0;
-        /* libdwarf reads what the stream does not support (or finds damaged), without a cache */
-        fprintf(stderr, "ksleuth: %s; reading the types through libdwarf, without a type cache\n", why.msg);
         forget_index(kd);
+        fallback = true;
     }
-    if (kdwarf_init(kd, fd, vmlinux, err))
-        return -1;
-    if (kdwarf_build(kd, o->progress, err)) return -1;
+    /* libdwarf reads what the stream does not support (or found damaged), without a cache. If it
+     * cannot either, the stream's reason is the one error line. */
+    if (kdwarf_init(kd, fd, vmlinux, err) || kdwarf_build(kd, o->progress, err))
+        return fallback ? ks_fail(err, "%s: %s", vmlinux, why.msg) : -1;
+    if (fallback)
+        fprintf(stderr, "ksleuth: %s; types read through libdwarf, without a type cache\n", why.msg);
     return 0;
 }
 
