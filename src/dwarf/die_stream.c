@@ -12,7 +12,7 @@
 #include <zlib.h>
 
 #include "../util/hashmap.h"
-#include "die_stream.h"
+#include "die_stream_priv.h"
 
 #ifndef ELFCOMPRESS_ZLIB
 #define ELFCOMPRESS_ZLIB 1
@@ -22,32 +22,6 @@
 #define DS_MAX_SECTION (1ull << 32)
 #define DS_MAX_DEPTH   512
 #define DS_CHUNK       (1u << 20)
-
-struct ds_spec {
-    uint16_t at, form;
-    int64_t implicit;
-};
-
-struct ds_abbrev {
-    uint64_t code;
-    uint16_t tag;
-    bool children;
-    uint32_t first, nspec; /* into the table's specs */
-};
-
-struct ds_table {
-    struct ds_abbrev *abbrevs; /* sorted by code */
-    size_t n;
-    struct ds_spec *specs;
-    size_t nspecs;
-    struct ds_abbrev **direct; /* code -> abbrev when the codes are dense */
-    uint64_t ndirect;
-};
-
-struct ds_blob {
-    uint8_t *p; /* NUL-terminated one byte past size */
-    uint64_t size;
-};
 
 struct ds_reader {
     int fd;
@@ -62,8 +36,8 @@ struct ds_reader {
     uint64_t in_read; /* compressed bytes read from the file */
     uint8_t *buf;
     size_t cap, pos, have;
-    uint64_t base_off; /* section offset of buf[0] */
-    uint64_t produced; /* decoded bytes put in buf so far, in all */
+    uint64_t base_off;    /* section offset of buf[0] */
+    uint64_t produced;    /* decoded bytes put in buf so far, in all */
     struct u64map tables; /* abbrev offset -> index in tabs */
     struct ds_table *tabs;
     size_t ntabs;
@@ -249,13 +223,6 @@ int ds_open(struct ds_reader **out, int fd, const char *name, ks_err *err)
     return DS_UNIT;
 }
 
-static void free_table(struct ds_table *t)
-{
-    free(t->abbrevs);
-    free(t->specs);
-    free(t->direct);
-}
-
 void ds_close(struct ds_reader *r)
 {
     if (!r)
@@ -266,7 +233,7 @@ void ds_close(struct ds_reader *r)
     for (size_t i = 0; i < ARRAY_SIZE(blobs); i++)
         free(blobs[i]->p);
     for (size_t i = 0; i < r->ntabs; i++)
-        free_table(&r->tabs[i]);
+        ds_free_table(&r->tabs[i]);
     free(r->tabs);
     u64_free(&r->tables);
     free(r->in);
@@ -342,185 +309,19 @@ static int ensure(struct ds_reader *r, uint64_t n, ks_err *err)
     return 0;
 }
 
-/* ---- bounded reading ---- */
-
-struct cur {
-    const uint8_t *p, *end;
-    bool bad;
-};
-
-static uint64_t rd(struct cur *c, unsigned n)
-{
-    if ((size_t)(c->end - c->p) < n) {
-        c->bad = true;
-        c->p = c->end;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)c->p[i] << (8 * i);
-    c->p += n;
-    return v;
-}
-
-static uint64_t uleb(struct cur *c)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; c->p < c->end; shift += 7) {
-        uint8_t b = *c->p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return v;
-        if (shift > 70) /* longer than any value: padding attacks stop here */
-            break;
-    }
-    c->bad = true;
-    c->p = c->end;
-    return 0;
-}
-
-static int64_t sleb(struct cur *c)
-{
-    uint64_t v = 0;
-    unsigned shift = 0;
-    for (; c->p < c->end; shift += 7) {
-        uint8_t b = *c->p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            if (shift + 7 < 64 && (b & 0x40))
-                v |= ~0ull << (shift + 7);
-            return (int64_t)v;
-        }
-        if (shift > 70)
-            break;
-    }
-    c->bad = true;
-    c->p = c->end;
-    return 0;
-}
-
-static const uint8_t *take(struct cur *c, uint64_t n)
-{
-    if ((uint64_t)(c->end - c->p) < n) {
-        c->bad = true;
-        c->p = c->end;
-        return NULL;
-    }
-    const uint8_t *at = c->p;
-    c->p += n;
-    return at;
-}
-
-/* ---- abbreviations ---- */
-
-static bool form_known(uint64_t form)
-{
-    return (form >= DW_FORM_addr && form <= DW_FORM_addrx4 && form != 2) || form == DW_FORM_GNU_addr_index ||
-           form == DW_FORM_GNU_str_index || form == DW_FORM_GNU_ref_alt || form == DW_FORM_GNU_strp_alt;
-}
-
-static bool form_unsupported(uint64_t form)
-{
-    return form == DW_FORM_ref_sig8 || form == DW_FORM_ref_sup4 || form == DW_FORM_ref_sup8 || form == DW_FORM_strp_sup ||
-           form == DW_FORM_GNU_addr_index || form == DW_FORM_GNU_str_index || form == DW_FORM_GNU_ref_alt ||
-           form == DW_FORM_GNU_strp_alt;
-}
-
-static int by_code(const void *a, const void *b)
-{
-    const struct ds_abbrev *x = a, *y = b;
-    return x->code < y->code ? -1 : x->code > y->code;
-}
-
-static int parse_specs(struct cur *c, struct ds_table *t, size_t *capspecs, struct ds_abbrev *a, ks_err *err)
-{
-    a->first = (uint32_t)t->nspecs;
-    for (;;) {
-        uint64_t at = uleb(c), form = uleb(c);
-        if (c->bad)
-            return ds_corrupt(err, "an abbreviation runs past .debug_abbrev");
-        if (!at && !form)
-            return 0;
-        if (!form_known(form) || at > 0xffff)
-            return ds_corrupt(err, "an abbreviation names an unknown form");
-        if (form_unsupported(form))
-            return ds_unsupported(err, "type units, supplementary or split DWARF forms");
-        if (++a->nspec > DS_MAX_ATTRS)
-            return ds_corrupt(err, "an abbreviation has too many attributes");
-        if (t->nspecs == *capspecs)
-            t->specs = xrealloc(t->specs, (*capspecs = *capspecs ? *capspecs * 2 : 64) * sizeof *t->specs);
-        struct ds_spec *s = &t->specs[t->nspecs++];
-        s->at = (uint16_t)at;
-        s->form = (uint16_t)form;
-        s->implicit = form == DW_FORM_implicit_const ? sleb(c) : 0;
-    }
-}
-
-static int parse_table(const struct ds_blob *sec, uint64_t off, struct ds_table *t, ks_err *err)
-{
-    memset(t, 0, sizeof *t);
-    if (off >= sec->size)
-        return ds_corrupt(err, "a unit's abbreviations lie outside .debug_abbrev");
-    struct cur c = {sec->p + off, sec->p + sec->size, false};
-    size_t cap = 0, capspecs = 0;
-    uint64_t maxcode = 0;
-    for (;;) {
-        uint64_t code = uleb(&c);
-        if (c.bad)
-            return ds_corrupt(err, "abbreviations run past .debug_abbrev");
-        if (!code)
-            break;
-        if (t->n == cap)
-            t->abbrevs = xrealloc(t->abbrevs, (cap = cap ? cap * 2 : 64) * sizeof *t->abbrevs);
-        struct ds_abbrev *a = &t->abbrevs[t->n++];
-        memset(a, 0, sizeof *a);
-        a->code = code;
-        uint64_t tag = uleb(&c);
-        a->tag = (uint16_t)tag;
-        a->children = rd(&c, 1) != 0;
-        if (c.bad || tag > 0xffff || !tag)
-            return ds_corrupt(err, "a malformed abbreviation");
-        int rc = parse_specs(&c, t, &capspecs, a, err);
-        if (rc)
-            return rc;
-        maxcode = KS_MAX(maxcode, code);
-    }
-    qsort(t->abbrevs, t->n, sizeof *t->abbrevs, by_code);
-    for (size_t i = 1; i < t->n; i++)
-        if (t->abbrevs[i].code == t->abbrevs[i - 1].code)
-            return ds_corrupt(err, "an abbreviation code appears twice");
-    if (maxcode <= 2 * t->n + 1024) { /* the usual case: codes 1..n */
-        t->ndirect = maxcode + 1;
-        t->direct = xcalloc(t->ndirect, sizeof *t->direct);
-        for (size_t i = 0; i < t->n; i++)
-            t->direct[t->abbrevs[i].code] = &t->abbrevs[i];
-    }
-    return 0;
-}
-
 static const struct ds_table *table_at(struct ds_reader *r, uint64_t off, ks_err *err, int *rc)
 {
     uint64_t i;
     if (u64_get(&r->tables, off, &i))
         return &r->tabs[i];
     r->tabs = xrealloc(r->tabs, (r->ntabs + 1) * sizeof *r->tabs);
-    *rc = parse_table(&r->abbrev, off, &r->tabs[r->ntabs], err);
+    *rc = ds_parse_table(&r->abbrev, off, &r->tabs[r->ntabs], err);
     if (*rc) {
-        free_table(&r->tabs[r->ntabs]);
+        ds_free_table(&r->tabs[r->ntabs]);
         return NULL;
     }
     u64_put(&r->tables, off, r->ntabs);
     return &r->tabs[r->ntabs++];
-}
-
-static const struct ds_abbrev *abbrev_of(const struct ds_table *t, uint64_t code)
-{
-    if (t->direct)
-        return code < t->ndirect ? t->direct[code] : NULL;
-    struct ds_abbrev key = {.code = code};
-    return bsearch(&key, t->abbrevs, t->n, sizeof key, by_code);
 }
 
 /* ---- units ---- */
@@ -601,25 +402,51 @@ static const char *strx(const struct ds_unit *u, uint64_t index)
 static unsigned fixed_size(uint16_t form, const struct ds_unit *u)
 {
     switch (form) {
-    case DW_FORM_addr: return u->addr_size;
-    case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1: return 1;
-    case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2: return 2;
-    case DW_FORM_strx3: case DW_FORM_addrx3: return 3;
-    case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset:
-    case DW_FORM_strx4: case DW_FORM_addrx4: return 4;
-    case DW_FORM_data8: case DW_FORM_ref8: return 8;
-    case DW_FORM_ref_addr: return u->version == 2 ? u->addr_size : 4;
-    default: return 0;
+    case DW_FORM_addr:
+        return u->addr_size;
+    case DW_FORM_data1:
+    case DW_FORM_ref1:
+    case DW_FORM_flag:
+    case DW_FORM_strx1:
+    case DW_FORM_addrx1:
+        return 1;
+    case DW_FORM_data2:
+    case DW_FORM_ref2:
+    case DW_FORM_strx2:
+    case DW_FORM_addrx2:
+        return 2;
+    case DW_FORM_strx3:
+    case DW_FORM_addrx3:
+        return 3;
+    case DW_FORM_data4:
+    case DW_FORM_ref4:
+    case DW_FORM_strp:
+    case DW_FORM_line_strp:
+    case DW_FORM_sec_offset:
+    case DW_FORM_strx4:
+    case DW_FORM_addrx4:
+        return 4;
+    case DW_FORM_data8:
+    case DW_FORM_ref8:
+        return 8;
+    case DW_FORM_ref_addr:
+        return u->version == 2 ? u->addr_size : 4;
+    default:
+        return 0;
     }
 }
 
 static uint64_t block_len(uint16_t form, struct cur *c)
 {
     switch (form) {
-    case DW_FORM_block1: return rd(c, 1);
-    case DW_FORM_block2: return rd(c, 2);
-    case DW_FORM_block4: return rd(c, 4);
-    default: return uleb(c); /* block, exprloc */
+    case DW_FORM_block1:
+        return rd(c, 1);
+    case DW_FORM_block2:
+        return rd(c, 2);
+    case DW_FORM_block4:
+        return rd(c, 4);
+    default:
+        return uleb(c); /* block, exprloc */
     }
 }
 
@@ -627,12 +454,24 @@ static uint64_t block_len(uint16_t form, struct cur *c)
 static int finish_value(const struct ds_unit *u, struct ds_attr *a, ks_err *err)
 {
     switch (a->form) {
-    case DW_FORM_strp: a->str = string_in(&u->r->str, a->u); break;
-    case DW_FORM_line_strp: a->str = string_in(&u->r->line_str, a->u); break;
-    case DW_FORM_strx: case DW_FORM_strx1: case DW_FORM_strx2: case DW_FORM_strx3: case DW_FORM_strx4:
+    case DW_FORM_strp:
+        a->str = string_in(&u->r->str, a->u);
+        break;
+    case DW_FORM_line_strp:
+        a->str = string_in(&u->r->line_str, a->u);
+        break;
+    case DW_FORM_strx:
+    case DW_FORM_strx1:
+    case DW_FORM_strx2:
+    case DW_FORM_strx3:
+    case DW_FORM_strx4:
         a->str = strx(u, a->u);
         break;
-    case DW_FORM_ref1: case DW_FORM_ref2: case DW_FORM_ref4: case DW_FORM_ref8: case DW_FORM_ref_udata:
+    case DW_FORM_ref1:
+    case DW_FORM_ref2:
+    case DW_FORM_ref4:
+    case DW_FORM_ref8:
+    case DW_FORM_ref_udata:
         if (a->u >= u->end - u->off)
             return ds_corrupt(err, "a reference leaves its unit");
         a->u += u->off;
@@ -641,7 +480,8 @@ static int finish_value(const struct ds_unit *u, struct ds_attr *a, ks_err *err)
         if (a->u >= u->r->total)
             return ds_corrupt(err, "a reference leaves .debug_info");
         return 0;
-    default: return 0;
+    default:
+        return 0;
     }
     return a->str ? 0 : ds_corrupt(err, "a string offset lies outside its section");
 }
@@ -651,9 +491,9 @@ static int read_value(const struct ds_unit *u, struct cur *c, const struct ds_sp
     uint16_t form = s->form;
     for (int hops = 0; form == DW_FORM_indirect; hops++) {
         uint64_t f = uleb(c);
-        if (hops > 0 || !form_known(f) || f == DW_FORM_implicit_const)
+        if (hops > 0 || !ds_form_known(f) || f == DW_FORM_implicit_const)
             return ds_corrupt(err, "a malformed indirect form");
-        if (form_unsupported(f))
+        if (ds_form_unsupported(f))
             return ds_unsupported(err, "type units, supplementary or split DWARF forms");
         form = (uint16_t)f;
     }
@@ -665,14 +505,29 @@ static int read_value(const struct ds_unit *u, struct cur *c, const struct ds_sp
         a->u = rd(c, n);
     } else {
         switch (form) {
-        case DW_FORM_sdata: a->s = sleb(c); a->u = (uint64_t)a->s; break;
-        case DW_FORM_implicit_const: a->s = s->implicit; a->u = (uint64_t)a->s; break;
-        case DW_FORM_flag_present: a->u = 1; break;
-        case DW_FORM_udata: case DW_FORM_ref_udata: case DW_FORM_strx: case DW_FORM_addrx: case DW_FORM_loclistx:
+        case DW_FORM_sdata:
+            a->s = sleb(c);
+            a->u = (uint64_t)a->s;
+            break;
+        case DW_FORM_implicit_const:
+            a->s = s->implicit;
+            a->u = (uint64_t)a->s;
+            break;
+        case DW_FORM_flag_present:
+            a->u = 1;
+            break;
+        case DW_FORM_udata:
+        case DW_FORM_ref_udata:
+        case DW_FORM_strx:
+        case DW_FORM_addrx:
+        case DW_FORM_loclistx:
         case DW_FORM_rnglistx:
             a->u = uleb(c);
             break;
-        case DW_FORM_data16: a->block = take(c, 16); a->blen = 16; break;
+        case DW_FORM_data16:
+            a->block = take(c, 16);
+            a->blen = 16;
+            break;
         case DW_FORM_string: {
             const uint8_t *nul = memchr(c->p, 0, (size_t)(c->end - c->p));
             if (!nul)
@@ -681,11 +536,16 @@ static int read_value(const struct ds_unit *u, struct cur *c, const struct ds_sp
             c->p = nul + 1;
             break;
         }
-        case DW_FORM_block1: case DW_FORM_block2: case DW_FORM_block4: case DW_FORM_block: case DW_FORM_exprloc:
+        case DW_FORM_block1:
+        case DW_FORM_block2:
+        case DW_FORM_block4:
+        case DW_FORM_block:
+        case DW_FORM_exprloc:
             a->blen = block_len(form, c);
             a->block = take(c, a->blen);
             break;
-        default: return ds_corrupt(err, "an unknown attribute form");
+        default:
+            return ds_corrupt(err, "an unknown attribute form");
         }
     }
     if (c->bad)
@@ -709,7 +569,7 @@ int ds_read_die(const struct ds_unit *u, uint64_t off, struct ds_die *d, uint64_
         *next = off + 1;
         return 0;
     }
-    const struct ds_abbrev *a = abbrev_of(u->r->current, code);
+    const struct ds_abbrev *a = ds_abbrev_of(u->r->current, code);
     if (!a)
         return ds_corrupt(err, "a DIE names an abbreviation its unit lacks");
     d->tag = a->tag;
@@ -754,52 +614,17 @@ int ds_skip_children(const struct ds_unit *u, const struct ds_die *d, uint64_t n
     return 0;
 }
 
-/* ---- attribute queries (libdwarf's rules, as dwarf_index.c and types.c use them) ---- */
-
-const struct ds_attr *ds_attr(const struct ds_die *d, uint16_t at)
+uint64_t ds_string_key_limit(const struct ds_reader *r)
 {
-    for (unsigned i = 0; i < d->nattr; i++)
-        if (d->attr[i].at == at)
-            return &d->attr[i];
-    return NULL;
+    return r && r->str.size <= (64u << 20) ? r->str.size : 0;
 }
 
-static bool is_data(uint16_t form)
+uint64_t ds_string_key(const struct ds_reader *r, const char *s)
 {
-    return form == DW_FORM_data1 || form == DW_FORM_data2 || form == DW_FORM_data4 || form == DW_FORM_data8 ||
-           form == DW_FORM_udata;
-}
-
-int ds_udata(const struct ds_die *d, uint16_t at, uint64_t *v)
-{
-    const struct ds_attr *a = ds_attr(d, at);
-    if (!a || (!is_data(a->form) && a->form != DW_FORM_sdata && a->form != DW_FORM_implicit_const))
-        return -1;
-    *v = a->u;
+    const uint8_t *p = (const uint8_t *)s;
+    if (r->str.p && p >= r->str.p && p < r->str.p + r->str.size)
+        return (uint64_t)(p - r->str.p) + 1;
+    if (r->line_str.p && p >= r->line_str.p && p < r->line_str.p + r->line_str.size)
+        return (uint64_t)(p - r->line_str.p) + 1 + (1ull << 40);
     return 0;
-}
-
-int ds_sdata(const struct ds_die *d, uint16_t at, int64_t *v)
-{
-    const struct ds_attr *a = ds_attr(d, at);
-    if (!a || (!is_data(a->form) && a->form != DW_FORM_sdata && a->form != DW_FORM_implicit_const))
-        return -1;
-    *v = (int64_t)a->u;
-    return 0;
-}
-
-int ds_ref(const struct ds_die *d, uint16_t at, uint64_t *off)
-{
-    const struct ds_attr *a = ds_attr(d, at);
-    if (!a || (a->form != DW_FORM_ref1 && a->form != DW_FORM_ref2 && a->form != DW_FORM_ref4 && a->form != DW_FORM_ref8 &&
-               a->form != DW_FORM_ref_udata && a->form != DW_FORM_ref_addr))
-        return -1;
-    *off = a->u;
-    return 0;
-}
-
-const char *ds_name(const struct ds_die *d)
-{
-    const struct ds_attr *a = ds_attr(d, DW_AT_name);
-    return a ? a->str : NULL;
 }

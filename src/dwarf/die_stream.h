@@ -28,9 +28,9 @@ struct ds_reader;
 struct ds_abbrev; /* one abbreviation (private) */
 
 struct ds_unit {
-    uint64_t off, end;      /* section offsets: the header's first byte, one past the last */
-    uint64_t first_die;     /* section offset of the unit DIE */
-    const uint8_t *buf;     /* the unit's bytes; buf[0] is section offset off */
+    uint64_t off, end;  /* section offsets: the header's first byte, one past the last */
+    uint64_t first_die; /* section offset of the unit DIE */
+    const uint8_t *buf; /* the unit's bytes; buf[0] is section offset off */
     uint8_t version, addr_size, unit_type;
     uint64_t str_offsets_base;
     struct ds_reader *r;
@@ -39,17 +39,17 @@ struct ds_unit {
 /* An attribute's value. Refs are section offsets; strings point into the string sections. */
 struct ds_attr {
     uint16_t at, form;
-    uint64_t u;             /* constants (zero-extended), flags, refs, offsets */
-    int64_t s;              /* sdata and implicit_const, sign-extended */
-    const uint8_t *block;   /* exprloc and blocks */
+    uint64_t u;           /* constants (zero-extended), flags, refs, offsets */
+    int64_t s;            /* sdata and implicit_const, sign-extended */
+    const uint8_t *block; /* exprloc and blocks */
     uint64_t blen;
-    const char *str;        /* string forms, NULL for others */
+    const char *str; /* string forms, NULL for others */
 };
 
 #define DS_MAX_ATTRS 48
 
 struct ds_die {
-    uint64_t off;           /* section offset; a null entry (end of siblings) has tag 0 */
+    uint64_t off; /* section offset; a null entry (end of siblings) has tag 0 */
     uint16_t tag;
     bool has_children;
     unsigned nattr;
@@ -74,6 +74,12 @@ int ds_read_die(const struct ds_unit *u, uint64_t off, struct ds_die *d, uint64_
 /* The offset past d's subtree (d read at off, next as ds_read_die gave it): DW_AT_sibling when
  * present, else a walk over the children, bounded in depth. */
 int ds_skip_children(const struct ds_unit *u, const struct ds_die *d, uint64_t next, uint64_t *after, ks_err *err);
+
+/* A key naming the string s for the whole pass when it lies in .debug_str or .debug_line_str,
+ * 0 when it does not (a DW_FORM_string lives in the unit and moves with it). */
+uint64_t ds_string_key(const struct ds_reader *r, const char *s);
+/* Keys up to this one name .debug_str's strings (it is .debug_str's size, or 0 if that is huge). */
+uint64_t ds_string_key_limit(const struct ds_reader *r);
 
 /* The attribute at of d, or NULL. */
 const struct ds_attr *ds_attr(const struct ds_die *d, uint16_t at);

@@ -29,14 +29,14 @@ enum { TN_DECL = 32, TN_FWD = 33 };
 #define TB_ROUNDS 4
 
 struct tnode {
-    uint8_t kind;    /* enum kt_kind, TN_DECL or TN_FWD */
-    uint8_t flags;   /* enum tc_flag */
-    uint8_t ns;      /* TN_DECL: enum kd_ns */
-    uint8_t derived; /* the size comes from the target at the end (typedefs, qualifiers, arrays) */
-    uint32_t name;   /* offset in the string table, or TC_NO_NAME */
-    uint32_t target; /* a reference */
+    uint8_t kind;          /* enum kt_kind, TN_DECL or TN_FWD */
+    uint8_t flags;         /* enum tc_flag */
+    uint8_t ns;            /* TN_DECL: enum kd_ns */
+    uint8_t derived;       /* the size comes from the target at the end (typedefs, qualifiers, arrays) */
+    uint32_t name;         /* offset in the string table, or TC_NO_NAME */
+    uint32_t target;       /* a reference */
     uint32_t first, nkids; /* members (or enumerators, for an enum) */
-    uint32_t chain;  /* canonical nodes: the next with the same hash, + 1 */
+    uint32_t chain;        /* canonical nodes: the next with the same hash, + 1 */
     uint64_t size, count, die;
     uint64_t h[TB_ROUNDS + 1]; /* h[0]: shape; h[k]: with k rounds of referents' hashes (h[TB_ROUNDS] is the key) */
 };
@@ -68,7 +68,7 @@ struct tentry {
 struct tpending {
     uint32_t entry; /* index entry, or the variable's name */
     uint32_t ref;
-    uint64_t die;   /* the DIE to resolve */
+    uint64_t die; /* the DIE to resolve */
     uint64_t var;
 };
 
@@ -90,16 +90,21 @@ uint32_t tc_str_ref(struct tc_out *w, const char *s);
 struct growbuf tc_assemble(const struct tc_out *w, const char *build_id);
 
 struct tb {
-    struct tc_out *out;            /* the string table lives there */
+    struct tc_out *out;                /* the string table lives there */
     struct tvec nodes, members, enums; /* the canonical graph: tnode, tmember, tc_enum */
-    struct u64map by_hash;         /* key hash -> first canonical node + 1 (chained) */
-    struct tvec uf;                /* uint32_t: canonical nodes proven equal (union-find parents) */
-    struct hashmap ns[NS_COUNT];   /* name -> entry index */
-    struct tvec entries;           /* tentry */
-    struct u64map exported;        /* partial units' DIEs -> canonical ref (dwz's shared types) */
-    struct u64map exported_vars;   /* partial units' top-level variables -> name << 32 | type ref */
-    struct u64map fwd;             /* a later unit's DIE -> its TN_FWD canonical node */
-    struct u64map wanted;          /* those DIEs -> canonical ref once read (TN_UNSET before) */
+    struct u64map by_hash;             /* key hash -> first canonical node + 1 (chained) */
+    struct tvec uf;                    /* uint32_t: canonical nodes proven equal (union-find parents) */
+    struct u64map names;               /* ns << 32 | name -> entry index (tb_entry) */
+    size_t count[NS_COUNT];            /* entries per namespace */
+    struct u64map str_ids;             /* ds_string_key -> name, so a name in .debug_str is hashed once */
+    uint32_t *str_direct;              /* the same for .debug_str offsets, as name + 1, when it is not huge */
+    size_t str_direct_len;
+    const struct ds_reader *r;
+    struct tvec entries;         /* tentry */
+    struct u64map exported;      /* partial units' DIEs -> canonical ref (dwz's shared types) */
+    struct u64map exported_vars; /* partial units' top-level variables -> name << 32 | type ref */
+    struct u64map fwd;           /* a later unit's DIE -> its TN_FWD canonical node */
+    struct u64map wanted;        /* those DIEs -> canonical ref once read (TN_UNSET before) */
     uint64_t units, unit_nodes;
 };
 
@@ -109,17 +114,22 @@ struct ub {
     const struct ds_unit *u;
     bool partial;
     struct tvec nodes, members, enums;
-    struct tvec tdie, mdie;        /* uint64_t: a node's target DIE, a member's type DIE */
-    struct tvec fixups;            /* bit-fields whose storage unit size needs the member's type */
-    struct tvec pending;           /* index entries of this unit: entry index + DIE to resolve */
-    struct u64map at;              /* DIE -> node index */
-    uint32_t *map, *hyp, *stamp;   /* merge state, one per node */
+    struct tvec tdie, mdie; /* uint64_t: a node's target DIE, a member's type DIE */
+    struct tvec fixups;     /* bit-fields whose storage unit size needs the member's type */
+    struct tvec pending;    /* index entries of this unit: entry index + DIE to resolve */
+    uint32_t *at;           /* DIE offset - unit offset -> node index + 1 (one per byte of the unit) */
+    size_t at_cap;
+    uint32_t *map, *hyp, *stamp; /* merge state, one per node */
     uint32_t gen;
 };
 
 #define TDIE_SET UINT64_MAX /* the node's target is already a reference */
 
 uint32_t tb_intern(struct tb *b, const char *s);
+/* The index entry for (ns, name), or false. */
+bool tb_entry(const struct tb *b, int ns, uint32_t name, uint64_t *entry);
+/* The node for DIE offset die of the unit, or false. */
+bool tb_node_at(const struct ub *ub, uint64_t die, uint32_t *node);
 /* Read one unit into ub's nodes and the index, references resolved (typecache_unit.c). */
 int tb_read_unit(struct ub *ub, ks_err *err);
 /* Size as kt_size computes it, for a unit reference or a canonical one (depth-bounded). */

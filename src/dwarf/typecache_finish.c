@@ -14,10 +14,22 @@
 
 #include "typecache_build.h"
 
-static bool is_node(uint32_t ref) { return ref != TC_REF_VOID && ref != TC_REF_NULL; }
-static struct tnode *cn(struct tb *b, size_t i) { return &TV_AT(b->nodes, struct tnode, i); }
-static bool has_members(const struct tnode *t) { return t->kind == KT_STRUCT || t->kind == KT_UNION || t->kind == KT_FUNC; }
-static bool is_type_ns(int ns) { return ns != NS_VAR && ns != NS_VARDECL; }
+static bool is_node(uint32_t ref)
+{
+    return ref != TC_REF_VOID && ref != TC_REF_NULL;
+}
+static struct tnode *cn(struct tb *b, size_t i)
+{
+    return &TV_AT(b->nodes, struct tnode, i);
+}
+static bool has_members(const struct tnode *t)
+{
+    return t->kind == KT_STRUCT || t->kind == KT_UNION || t->kind == KT_FUNC;
+}
+static bool is_type_ns(int ns)
+{
+    return ns != NS_VAR && ns != NS_VARDECL;
+}
 
 static uint32_t final_ref(const uint32_t *repl, uint32_t ref)
 {
@@ -34,8 +46,7 @@ static int resolve_leaves(struct tb *b, uint32_t *repl, ks_err *err)
         uint64_t v;
         repl[i] = (uint32_t)i + 1;
         if (t->kind == TN_DECL) {
-            const char *name = (const char *)b->out->strings.p + t->name;
-            if (hm_get(&b->ns[t->ns], name, &v) && is_node(TV_AT(b->entries, struct tentry, v).ref)) {
+            if (tb_entry(b, t->ns, t->name, &v) && is_node(TV_AT(b->entries, struct tentry, v).ref)) {
                 repl[i] = TV_AT(b->entries, struct tentry, v).ref;
                 continue;
             }
@@ -93,8 +104,8 @@ struct refine {
     uint32_t *live; /* live index -> canonical index */
     uint32_t *pos;  /* canonical index -> live index */
     uint64_t *cls;
-    uint32_t *rep;  /* live index -> live index of its class's representative */
-    uint32_t *rec;  /* live index -> record number (0: not written) */
+    uint32_t *rep; /* live index -> live index of its class's representative */
+    uint32_t *rec; /* live index -> record number (0: not written) */
 };
 
 static int by_value(const void *a, const void *b)
@@ -225,8 +236,13 @@ static void put_types(struct tb *b, const struct refine *r)
         if (!r->rec[k] || r->rep[k] != k)
             continue;
         const struct tnode *t = cn(b, r->live[k]);
-        struct tc_type rec = {.kind = t->kind, .flags = t->flags, .name = t->name, .size = t->size, .die = t->die,
-                              .count = t->count, .target = rec_ref(r, t->target)};
+        struct tc_type rec = {.kind = t->kind,
+                              .flags = t->flags,
+                              .name = t->name,
+                              .size = t->size,
+                              .die = t->die,
+                              .count = t->count,
+                              .target = rec_ref(r, t->target)};
         if (t->kind == KT_ENUM) {
             rec.first = (uint32_t)(w->enums.len / sizeof(struct tc_enum));
             rec.nenums = t->nkids;
@@ -236,8 +252,11 @@ static void put_types(struct tb *b, const struct refine *r)
             rec.nmembers = has_members(t) ? t->nkids : 0;
             for (uint32_t i = 0; i < rec.nmembers; i++) {
                 const struct tmember *m = &TV_AT(b->members, struct tmember, t->first + i);
-                struct tc_member mr = {.name = m->name, .type = rec_ref(r, m->type), .offset = m->offset,
-                                       .bit_pos = m->bit_pos, .bit_size = m->bit_size};
+                struct tc_member mr = {.name = m->name,
+                                       .type = rec_ref(r, m->type),
+                                       .offset = m->offset,
+                                       .bit_pos = m->bit_pos,
+                                       .bit_size = m->bit_size};
                 gb_add(&w->members, &mr, sizeof mr);
             }
         }
@@ -275,8 +294,8 @@ static void put_index(struct tb *b, const struct refine *r)
     /* a variable's type: its definition's (NS_VAR) if there is one, else its declaration's */
     for (size_t i = 0; i < b->entries.n; i++) {
         const struct tentry *e = &TV_AT(b->entries, struct tentry, i);
-        const char *name = (const char *)w->strings.p + e->name;
-        if (e->ns != NS_VAR && (e->ns != NS_VARDECL || hm_get(&b->ns[NS_VAR], name, NULL)))
+        uint64_t def;
+        if (e->ns != NS_VAR && (e->ns != NS_VARDECL || tb_entry(b, NS_VAR, e->name, &def)))
             continue;
         if (e->ref == TC_REF_NULL)
             continue;
@@ -321,8 +340,21 @@ int tb_finish(struct tb *b, ks_err *err)
 static void reset_unit(struct ub *ub)
 {
     ub->nodes.n = ub->members.n = ub->enums.n = ub->tdie.n = ub->mdie.n = ub->fixups.n = ub->pending.n = 0;
-    u64_free(&ub->at);
-    u64_init(&ub->at);
+    if (ub->u && ub->at_cap < ub->u->end - ub->u->off) {
+        free(ub->at);
+        ub->at_cap = (size_t)(ub->u->end - ub->u->off);
+        ub->at = xcalloc(ub->at_cap, sizeof *ub->at);
+    }
+}
+
+/* The unit's DIE table back to zeros, touching only what it set. */
+static void clear_unit(struct ub *ub)
+{
+    for (size_t i = 0; i < ub->nodes.n; i++) {
+        uint64_t die = TV_AT(ub->nodes, struct tnode, i).die;
+        if (die)
+            ub->at[die - ub->u->off] = 0;
+    }
 }
 
 static void free_unit(struct ub *ub)
@@ -330,7 +362,7 @@ static void free_unit(struct ub *ub)
     struct tvec *v[] = {&ub->nodes, &ub->members, &ub->enums, &ub->tdie, &ub->mdie, &ub->fixups, &ub->pending};
     for (size_t i = 0; i < ARRAY_SIZE(v); i++)
         free(v[i]->p);
-    u64_free(&ub->at);
+    free(ub->at);
     free(ub->map);
     free(ub->hyp);
     free(ub->stamp);
@@ -346,8 +378,9 @@ static void free_builder(struct tb *b)
     struct u64map *maps[] = {&b->by_hash, &b->exported, &b->exported_vars, &b->fwd, &b->wanted};
     for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
         u64_free(maps[i]);
-    for (int i = 0; i < NS_COUNT; i++)
-        hm_free(&b->ns[i]);
+    u64_free(&b->names);
+    u64_free(&b->str_ids);
+    free(b->str_direct);
 }
 
 static void show_progress(const struct ds_reader *r, const struct tb *b)
@@ -363,13 +396,13 @@ static int read_units(struct ds_reader *r, struct tb *b, bool progress, ks_err *
     struct ub ub = {.b = b};
     struct ds_unit u;
     int rc;
-    u64_init(&ub.at);
     while ((rc = ds_next_unit(r, &u, err)) == DS_UNIT) {
-        reset_unit(&ub);
         ub.u = &u;
+        reset_unit(&ub);
         if ((rc = tb_read_unit(&ub, err)) != 0)
             break;
         tb_merge_unit(&ub);
+        clear_unit(&ub);
         if (progress && ++b->units % 32 == 0)
             show_progress(r, b);
     }
@@ -388,13 +421,16 @@ int tc_stream_build(int fd, const char *name, const char *build_id, bool progres
     memset(image, 0, sizeof *image);
     tc_out_init(&out);
     b.out = &out;
-    for (int i = 0; i < NS_COUNT; i++)
-        hm_init(&b.ns[i]);
+    u64_init(&b.names);
+    u64_init(&b.str_ids);
     int rc = ds_open(&r, fd, name, err);
+    b.r = r;
+    b.str_direct_len = ds_string_key_limit(r);
+    b.str_direct = xcalloc(b.str_direct_len + 1, sizeof *b.str_direct);
     if (rc == DS_UNIT)
         rc = read_units(r, &b, progress, err);
     ds_close(r);
-    if (rc == DS_END && !b.ns[NS_STRUCT].len)
+    if (rc == DS_END && !b.count[NS_STRUCT])
         rc = ds_corrupt(err, "vmlinux DWARF has no struct types (built without CONFIG_DEBUG_INFO?)");
     if (rc == DS_END)
         rc = tb_finish(&b, err);
@@ -403,7 +439,7 @@ int tc_stream_build(int fd, const char *name, const char *build_id, bool progres
         image->p = g.p;
         image->len = g.len;
         for (int i = 0; i < NS_COUNT; i++)
-            image->names += b.ns[i].len;
+            image->names += b.count[i];
     }
     free_builder(&b);
     tc_out_free(&out);

@@ -18,16 +18,31 @@ uint64_t tb_mix(uint64_t h, uint64_t v)
     return h * 0xff51afd7ed558ccdull;
 }
 
-static struct tnode *canon(struct tb *b, uint32_t ref) { return &TV_AT(b->nodes, struct tnode, ref - 1); }
-static struct tnode *local(struct ub *ub, uint32_t i) { return &TV_AT(ub->nodes, struct tnode, i); }
+static struct tnode *canon(struct tb *b, uint32_t ref)
+{
+    return &TV_AT(b->nodes, struct tnode, ref - 1);
+}
+static struct tnode *local(struct ub *ub, uint32_t i)
+{
+    return &TV_AT(ub->nodes, struct tnode, i);
+}
 
 #define TB_MAX_TRIES 4
 
-static bool is_ref_node(uint32_t ref) { return ref != TC_REF_VOID && ref != TC_REF_NULL; }
+static bool is_ref_node(uint32_t ref)
+{
+    return ref != TC_REF_VOID && ref != TC_REF_NULL;
+}
 
 /* A unit node whose references lead somewhere (declarations and forward references are leaves). */
-static bool has_refs(const struct tnode *t) { return t->kind != TN_DECL && t->kind != TN_FWD; }
-static bool has_members(const struct tnode *t) { return t->kind == KT_STRUCT || t->kind == KT_UNION || t->kind == KT_FUNC; }
+static bool has_refs(const struct tnode *t)
+{
+    return t->kind != TN_DECL && t->kind != TN_FWD;
+}
+static bool has_members(const struct tnode *t)
+{
+    return t->kind == KT_STRUCT || t->kind == KT_UNION || t->kind == KT_FUNC;
+}
 
 uint64_t tb_shape(const struct tnode *t, const struct tmember *mem, const struct tc_enum *en)
 {
@@ -50,8 +65,8 @@ uint64_t tb_size(const struct ub *ub, uint32_t ref, int depth)
 {
     if (!is_ref_node(ref) || depth > 64)
         return 0;
-    const struct tnode *t = ref & TN_LOCAL ? &TV_AT(ub->nodes, struct tnode, ref & ~TN_LOCAL)
-                                           : &TV_AT(ub->b->nodes, struct tnode, ref - 1);
+    const struct tnode *t =
+        ref & TN_LOCAL ? &TV_AT(ub->nodes, struct tnode, ref & ~TN_LOCAL) : &TV_AT(ub->b->nodes, struct tnode, ref - 1);
     if (t->kind == TN_DECL && is_ref_node(t->target) && t->target != ref && t->target != TN_UNSET)
         return tb_size(ub, t->target, depth + 1);
     if (t->kind == TN_DECL || t->kind == TN_FWD || (!t->derived && t->kind != KT_ARRAY))
@@ -66,7 +81,9 @@ uint64_t tb_size(const struct ub *ub, uint32_t ref, int depth)
  * so that what refers to a declaration and what refers to the definition hash alike. */
 static bool named_aggregate(const struct tnode *t, uint64_t *h)
 {
-    uint64_t kind = t->kind == TN_DECL ? (uint64_t)(t->ns == NS_STRUCT ? KT_STRUCT : t->ns == NS_UNION ? KT_UNION : KT_ENUM)
+    uint64_t kind = t->kind == TN_DECL ? (uint64_t)(t->ns == NS_STRUCT  ? KT_STRUCT
+                                                    : t->ns == NS_UNION ? KT_UNION
+                                                                        : KT_ENUM)
                                        : t->kind;
     if (t->name == TC_NO_NAME || (kind != KT_STRUCT && kind != KT_UNION && kind != KT_ENUM))
         return false;
@@ -102,8 +119,7 @@ static uint32_t follow(struct tb *b, uint32_t ref)
         return ref;
     t->first = (uint32_t)b->entries.n;
     uint64_t e;
-    if (hm_get(&b->ns[t->ns], (const char *)b->out->strings.p + t->name, &e) &&
-        is_ref_node(TV_AT(b->entries, struct tentry, e).ref)) {
+    if (tb_entry(b, t->ns, t->name, &e) && is_ref_node(TV_AT(b->entries, struct tentry, e).ref)) {
         t->target = TV_AT(b->entries, struct tentry, e).ref;
         return t->target;
     }
@@ -155,7 +171,10 @@ static uint32_t find(struct tb *b, uint32_t ref)
     return ref;
 }
 
-static uint32_t same(struct tb *b, uint32_t ref) { return find(b, follow(b, ref)); }
+static uint32_t same(struct tb *b, uint32_t ref)
+{
+    return find(b, follow(b, ref));
+}
 
 struct pair {
     uint32_t l, c; /* l: TN_LOCAL | unit node, or a canonical node; c: canonical */
@@ -224,8 +243,8 @@ static struct side side_of(struct ub *ub, uint32_t ref)
 static bool same_shape(struct side x, struct side y)
 {
     const struct tnode *l = x.t, *c = y.t;
-    if (l->h[0] != c->h[0] || l->kind != c->kind || l->flags != c->flags || l->ns != c->ns ||
-        l->derived != c->derived || l->name != c->name || l->size != c->size || l->count != c->count || l->nkids != c->nkids)
+    if (l->h[0] != c->h[0] || l->kind != c->kind || l->flags != c->flags || l->ns != c->ns || l->derived != c->derived ||
+        l->name != c->name || l->size != c->size || l->count != c->count || l->nkids != c->nkids)
         return false;
     for (uint32_t i = 0; l->kind == KT_ENUM && i < l->nkids; i++) {
         const struct tc_enum *e = &x.enums[l->first + i], *f = &y.enums[c->first + i];
@@ -247,7 +266,7 @@ static bool is_index_def(struct ub *ub, uint32_t j, const struct tnode *d)
     uint64_t h, e;
     if (t->name != d->name || !named_aggregate(t, &h) || t->kind == TN_DECL)
         return false;
-    if (!hm_get(&ub->b->ns[d->ns], (const char *)ub->b->out->strings.p + d->name, &e))
+    if (!tb_entry(ub->b, d->ns, d->name, &e))
         return false;
     return TV_AT(ub->b->entries, struct tentry, e).die == t->die;
 }

@@ -28,26 +28,72 @@ size_t tv_push(struct tvec *v, size_t sz)
     return v->n++;
 }
 
+bool tb_node_at(const struct ub *ub, uint64_t die, uint32_t *node)
+{
+    if (die < ub->u->off || die >= ub->u->end || !ub->at[die - ub->u->off])
+        return false;
+    *node = ub->at[die - ub->u->off] - 1;
+    return true;
+}
+
 uint32_t tb_intern(struct tb *b, const char *s)
 {
-    return tc_str_ref(b->out, s);
+    uint64_t key = s ? ds_string_key(b->r, s) : 0, id;
+    if (key && key <= b->str_direct_len) { /* in .debug_str: one array access */
+        uint32_t *slot = &b->str_direct[key - 1];
+        if (!*slot)
+            *slot = tc_str_ref(b->out, s) + 1;
+        return *slot - 1;
+    }
+    if (!key && s) { /* a short DW_FORM_string ("next", "lock"): the bytes are the key */
+        size_t len = strnlen(s, 8);
+        if (len < 8) {
+            key = 1ull << 63;
+            memcpy(&key, s, len);
+            key |= 1ull << 63;
+        }
+    }
+    if (!key)
+        return tc_str_ref(b->out, s);
+    if (u64_get(&b->str_ids, key, &id))
+        return (uint32_t)id;
+    id = tc_str_ref(b->out, s);
+    u64_put(&b->str_ids, key, id);
+    return (uint32_t)id;
+}
+
+bool tb_entry(const struct tb *b, int ns, uint32_t name, uint64_t *entry)
+{
+    return name != TC_NO_NAME && u64_get(&b->names, (uint64_t)ns << 32 | name, entry);
 }
 
 static enum kt_kind kind_of_tag(uint16_t tag)
 {
     switch (tag) {
-    case DW_TAG_base_type: return KT_BASE;
-    case DW_TAG_pointer_type: return KT_POINTER;
-    case DW_TAG_structure_type: return KT_STRUCT;
-    case DW_TAG_union_type: return KT_UNION;
-    case DW_TAG_enumeration_type: return KT_ENUM;
-    case DW_TAG_typedef: return KT_TYPEDEF;
-    case DW_TAG_array_type: return KT_ARRAY;
-    case DW_TAG_const_type: return KT_CONST;
-    case DW_TAG_volatile_type: return KT_VOLATILE;
-    case DW_TAG_subroutine_type: return KT_FUNC;
-    case DW_TAG_subprogram: return KT_FUNC;
-    default: return KT_QUAL; /* restrict, atomic, ...: passed through */
+    case DW_TAG_base_type:
+        return KT_BASE;
+    case DW_TAG_pointer_type:
+        return KT_POINTER;
+    case DW_TAG_structure_type:
+        return KT_STRUCT;
+    case DW_TAG_union_type:
+        return KT_UNION;
+    case DW_TAG_enumeration_type:
+        return KT_ENUM;
+    case DW_TAG_typedef:
+        return KT_TYPEDEF;
+    case DW_TAG_array_type:
+        return KT_ARRAY;
+    case DW_TAG_const_type:
+        return KT_CONST;
+    case DW_TAG_volatile_type:
+        return KT_VOLATILE;
+    case DW_TAG_subroutine_type:
+        return KT_FUNC;
+    case DW_TAG_subprogram:
+        return KT_FUNC;
+    default:
+        return KT_QUAL; /* restrict, atomic, ...: passed through */
     }
 }
 
@@ -60,14 +106,17 @@ static bool is_type_tag(uint16_t tag)
 
 static int ns_of_tag(uint16_t tag)
 {
-    return tag == DW_TAG_structure_type ? NS_STRUCT
-           : tag == DW_TAG_union_type   ? NS_UNION
-           : tag == DW_TAG_enumeration_type ? NS_ENUM
+    return tag == DW_TAG_structure_type                       ? NS_STRUCT
+           : tag == DW_TAG_union_type                         ? NS_UNION
+           : tag == DW_TAG_enumeration_type                   ? NS_ENUM
            : tag == DW_TAG_typedef || tag == DW_TAG_base_type ? NS_TYPEDEF
                                                               : -1;
 }
 
-static struct tnode *node(struct ub *ub, uint32_t i) { return &TV_AT(ub->nodes, struct tnode, i); }
+static struct tnode *node(struct ub *ub, uint32_t i)
+{
+    return &TV_AT(ub->nodes, struct tnode, i);
+}
 
 static uint32_t new_node(struct ub *ub, uint64_t die, uint64_t tdie)
 {
@@ -78,7 +127,7 @@ static uint32_t new_node(struct ub *ub, uint64_t die, uint64_t tdie)
     node(ub, (uint32_t)i)->target = TC_REF_NULL;
     node(ub, (uint32_t)i)->name = TC_NO_NAME;
     if (die)
-        u64_put(&ub->at, die, i);
+        ub->at[die - ub->u->off] = (uint32_t)i + 1;
     return (uint32_t)i;
 }
 
@@ -266,15 +315,20 @@ static int build_node(struct ub *ub, const struct ds_die *d, uint64_t next, uint
         if (!t->size)
             t->size = 4;
         break;
-    case KT_STRUCT: case KT_UNION: case KT_ENUM:
+    case KT_STRUCT:
+    case KT_UNION:
+    case KT_ENUM:
         TV_AT(ub->tdie, uint64_t, n) = TDIE_SET; /* no target: TC_REF_NULL */
         break;
     case KT_FUNC:
         if (ds_attr(d, DW_AT_prototyped))
             t->flags |= TCF_PROTOTYPED;
         break;
-    case KT_ARRAY: break;
-    default: t->derived = t->size == 0; break;
+    case KT_ARRAY:
+        break;
+    default:
+        t->derived = t->size == 0;
+        break;
     }
     if (t->kind == KT_STRUCT || t->kind == KT_UNION || t->kind == KT_ENUM || t->kind == KT_FUNC || t->kind == KT_ARRAY)
         return read_children(ub, n, d, next, after, err);
@@ -291,12 +345,12 @@ static uint32_t decl_target(struct ub *ub, uint32_t n)
     if (t->target != TN_UNSET)
         return t->target;
     t->target = TN_LOCAL | n; /* no definition met yet: the declaration itself, resolved at the end */
-    if (hm_get(&b->ns[t->ns], b->out->strings.p ? (const char *)b->out->strings.p + t->name : "", &e)) {
+    if (tb_entry(b, t->ns, t->name, &e)) {
         const struct tentry *en = &TV_AT(b->entries, struct tentry, e);
-        uint64_t local;
+        uint32_t local;
         if (en->die >= ub->u->off && en->die < ub->u->end) {
-            if (u64_get(&ub->at, en->die, &local))
-                t->target = TN_LOCAL | (uint32_t)local;
+            if (tb_node_at(ub, en->die, &local))
+                t->target = TN_LOCAL | local;
         } else {
             t->target = en->ref;
         }
@@ -306,11 +360,9 @@ static uint32_t decl_target(struct ub *ub, uint32_t n)
 
 static int node_at(struct ub *ub, uint64_t die, uint32_t *n, ks_err *err)
 {
-    uint64_t local, next, after;
-    if (u64_get(&ub->at, die, &local)) {
-        *n = (uint32_t)local;
+    uint64_t next, after;
+    if (tb_node_at(ub, die, n))
         return 0;
-    }
     struct ds_die d;
     int rc = ds_read_die(ub->u, die, &d, &next, err);
     if (rc)
@@ -411,12 +463,16 @@ static bool put_entry(struct ub *ub, int ns, const char *name, uint64_t die, uin
 {
     struct tb *b = ub->b;
     size_t i = b->entries.n;
-    if (!hm_put(&b->ns[ns], name, i))
+    uint32_t id = tb_intern(b, name);
+    uint64_t key = (uint64_t)ns << 32 | id;
+    if (u64_get(&b->names, key, NULL))
         return false;
+    u64_put(&b->names, key, i);
+    b->count[ns]++;
     tv_push(&b->entries, sizeof(struct tentry));
     struct tentry *e = &TV_AT(b->entries, struct tentry, i);
     e->die = die;
-    e->name = tb_intern(b, name);
+    e->name = id;
     e->ns = (uint8_t)ns;
     e->ref = TC_REF_NULL;
     *entry = (uint32_t)i;
@@ -457,6 +513,8 @@ static int index_var(struct ub *ub, const struct ds_die *d, ks_err *err)
     const char *name = ds_name(d);
     if (ub->partial && ds_attr(d, DW_AT_type)) /* another unit's definition may name this one */
         pend(ub, tb_intern(ub->b, name), type_die(d), d->off);
+    else if (ub->partial) /* ... and then have no type, as here */
+        u64_put(&ub->b->exported_vars, d->off, (uint64_t)tb_intern(ub->b, name) << 32 | TC_REF_NULL);
     if (!name || !ds_attr(d, DW_AT_type))
         return 0;
     if (put_entry(ub, ds_attr(d, DW_AT_declaration) ? NS_VARDECL : NS_VAR, name, d->off, &entry))
@@ -511,9 +569,8 @@ static int walk(struct ub *ub, ks_err *err)
             return rc;
         if (depth == 1 && ns_of_tag(d.tag) >= 0)
             index_type(ub, &d, next);
-        uint64_t local;
         uint32_t n;
-        if (is_type_tag(d.tag) && !u64_get(&ub->at, d.off, &local)) {
+        if (is_type_tag(d.tag) && !tb_node_at(ub, d.off, &n)) {
             if ((rc = build_node(ub, &d, next, &at, &n, err)) != 0)
                 return rc;
         } else if (d.tag == DW_TAG_subprogram || is_type_tag(d.tag)) {

@@ -14,6 +14,7 @@
 #include "dwarf/symtab.h"
 #include "dwarf/typecache.h"
 #include "dwarf/types.h"
+#include "typecache_open.h"
 
 static unsigned long failures, compared;
 static struct hashmap seen; /* "x:y" pairs already compared */
@@ -59,8 +60,8 @@ static void same(struct kdwarf *a, struct ktype *x, struct kdwarf *b, struct kty
     for (unsigned i = 0; i < x->nmembers && i < y->nmembers; i++) {
         const struct kt_member *m = &x->members[i], *n = &y->members[i];
         CHECK((!m->name && !n->name) || (m->name && n->name && !strcmp(m->name, n->name)), "%s: member %u name", nx, i);
-        CHECK(m->offset == n->offset && m->bit_pos == n->bit_pos && m->bit_size == n->bit_size, "%s: member %u (%s) place", nx,
-              i, m->name ? m->name : "?");
+        CHECK(m->offset == n->offset && m->bit_pos == n->bit_pos && m->bit_size == n->bit_size, "%s: member %u (%s) place", nx, i,
+              m->name ? m->name : "?");
         same(a, m->type, b, n->type, nx, depth + 1);
     }
     for (unsigned i = 0; i < x->nenums && i < y->nenums; i++)
@@ -71,47 +72,45 @@ static void same(struct kdwarf *a, struct ktype *x, struct kdwarf *b, struct kty
         same(a, x->target, b, y->target, nx, depth + 1);
 }
 
-static struct kdwarf *open_kd(const char *elf, const struct symtab *st, bool no_cache)
-{
-    struct kdwarf_opts o = {.no_cache = no_cache};
-    struct kdwarf *kd = NULL;
-    ks_err err;
-    if (kdwarf_open(&kd, elf, st, &o, &err)) {
-        fprintf(stderr, "FAIL: cannot open %s: %s\n", elf, err.msg);
-        exit(1);
-    }
-    return kd;
-}
-
-static const char *const ns_word[NS_COUNT] = {"struct", "union", "enum", "typedef", "variable", "declared variable",
+static const char *const ns_word[NS_COUNT] = {"struct",    "union", "enum", "typedef", "variable", "declared variable",
                                               "enumerator"};
 
-/* The same names at the same DIEs, and the same type for each. */
+static int by_die(const void *a, const void *b)
+{
+    const struct hm_entry *x = a, *y = b;
+    return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* The same names at the same DIEs, and the same type for each. In DIE order: libdwarf finds a DIE
+ * quickly only in the unit it looked in last. */
 static void compare_names(struct kdwarf *dwarf, struct kdwarf *cache, int ns)
 {
     const struct hashmap *h = &dwarf->ns[ns];
-    for (size_t i = 0; i < h->cap; i++) {
-        const char *name = h->e[i].key;
+    struct hm_entry *order = malloc((h->len + 1) * sizeof *order);
+    size_t n = 0;
+    for (size_t i = 0; i < h->cap; i++)
+        if (h->e[i].key)
+            order[n++] = h->e[i];
+    qsort(order, n, sizeof *order, by_die);
+    bool var = ns == NS_VAR || ns == NS_VARDECL;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = order[i].key;
         uint64_t die;
-        if (!name)
-            continue;
-        bool var = ns == NS_VAR || ns == NS_VARDECL;
-        if (!var) {
-            CHECK(hm_get(&cache->ns[ns], name, &die) && die == h->e[i].value, "%s %s: not at the same DIE in the cache",
-                  ns_word[ns], name);
-        }
         char what[300];
         snprintf(what, sizeof what, "%s %s", ns_word[ns], name);
-        if (var)
+        if (var) {
             same(dwarf, kdwarf_var_type(dwarf, name), cache, kdwarf_var_type(cache, name), what, 0);
-        else
-            same(dwarf, kd_build_type(dwarf, h->e[i].value), cache, kd_build_type(cache, h->e[i].value), what, 0);
+            continue;
+        }
+        CHECK(hm_get(&cache->ns[ns], name, &die) && die == order[i].value, "%s: not at the same DIE in the cache", what);
+        same(dwarf, kd_build_type(dwarf, order[i].value), cache, kd_build_type(cache, order[i].value), what, 0);
         int64_t v1 = 0, v2 = 0;
         if (ns == NS_ENUMERATOR)
-            CHECK(kdwarf_enumerator(dwarf, name, &v1) == kdwarf_enumerator(cache, name, &v2) && v1 == v2, "enumerator %s: %lld/%lld",
-                  name, (long long)v1, (long long)v2);
+            CHECK(kdwarf_enumerator(dwarf, name, &v1) == kdwarf_enumerator(cache, name, &v2) && v1 == v2,
+                  "enumerator %s: %lld/%lld", name, (long long)v1, (long long)v2);
     }
-    if (ns != NS_VAR && ns != NS_VARDECL)
+    free(order);
+    if (!var)
         CHECK(cache->ns[ns].len == h->len, "%s names: %zu from DWARF, %zu in the cache", ns_word[ns], h->len, cache->ns[ns].len);
 }
 
@@ -120,14 +119,8 @@ int main(int argc, char **argv)
     if (argc < 3)
         return 2;
     struct symtab st;
-    memset(&st, 0, sizeof st);
-    st.has_debug_info = true;
-    memcpy(st.build_id, "\x5e\x9a\x1e\x01", 4);
-    st.build_id_len = 4;
-    setenv("KSLEUTH_CACHE_DIR", argv[2], 1);
     char path[1024];
-    snprintf(path, sizeof path, "%s/5e9a1e01.types", argv[2]);
-    unlink(path);
+    fake_symtab(&st, "\x5e\x9a\x1e\x01", argv[2], path, sizeof path);
     hm_init(&seen);
     struct kdwarf *dwarf = open_kd(argv[1], &st, true);
     struct kdwarf *cold = open_kd(argv[1], &st, false);
