@@ -43,10 +43,22 @@ def elf32_section(data, want):
 def make_bad_dwarf(name, np, out):
     """np-96m's vmlinux with its debug sections decompressed, then damaged where the DWARF says
     how long things are: the first unit's length runs past .debug_info, or .debug_abbrev's bytes
-    are all continuation bytes (a LEB128 that never ends). Readers must refuse, not crash."""
+    are all continuation bytes (a LEB128 that never ends). Readers must refuse, not crash. Its
+    build-id is changed too, so that no type cache made for np-96m stands in for its DWARF."""
     subprocess.run(["objcopy", "--decompress-debug-sections", os.path.join(np, "vmlinux"), out + ".part"], check=True)
     with open(out + ".part", "rb") as f:
         data = bytearray(f.read())
+    off, size = elf32_section(data, ".notes")      # a kernel's notes; the GNU build-id among them
+    at = off
+    while at < off + size:
+        namesz, descsz, ntype = struct.unpack_from("<III", data, at)
+        desc = at + 12 + (namesz + 3) // 4 * 4
+        if ntype == 3 and data[at + 12:at + 15] == b"GNU":
+            data[desc + descsz - 1] ^= 0xFF           # NT_GNU_BUILD_ID: its last byte
+            break
+        at = desc + (descsz + 3) // 4 * 4
+    else:
+        raise KeyError("build-id note")
     if name == "dwarf-info-truncated":
         off, size = elf32_section(data, ".debug_info")
         data[off:off + 4] = struct.pack("<I", size + 4096)
