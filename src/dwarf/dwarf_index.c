@@ -267,6 +267,19 @@ int kd_need_dwarf(struct kdwarf *kd, ks_err *err)
     return -1;
 }
 
+/* A failed cache leaves no names behind (tc_attach forgets its own on failure; this is for the rest). */
+static void forget_index(struct kdwarf *kd)
+{
+    tc_close(kd->tc);
+    kd->tc = NULL;
+    free(kd->image);
+    kd->image = NULL;
+    for (int i = 0; i < NS_COUNT; i++) {
+        hm_free(&kd->ns[i]);
+        hm_init(&kd->ns[i]);
+    }
+}
+
 /* Answer from the type cache if there is a good one: 0 when kd now uses it. */
 static int try_cache(struct kdwarf *kd, const char *path, const char *build_id)
 {
@@ -281,42 +294,30 @@ static int try_cache(struct kdwarf *kd, const char *path, const char *build_id)
     return -1;
 }
 
-static void free_type(struct ktype *t);
-
-/* The cache just written serves the rest of this session too: the DWARF-built types (every unit's
- * copy of each) and libdwarf's sections (hundreds of MB for a distribution vmlinux) are let go, and
- * a first run then costs what a warm one does once it has started. If the file cannot be read
- * back, the DWARF-built types stay. */
-static void serve_from_cache(struct kdwarf *kd, const char *path, const char *id)
+/* The cold start: one streaming pass over the DWARF builds the cache (typecache_build.h), which
+ * is written and then serves this session exactly as it serves a warm start. If the file cannot
+ * be written or read back, the session answers from the image in memory. 0 when kd uses it. */
+static int stream_cache(struct kdwarf *kd, const char *path, const char *id, bool progress, ks_err *err)
 {
-    struct kdwarf *fresh = kdwarf_new();
+    struct timespec t0, t1;
+    struct tc_image image;
     struct tc_why why;
-    if (tc_open(fresh, path, id, &why) != 0) {
-        kdwarf_close(fresh);
-        return;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int r = tc_stream_build(kd->fd, kd->path, id, progress, &image, err);
+    if (r)
+        return r;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (tc_publish(image.p, image.len, path) == 0 && tc_open(kd, path, id, &why) == 0) {
+        free(image.p);
+    } else if (tc_attach(kd, image.p, image.len, id, &why) == 0) {
+        kd->image = image.p;
+    } else {
+        free(image.p);
+        return ks_fail(err, "type cache: %s", why.text);
     }
-    for (size_t i = 0; i < kd->nowned; i++)
-        free_type(kd->owned[i]);
-    free(kd->owned);
-    kd->owned = NULL;
-    kd->nowned = kd->capowned = 0;
-    hm_free(&kd->names);
-    u64_free(&kd->by_die);
-    hm_free(&kd->built);
-    hm_init(&kd->built);
-    hm_free(&kd->var_types);
-    hm_init(&kd->var_types);
-    for (int i = 0; i < NS_COUNT; i++) {
-        hm_free(&kd->ns[i]);
-        kd->ns[i] = fresh->ns[i];
-        hm_init(&fresh->ns[i]);
-    }
-    kd->tc = fresh->tc;
-    fresh->tc = NULL;
-    kdwarf_close(fresh);
-    kd_lines_free(kd->lines);
-    kd->lines = NULL;
-    kd_dwarf_stop(kd); /* started again only if asked for lines or a prototype (kd_need_dwarf) */
+    snprintf(kd->origin, sizeof kd->origin, "built (%zu names, %.1f s)", image.names,
+             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return 0;
 }
 
 int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *st, const struct kdwarf_opts *o, ks_err *err)
@@ -332,13 +333,20 @@ int kdwarf_open(struct kdwarf **out, const char *vmlinux, const struct symtab *s
     symtab_build_id_hex(st, id, sizeof id);
     if (!o->no_cache && path[0] && try_cache(kd, path, id) == 0)
         return 0;
-    if (kdwarf_init(kd, fd, vmlinux, err))
-        return -1;
-    if (kdwarf_build(kd, o->progress, err)) return -1;
-    if (!o->no_cache) {
-        tc_write(kd, path, id, o->progress);
-        serve_from_cache(kd, path, id);
+    ks_err why;
+    bool fallback = false;
+    if (!o->no_cache && path[0]) {
+        if (stream_cache(kd, path, id, o->progress, &why) == 0)
+            return 0;
+        forget_index(kd);
+        fallback = true;
     }
+    /* libdwarf reads what the stream does not support (or found damaged), without a cache. If it
+     * cannot either, the stream's reason is the one error line. */
+    if (kdwarf_init(kd, fd, vmlinux, err) || kdwarf_build(kd, o->progress, err))
+        return fallback ? ks_fail(err, "%s: %s", vmlinux, why.msg) : -1;
+    if (fallback)
+        fprintf(stderr, "ksleuth: %s; types read through libdwarf, without a type cache\n", why.msg);
     return 0;
 }
 
@@ -394,6 +402,7 @@ void kdwarf_close(struct kdwarf *kd)
     for (int i = 0; i < NS_COUNT; i++) hm_free(&kd->ns[i]);
     kd_lines_free(kd->lines);
     tc_close(kd->tc);
+    free(kd->image);
     free(kd->path);
     kd_dwarf_stop(kd);
     if (kd->fd >= 0) close(kd->fd);

@@ -27,6 +27,7 @@ struct kdwarf {
     struct kdwarf *const *extra;     /* modules' DWARF searched by the *_any lookups (not owned) */
     size_t nextra;
     struct tcache *tc;               /* the mapped type cache, or NULL (typecache.h) */
+    uint8_t *image;                  /* the cache in memory when it could not be written (tc_attach) */
     char *path;                      /* the vmlinux, for starting libdwarf late */
     bool dwarf_failed;               /* libdwarf was started late and could not read the DWARF */
 };

@@ -18,7 +18,9 @@
 #include "types.h"
 
 #define TC_MAGIC   "KSTYPES"
-#define TC_VERSION 1u
+/* 2: written by the streaming build. Version 1 files made through libdwarf 20210528 put members whose
+ * offset is a DW_FORM_implicit_const (GCC 12's DWARF 5) at offset 0: they must not be read again. */
+#define TC_VERSION 2u
 
 /* Sections of the file, in this order after the header (each 8-byte aligned). */
 enum tc_sec { TC_STRINGS, TC_TYPES, TC_MEMBERS, TC_ENUMS, TC_DIES, TC_NAMES, TC_VARS, TC_NSEC };
@@ -110,8 +112,18 @@ struct ktype *tc_type_ref(struct kdwarf *kd, uint32_t ref);
 /* A global variable's type; *known says whether the cache has the variable at all. */
 struct ktype *tc_var_type(struct kdwarf *kd, const char *name, bool *known);
 
-/* Build every type from kd's DWARF and write the cache to path (temp file + rename). Best effort:
- * a read-only cache directory leaves no file and no error. */
-void tc_write(struct kdwarf *kd, const char *path, const char *build_id, bool progress);
+/* A whole cache file in memory. */
+struct tc_image {
+    uint8_t *p;
+    size_t len;
+    size_t names; /* index entries, for "built (N names, ...)" */
+};
+
+/* Build the cache from one streaming pass over fd's DWARF (die_stream.h; libdwarf is not
+ * started): 0, or DS_CORRUPT / DS_UNSUPPORTED with err saying why in one line. */
+int tc_stream_build(int fd, const char *name, const char *build_id, bool progress, struct tc_image *image, ks_err *err);
+/* Write a cache file to path (temp file + rename): 0 when written. A read-only cache directory
+ * leaves no file. */
+int tc_publish(const uint8_t *p, size_t len, const char *path);
 
 #endif

@@ -53,8 +53,12 @@ static uint64_t member_location(struct kdwarf *kd, Dwarf_Die die)
             }
         }
     } else {
+        /* libdwarf 20210528's dwarf_formudata refuses DW_FORM_implicit_const (GCC 12's DWARF 5 puts
+         * common member offsets in the abbreviation): its value comes through dwarf_formsdata. */
         Dwarf_Unsigned u = 0;
+        Dwarf_Signed s = 0;
         if (dwarf_formudata(a, &u, NULL) == DW_DLV_OK) loc = u;
+        else if (form == DW_FORM_implicit_const && dwarf_formsdata(a, &s, NULL) == DW_DLV_OK && s >= 0) loc = (uint64_t)s;
     }
     dwarf_dealloc_attribute(a);
     return loc;

@@ -67,7 +67,9 @@ void u64_free(struct u64map *m)
 
 static struct u64_entry *u64_slot(const struct u64map *m, uint64_t key)
 {
-    size_t i = (size_t)((key + 1) * 0x9e3779b97f4a7c15ull >> 20) & (m->cap - 1);
+    /* Every bit of the key reaches the low bits (DIE offsets and packed keys differ in any of them). */
+    uint64_t x = (key + 1) * 0x9e3779b97f4a7c15ull;
+    size_t i = (size_t)(x ^ x >> 29 ^ x >> 47) & (m->cap - 1);
     while (m->e[i].key_plus_1 && m->e[i].key_plus_1 != key + 1) i = (i + 1) & (m->cap - 1);
     return &m->e[i];
 }

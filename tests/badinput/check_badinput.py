@@ -49,7 +49,7 @@ def main():
             continue
         path = make(inp[1:], a.dumps, a.unpacked, a.work) if inp.startswith("@") else \
             os.path.join(here, inp) if os.path.exists(os.path.join(here, inp)) else os.path.join(top, inp)
-        vmlinux = make("stripped", a.dumps, a.unpacked, a.work) if vml == "@stripped" else os.path.join(a.dumps, vml, "vmlinux")
+        vmlinux = make(vml[1:], a.dumps, a.unpacked, a.work) if vml.startswith("@") else os.path.join(a.dumps, vml, "vmlinux")
         if inp.startswith("@"):
             os.chmod(path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         before = digest(path)

@@ -25,6 +25,52 @@ def gunzip_to(src, dst, limit=None):
             o.write(i.read(limit))
 
 
+def elf32_section(data, want):
+    """(file offset, size) of an ELF32 section by name (the vmlinux is i386)."""
+    shoff, = struct.unpack_from("<I", data, 32)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 46)
+    def sh(i):
+        return struct.unpack_from("<IIIIIIIIII", data, shoff + i * shentsize)
+    stroff = sh(shstrndx)[4]
+    for i in range(shnum):
+        h = sh(i)
+        name = data[stroff + h[0]:data.index(b"\0", stroff + h[0])].decode()
+        if name == want:
+            return h[4], h[5]
+    raise KeyError(want)
+
+
+def make_bad_dwarf(name, np, out):
+    """np-96m's vmlinux with its debug sections decompressed, then damaged where the DWARF says
+    how long things are: the first unit's length runs past .debug_info, or .debug_abbrev's bytes
+    are all continuation bytes (a LEB128 that never ends). Readers must refuse, not crash. Its
+    build-id is changed too, so that no type cache made for np-96m stands in for its DWARF."""
+    subprocess.run(["objcopy", "--decompress-debug-sections", os.path.join(np, "vmlinux"), out + ".part"], check=True)
+    with open(out + ".part", "rb") as f:
+        data = bytearray(f.read())
+    off, size = elf32_section(data, ".notes")      # a kernel's notes; the GNU build-id among them
+    at = off
+    while at < off + size:
+        namesz, descsz, ntype = struct.unpack_from("<III", data, at)
+        desc = at + 12 + (namesz + 3) // 4 * 4
+        if ntype == 3 and data[at + 12:at + 15] == b"GNU":
+            data[desc + descsz - 1] ^= 0xFF           # NT_GNU_BUILD_ID: its last byte
+            break
+        at = desc + (descsz + 3) // 4 * 4
+    else:
+        raise KeyError("build-id note")
+    if name == "dwarf-info-truncated":
+        off, size = elf32_section(data, ".debug_info")
+        data[off:off + 4] = struct.pack("<I", size + 4096)
+    else:
+        off, size = elf32_section(data, ".debug_abbrev")
+        data[off:off + size] = b"\xff" * size
+    with open(out + ".part", "wb") as f:
+        f.write(data)
+    os.replace(out + ".part", out)
+    return out
+
+
 def unflatten(flat, out):
     """makedumpfile -R, in Python: apply the flattened records to make a plain kdump file."""
     with open(flat, "rb") as f:
@@ -391,6 +437,8 @@ def make(name, dumps, unpacked, work):
             f.write(data.replace(b"NUMBER(PG_slab)=9\n", b"NUMBER(PG_slab)=8\n", 1))
         os.replace(out + ".part", out)
         return out
+    if name in ("dwarf-info-truncated", "dwarf-abbrev-corrupt"):
+        return make_bad_dwarf(name, np, out)
     if name == "stripped":
         subprocess.run(["objcopy", "--strip-debug", os.path.join(np, "vmlinux"), out], check=True)
         return out

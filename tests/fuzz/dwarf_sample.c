@@ -1,6 +1,7 @@
 /* The seed of fuzz_dwarf: a small program whose DWARF has what ksleuth reads from a kernel —
  * structs, unions, anonymous members, bit-fields, enums, typedefs, arrays, pointers, variables.
- * Built with: gcc -m32 -g -gdwarf-4 -O0 -nostdlib -static -o corpus/dwarf/sample dwarf_sample.c */
+ * Built with: gcc -m32 -g -gdwarf-4 -O0 -nostdlib -static -o corpus/dwarf/sample dwarf_sample.c
+ * (and -gdwarf-5 -o corpus/dwarf/sample-dwarf5, for the streaming reader's DWARF 5 forms) */
 enum colour { RED, GREEN = 5, BLUE = -1 };
 typedef unsigned long pteval_t;
 typedef union { pteval_t pte; pteval_t pte_low; } pte_t;

@@ -12,6 +12,7 @@
 #include "dwarf/symtab.h"
 #include "dwarf/typecache.h"
 #include "dwarf/types.h"
+#include "typecache_open.h"
 
 static int failures;
 
@@ -54,18 +55,6 @@ static void same(struct kdwarf *a, struct ktype *x, struct kdwarf *b, struct kty
         same(a, kt_target(a, x), b, kt_target(b, y), nx, depth + 1);
     else if (x->target)
         same(a, x->target, b, y->target, nx, depth + 1);
-}
-
-static struct kdwarf *open_kd(const char *elf, const struct symtab *st, bool no_cache)
-{
-    struct kdwarf_opts o = {.no_cache = no_cache};
-    struct kdwarf *kd = NULL;
-    ks_err err;
-    if (kdwarf_open(&kd, elf, st, &o, &err)) {
-        fprintf(stderr, "FAIL: cannot open %s: %s\n", elf, err.msg);
-        exit(1);
-    }
-    return kd;
 }
 
 static void compare_all(struct kdwarf *dwarf, struct kdwarf *cache)
@@ -117,13 +106,7 @@ int main(int argc, char **argv)
     const char *elf = argv[1];
     char path[1024];
     struct symtab st;
-    memset(&st, 0, sizeof st);
-    st.has_debug_info = true;
-    memcpy(st.build_id, "\x12\x34\x56\x78", 4);
-    st.build_id_len = 4;
-    setenv("KSLEUTH_CACHE_DIR", argv[2], 1);
-    snprintf(path, sizeof path, "%s/12345678.types", argv[2]);
-    unlink(path);
+    fake_symtab(&st, "\x12\x34\x56\x78", argv[2], path, sizeof path);
     struct kdwarf *dwarf = open_kd(elf, &st, true);
     struct kdwarf *cold = open_kd(elf, &st, false);
     CHECK(!strncmp(kdwarf_index_origin(cold), "built", 5), "first open builds: %s", kdwarf_index_origin(cold));
