@@ -87,20 +87,6 @@ def crash_reports(lines):
     return reports
 
 
-def qemu_registers(truth):
-    """{cpu: {reg: value}} from QEMU's `info registers` (taken with the guest stopped)."""
-    out, cpu = {}, None
-    for line in truth.text("qemu/info-registers").splitlines():
-        m = re.match(r"CPU#(\d+)", line)
-        if m:
-            cpu = int(m.group(1))
-            out[cpu] = {}
-        elif cpu is not None:
-            for r, v in re.findall(r"\b(EAX|EBX|ECX|EDX|ESI|EDI|EBP|ESP|EIP|EFL)=([0-9a-f]{8})\b", line):
-                out[cpu][r] = int(v, 16)
-    return out
-
-
 def regs_of(exc):
     return {r.upper(): int(v, 16) for r, v in exc["regs"].items()}
 
@@ -190,7 +176,7 @@ def check_report(checks, args, rep):
 
 def check_qemu_registers(checks, args, truth):
     """A QEMU capture: bt -a starts each CPU from the registers QEMU's monitor showed at the stop."""
-    qemu = qemu_registers(truth)
+    qemu = {cpu: regs for cpu, (regs, _) in truth.qemu_cpus().items()}
     rc, docs, err = run_ksleuth(args.ksleuth, args.vmlinux, args.dump, ["bt -a"], cache_dir=args.cache_dir)
     if not checks.check(rc == 0 and docs, f"bt -a: rc {rc} {err.strip()}"):
         return

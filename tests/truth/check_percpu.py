@@ -22,23 +22,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kstruth import Checks, Truth, sample_args  # noqa: E402
 
 
-def qemu_cpus(truth):
-    """{cpu: (esp, halted)} from QEMU's `info registers`."""
-    out, cpu = {}, None
-    for line in truth.text("qemu/info-registers").splitlines():
-        m = re.match(r"CPU#(\d+)", line)
-        if m:
-            cpu = int(m.group(1))
-            out[cpu] = [None, False]
-            continue
-        esp = re.search(r"\bESP=([0-9a-f]{8})\b", line)
-        if cpu is not None and esp:
-            out[cpu][0] = int(esp.group(1), 16)
-        if cpu is not None and "HLT=1" in line:
-            out[cpu][1] = True
-    return {c: tuple(v) for c, v in out.items()}
-
-
 def gdb_print(vmlinux, expr):
     """gdb's value of expr on the vmlinux alone ('$1 = 8192' -> '8192'), or None if gdb refuses it."""
     p = subprocess.run(["gdb", "-batch", "-nx", "-ex", f"print {expr}", vmlinux], capture_output=True, text=True,
@@ -111,7 +94,8 @@ def main():
     a = sample_args(__doc__)
     truth = Truth(a.sample)
     c = Checks(f"percpu {os.path.basename(a.sample)}")
-    cpus = qemu_cpus(truth)
+    # {cpu: (esp, halted)} from QEMU's info registers
+    cpus = {cpu: (regs.get("ESP"), halted) for cpu, (regs, halted) in truth.qemu_cpus().items()}
     if c.check(cpus, "no CPU in QEMU's info registers"):
         check_current(c, a, cpus)
         check_kernel_set(c, a, len(cpus))

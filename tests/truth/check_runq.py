@@ -13,24 +13,10 @@ truth/qemu are the capture kernel's, not the crashed one's.
 usage: check_runq.py KSLEUTH SAMPLE_DIR DUMP [--cache-dir DIR]
 """
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kstruth import Checks, Truth, check_refused, gdb_longs, run_ksleuth, sample_args  # noqa: E402
-
-
-def qemu_esp(truth):
-    """{cpu: ESP} from QEMU's info registers."""
-    out, cpu = {}, None
-    for line in truth.text("qemu/info-registers").splitlines():
-        m = re.match(r"CPU#(\d+)", line)
-        if m:
-            cpu = int(m.group(1))
-        m = re.search(r"\bESP=([0-9a-f]{8})", line)
-        if m and cpu is not None and cpu not in out:
-            out[cpu] = int(m.group(1), 16)
-    return out
 
 
 def read_words(a, addrs):
@@ -61,7 +47,7 @@ def irq_stacks(a, ncpus, thread_size):
 
 
 def check_current(checks, a, truth, runq, tasks, stack_off, thread_size):
-    esp = qemu_esp(truth)
+    esp = {cpu: regs["ESP"] for cpu, (regs, _) in truth.qemu_cpus().items() if "ESP" in regs}
     if not checks.check(len(esp) == len(runq), f"QEMU has {len(esp)} CPUs, runq {len(runq)}"):
         return
     currents = [int(r["current"]["task"], 16) for r in runq]

@@ -169,6 +169,25 @@ class Truth:
             m = re.search(rf"^CONFIG_{option}=(.*)$", f.read(), re.M)
         return m.group(1) if m else None
 
+    def qemu_cpus(self):
+        """{cpu: (registers, halted)} from QEMU's `info registers`, taken with the guest stopped:
+        registers {EAX, EBX, ECX, EDX, ESI, EDI, EBP, ESP, EIP, EFL: value} (a register's first
+        value in the CPU's block), halted whether the CPU sat in HLT."""
+        out, cpu = {}, None
+        for line in self.text("qemu/info-registers").splitlines():
+            m = re.match(r"CPU#(\d+)", line)
+            if m:
+                cpu = int(m.group(1))
+                out[cpu] = ({}, False)
+                continue
+            if cpu is None:
+                continue
+            regs, halted = out[cpu]
+            for r, v in re.findall(r"\b(EAX|EBX|ECX|EDX|ESI|EDI|EBP|ESP|EIP|EFL)=([0-9a-f]{8})\b", line):
+                regs.setdefault(r, int(v, 16))
+            out[cpu] = (regs, halted or "HLT=1" in line)
+        return out
+
     def vmstat(self):
         """/proc/vmstat as {name: value}."""
         return {l.split()[0]: int(l.split()[1]) for l in self.text("vmstat").splitlines() if len(l.split()) == 2}
