@@ -455,35 +455,13 @@ int census_pcp_count(struct kernel *k, uint64_t *pages, ks_err *err)
 
 /* ---- page cache owners: the file behind an address_space ---- */
 
-/* Prepend "/name" of one dentry to path (len bytes used). */
-static int prepend_name(struct kernel *k, uint64_t dentry, char *path, size_t size, size_t *len, ks_err *err)
-{
-    uint64_t name_ptr, name_len;
-    char name[256];
-    if (kread_member(k, dentry, "struct dentry", "d_name.name", &name_ptr, err) ||
-        kread_member(k, dentry, "struct dentry", "d_name.len", &name_len, err))
-        return -1;
-    name_len = KS_MIN(name_len, (uint64_t)sizeof name - 1);
-    if (kread(k, name_ptr, name, (size_t)name_len, err))
-        return -1;
-    if (*len + name_len + 2 >= size)
-        return ks_fail_at(err, KS_E_CORRUPT, KS_AS_KVIRT, dentry, "dentry %#llx: path longer than %zu bytes",
-                          (unsigned long long)dentry, size);
-    memmove(path + name_len + 1, path, *len + 1);
-    path[0] = '/';
-    memcpy(path + 1, name, (size_t)name_len);
-    *len += name_len + 1;
-    return 0;
-}
-
 /* "FSTYPE:/path/in/that/filesystem" for the inode owning a page-cache mapping: its first dentry
- * alias followed up to its superblock's root (no mount is known from a page, so the path is the
- * one inside the filesystem); "FSTYPE:inode N" when the inode has no dentry. */
+ * alias's path inside its file system (no mount is known from a page), as vfs's dentry_path_raw()
+ * gives it, " (deleted)" included; "FSTYPE:inode N" when the inode has no dentry. */
 int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz, ks_err *err)
 {
     uint64_t inode, ino, sb, type, type_name, first, alias_off;
     char fs[32] = "", path[VFS_PATH_MAX] = "";
-    size_t len = 0;
     if (kread_member(k, mapping, "struct address_space", "host", &inode, err) ||
         kread_member(k, inode, "struct inode", "i_ino", &ino, err) || kread_member(k, inode, "struct inode", "i_sb", &sb, err) ||
         kread_member(k, sb, "struct super_block", "s_type", &type, err) ||
@@ -491,23 +469,12 @@ int census_file_name(struct kernel *k, uint64_t mapping, char *out, size_t outsz
         kread_string(k, type_name, fs, sizeof fs, err) || kread_member(k, inode, "struct inode", "i_dentry.first", &first, err) ||
         kmember_off(k, "struct dentry", "d_u.d_alias", &alias_off, err))
         return -1;
-    uint64_t dentry = first ? first - alias_off : 0;
-    for (int depth = 0; dentry; depth++) {
-        uint64_t parent;
-        if (depth == VFS_MAX_DEPTH)
-            return ks_fail_at(err, KS_E_CORRUPT, KS_AS_KVIRT, dentry, "dentry %#llx: path deeper than %d (a loop?)",
-                              (unsigned long long)dentry, VFS_MAX_DEPTH);
-        if (kread_member(k, dentry, "struct dentry", "d_parent", &parent, err))
-            return -1;
-        if (parent == dentry)
-            break;
-        if (prepend_name(k, dentry, path, sizeof path, &len, err))
-            return -1;
-        dentry = parent;
-    }
-    if (len)
-        snprintf(out, outsz, "%s:%s", fs, path);
-    else
+    if (!first) {
         snprintf(out, outsz, "%s:inode %llu", fs, (unsigned long long)ino);
+        return 0;
+    }
+    if (dentry_path_raw(k, first - alias_off, path, sizeof path, err))
+        return -1;
+    snprintf(out, outsz, "%s:%s", fs, path);
     return 0;
 }

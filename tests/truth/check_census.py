@@ -159,6 +159,17 @@ def check_shmfile(checks, truth, doc):
         checks.check(owner["pages"] == int(w["pages"]), f"{name}: {owner['pages']} pages, the workload mapped {w['pages']}")
 
 
+def check_deleted_files(checks, truth, doc):
+    """A file the workloads hold open on /tmp (tmpfs) after it was unlinked: /proc/PID/fd says
+    "/tmp/NAME (deleted)", and its page-cache owner is named the same inside tmpfs."""
+    pids = [int(p) for p in os.listdir(os.path.join(truth.dir, "pid")) if p.isdigit()]
+    deleted = {t for p in pids for t in truth.fds(p).values() if t.startswith("/tmp/") and t.endswith(" (deleted)")}
+    names = {f["name"] for f in doc["files"]}
+    for target in sorted(deleted):
+        name = "tmpfs:" + target[len("/tmp"):]
+        checks.check(name in names, f"no page-cache owner {name!r} for the unlinked {target!r}")
+
+
 def check_svg(checks, a, truth):
     # the heap workload; in a diff pair's state B it has exited, and another workload stands in
     pids = [int(w["pid"]) for w in sorted(truth.workloads(), key=lambda w: w["mode"] != "heap")]
@@ -204,6 +215,7 @@ def main():
     pcp = next(r for r in doc["reconcile"] if r["classes"] == "percpu_free")
     checks.check(pcp["difference"] == 0, f"percpu_free {pcp['census']} != per_cpu_pages.count {pcp['counter_pages']}")
     check_shmfile(checks, truth, doc)
+    check_deleted_files(checks, truth, doc)
     check_map(checks, a, truth)
     if a.rsvg_convert:
         check_svg(checks, a, truth)

@@ -24,15 +24,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kstruth import Checks, Truth, check_refused, run_ksleuth, sample_args  # noqa: E402
 
 
-def fd_truth(truth, pid):
-    out = {}
-    for line in truth.text(f"pid/{pid}/fd").splitlines():
-        if line.strip():
-            fd, target = line.split(None, 1)
-            out[int(fd)] = target.strip()
-    return out
-
-
 def expected_type(target):
     if target.startswith("pipe:["):
         return {"FIFO"}
@@ -57,7 +48,7 @@ def check_files(checks, a, truth):
     checks.check(docs[-1].get("results") == docs[:-1], "foreach PIDs files is not files PID for each")
     docs = docs[:-1]
     for pid, doc in zip(pids, docs):
-        want = fd_truth(truth, pid)
+        want = truth.fds(pid)
         got = {f["fd"]: f for f in doc.get("files", [])}
         checks.check(doc.get("pid") == pid, f"files {pid} answered for PID {doc.get('pid')}")
         checks.check(set(got) == set(want), f"PID {pid}: fds {sorted(got)}, /proc says {sorted(want)}")

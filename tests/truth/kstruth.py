@@ -169,6 +169,17 @@ class Truth:
             m = re.search(rf"^CONFIG_{option}=(.*)$", f.read(), re.M)
         return m.group(1) if m else None
 
+    def fds(self, pid):
+        """{fd: target} from /proc/PID/fd as recorded (`FD TARGET` lines); {} without the file."""
+        if not self.exists(f"pid/{pid}/fd"):
+            return {}
+        out = {}
+        for line in self.text(f"pid/{pid}/fd").splitlines():
+            if line.strip():
+                fd, target = line.split(None, 1)
+                out[int(fd)] = target.strip()
+        return out
+
     def qemu_cpus(self):
         """{cpu: (registers, halted)} from QEMU's `info registers`, taken with the guest stopped:
         registers {EAX, EBX, ECX, EDX, ESI, EDI, EBP, ESP, EIP, EFL: value} (a register's first
